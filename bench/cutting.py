@@ -1,0 +1,134 @@
+"""Panel-cutting benchmark on the classic 2BP classes, with rectpack as the baseline in the same run.
+
+For each chosen instance: jejo's solver (``jejo.furniture.cutting.solve``) at a time limit, every
+placement verified, bins compared with the best-known value (``bks_2bp_R_F_best`` free with rotation,
+``bks_2bp_O_F_best`` free oriented, ``bks_3stage_nonexact_R`` / ``_O`` with ``--guillotine``), and
+rectpack (best of all its algorithms and sort orders, offline, global best-fit bins) on the same instance.
+
+Example (the data live in ../shared/data/cutting/2bp relative to the repository root)::
+
+    python bench/cutting.py --classes 1,7 --instances 1-10 --time-limit 10 [--guillotine] [--jobs 2]
+
+Prints one line per instance and a summary per class and overall; ``--out FILE`` writes JSON rows.
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+from typing import Any
+
+from jejo.furniture.cutting import SolveOptions, solve
+from jejo.furniture.cutting.parsers import read_2bp
+from jejo.furniture.cutting.verify import check_solution
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("JEJO_SHARED_DATA", ROOT.parent / "shared" / "data")) / "cutting" / "2bp"
+
+
+def rectpack_bins(inst: Any, rotate: bool, guillotine: bool) -> int:
+    """Fewest bins over rectpack's algorithms and sort orders (guillotine algorithms only if asked)."""
+    import rectpack
+
+    algos = [getattr(rectpack, a) for a in dir(rectpack) if a.startswith("Guillotine")]
+    if not guillotine:
+        algos += [getattr(rectpack, a) for a in dir(rectpack) if a.startswith(("MaxRects", "Skyline"))]
+    sorts = [rectpack.SORT_AREA, rectpack.SORT_PERI, rectpack.SORT_DIFF, rectpack.SORT_SSIDE,
+             rectpack.SORT_LSIDE, rectpack.SORT_RATIO]
+    best = 1 << 30
+    for algo in algos:
+        for srt in sorts:
+            pk = rectpack.newPacker(mode=rectpack.PackingMode.Offline, bin_algo=rectpack.PackingBin.Global,
+                                    pack_algo=algo, sort_algo=srt, rotation=rotate)
+            for k, it in enumerate(inst.items):
+                pk.add_rect(it.w, it.h, rid=k)
+            pk.add_bin(inst.W, inst.H, count=float("inf"))
+            pk.pack()
+            if len(pk.rect_list()) == len(inst.items):
+                best = min(best, len(pk))
+    return best
+
+
+def run_one(args: tuple[int, int, float, bool, bool, int]) -> dict[str, Any]:
+    cls, ab, limit, guillotine, rotate, seed = args
+    inst = read_2bp(DATA / f"Class_{cls:02d}.2bp", ab, rotate=rotate)
+    t0 = time.perf_counter()
+    sol = solve(inst, SolveOptions(guillotine=guillotine, time_limit=limit, seed=seed))
+    secs = time.perf_counter() - t0
+    errors = check_solution(inst, sol, rotate=rotate, guillotine=guillotine)
+    t1 = time.perf_counter()
+    rp = rectpack_bins(inst, rotate, guillotine)
+    return {"cls": cls, "abs": ab, "n": len(inst.items), "bins": sol.bins, "lb": sol.lower_bound,
+            "seconds": round(secs, 2), "valid": not errors, "errors": errors[:3], "rectpack": rp,
+            "rectpack_seconds": round(time.perf_counter() - t1, 2)}
+
+
+def parse_range(text: str) -> list[int]:
+    out: list[int] = []
+    for part in text.split(","):
+        if "-" in part:
+            a, b = part.split("-")
+            out.extend(range(int(a), int(b) + 1))
+        elif part:
+            out.append(int(part))
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--classes", default="1,2,3,4,5,7,8", help="class numbers, e.g. 1,7")
+    ap.add_argument("--instances", default="1-50",
+                    help="relative instance numbers 1-50 inside each class (10 per n in 20,40,..,100)")
+    ap.add_argument("--time-limit", type=float, default=10.0)
+    ap.add_argument("--guillotine", action="store_true")
+    ap.add_argument("--no-rotate", action="store_true")
+    ap.add_argument("--seed", type=int, default=0)
+    ap.add_argument("--jobs", type=int, default=1, help="instances solved in parallel (one core each)")
+    ap.add_argument("--out", type=Path, help="write the per-instance rows as JSON")
+    a = ap.parse_args()
+    if not DATA.exists():
+        sys.exit(f"no data at {DATA} (set JEJO_SHARED_DATA)")
+    rotate = not a.no_rotate
+    col = ("bks_3stage_nonexact_" if a.guillotine else "bks_2bp_") + ("R" if rotate else "O")
+    col += "" if a.guillotine else "_F_best"
+    bks = {(int(r["cls"]), int(r["abs"])): int(r[col]) for r in csv.DictReader(open(DATA / "bks.csv"))}
+    tasks = [(c, (c - 1) * 50 + rel, a.time_limit, a.guillotine, rotate, a.seed)
+             for c in parse_range(a.classes) for rel in parse_range(a.instances)]
+    rows: list[dict[str, Any]] = []
+    with ProcessPoolExecutor(max_workers=a.jobs) as ex:
+        for row in ex.map(run_one, tasks):
+            row["bks"] = bks[(row["cls"], row["abs"])]
+            rows.append(row)
+            flag = "" if row["valid"] else f" INVALID {row['errors']}"
+            print(f"Class_{row['cls']:02d}:{row['abs']:<4} n={row['n']:<4} jejo {row['bins']:>3}  bks {row['bks']:>3}"
+                  f"  lb {row['lb']:>3}  rectpack {row['rectpack']:>3}  {row['seconds']:6.2f}s{flag}", flush=True)
+    print(f"\nmode: {'guillotine' if a.guillotine else 'free'}, rotation: {rotate}, best-known column: {col}, "
+          f"time limit {a.time_limit}s")
+    print("class  inst  jejo  bks   ratio  rectpack  at_bks  rp_misses(jejo/rp)  mean_s  max_s")
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for r in rows:
+        groups.setdefault(f"{r['cls']:02d}", []).append(r)
+    groups["all"] = rows
+    for name, rs in groups.items():
+        j = sum(r["bins"] for r in rs)
+        b = sum(r["bks"] for r in rs)
+        rp = sum(r["rectpack"] for r in rs)
+        miss = [r for r in rs if r["rectpack"] > r["bks"]]
+        at = sum(r["bins"] <= r["bks"] for r in rs)
+        print(f"{name:>5} {len(rs):>5} {j:>5} {b:>4} {j / b:7.4f} {rp:>9} {at:>5}/{len(rs):<3}"
+              f" {sum(r['bins'] for r in miss):>8}/{sum(r['rectpack'] for r in miss):<8}"
+              f" {sum(r['seconds'] for r in rs) / len(rs):7.2f} {max(r['seconds'] for r in rs):6.2f}")
+    worse = [r for r in rows if r["bins"] > r["rectpack"]]
+    print(f"instances with more bins than rectpack: {len(worse)}; invalid: {sum(not r['valid'] for r in rows)}")
+    if a.out:
+        a.out.write_text(json.dumps(rows, indent=1))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,271 @@
+"""Unsupervised anomaly detection on multivariate machine telemetry (batch and streaming).
+
+Detectors take a numeric matrix ``X`` (rows = time-ordered samples, columns = channels), are fitted
+on rows assumed normal, and give a continuous ``score_samples`` (1.0 = the alarm threshold) and 0/1
+``predict``. ``score(X, y)`` is the point-wise F1 against 0/1 labels.
+
+* :class:`PCADetector` — PCA Hotelling T² + Q (SPE), the default of ``jejo ai detect``. Measured on
+  SKAB (docs/benchmarks.md), three things matter more than the model: excluding slow thermal channels
+  that drift in any real plant (detected from the training rows), a short moving average, and a
+  threshold at the training maximum with a small margin followed by a median filter on the alarm.
+* :class:`RobustZDetector` — per-channel median / MAD z-scores (simple baseline).
+* :class:`IsolationForestDetector` — scikit-learn's isolation forest behind the same API.
+* :class:`EWMADetector` — streaming: exponentially weighted mean / variance, updated with
+  ``partial_fit`` one batch at a time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from numpy.typing import ArrayLike
+
+from jejo.ai.base import JejoEstimator
+from jejo.ai.metrics import confusion
+from jejo.core.errors import ValidationError
+
+
+def _as_matrix(X: ArrayLike, min_rows: int = 1, what: str = "X") -> np.ndarray:
+    arr = np.asarray(X, dtype=float)
+    if arr.ndim == 1:
+        arr = arr[:, None]
+    if arr.ndim != 2:
+        raise ValidationError(f"{what} must be a 2-D table of numbers")
+    if len(arr) < min_rows:
+        raise ValidationError(f"{what} has {len(arr)} rows; at least {min_rows} are needed")
+    bad = ~np.isfinite(arr).all(axis=0)
+    if bad.any():
+        raise ValidationError(f"{what}: columns {np.flatnonzero(bad).tolist()} hold NaN or infinite values")
+    return arr
+
+
+def _rolling_mean(X: np.ndarray, window: int) -> np.ndarray:
+    if window <= 1:
+        return X
+    return pd.DataFrame(X).rolling(window, min_periods=1).mean().to_numpy()
+
+
+def _median_filter(flags: np.ndarray, window: int) -> np.ndarray:
+    if window <= 1:
+        return flags
+    med = pd.Series(flags.astype(float)).rolling(window, min_periods=1, center=True).median()
+    return (med.to_numpy() > 0.5).astype(int)
+
+
+class _Detector(JejoEstimator):
+    kind = "anomaly"
+    threshold_margin: float
+    alarm_filter: int
+
+    def score_samples(self, X: ArrayLike) -> np.ndarray:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def predict(self, X: ArrayLike) -> np.ndarray:
+        """0/1 alarm per row: score above the margin, then a centred median filter."""
+        s = self.score_samples(X)
+        return _median_filter((s > self.threshold_margin).astype(int), self.alarm_filter)
+
+    def score(self, X: ArrayLike, y: ArrayLike) -> float:
+        """Point-wise F1 (SKAB's definition) of ``predict(X)`` against 0/1 labels ``y``."""
+        return confusion(self.predict(X), y).f1
+
+    def _calibrate(self, raw: np.ndarray, quantile: float) -> float:
+        ref = float(np.quantile(raw, quantile))
+        return ref if ref > 0 else float(np.max(raw)) or 1.0
+
+
+class PCADetector(_Detector):
+    """PCA T² + Q on standardised channels, with drift-aware channel selection.
+
+    Parameters
+    ----------
+    variance: share of the training variance the principal components keep.
+    smooth: moving-average length (rows) applied to every channel before scoring.
+    slow_ratio: a channel whose training rows have var(diff) / var < slow_ratio changes slowly
+        (temperatures); such channels drift away from a short training window in normal operation and
+        are left out (set 0 to keep every channel).
+    quantile: training-score quantile that maps to score 1.0 (1.0 = the training maximum).
+    threshold_margin: alarm when the score exceeds this multiple of the training reference.
+    alarm_filter: centred median filter length (rows) on the 0/1 alarm (1 = none).
+    """
+
+    def __init__(
+        self,
+        variance: float = 0.85,
+        smooth: int = 5,
+        slow_ratio: float = 0.5,
+        quantile: float = 1.0,
+        threshold_margin: float = 1.1,
+        alarm_filter: int = 31,
+    ) -> None:
+        self.variance = variance
+        self.smooth = smooth
+        self.slow_ratio = slow_ratio
+        self.quantile = quantile
+        self.threshold_margin = threshold_margin
+        self.alarm_filter = alarm_filter
+
+    def fit(self, X: ArrayLike, y: Any = None) -> PCADetector:
+        from sklearn.decomposition import PCA
+
+        arr = _as_matrix(X, min_rows=10)
+        var = arr.var(axis=0)
+        dvar = np.diff(arr, axis=0).var(axis=0)
+        ratio = np.where(var > 0, dvar / np.maximum(var, 1e-300), np.inf)
+        keep = (var > 0) & (ratio >= self.slow_ratio)
+        if not keep.any():  # everything slow or constant: keep what varies
+            keep = var > 0
+        if not keep.any():
+            raise ValidationError("every channel is constant over the training rows; nothing to learn")
+        self.channels_ = np.flatnonzero(keep)
+        Z = _rolling_mean(arr[:, keep], self.smooth)
+        self.mean_ = Z.mean(axis=0)
+        self.scale_ = np.where(Z.std(axis=0) > 0, Z.std(axis=0), 1.0)
+        Zs = (Z - self.mean_) / self.scale_
+        n_comp: float | int = self.variance if Zs.shape[1] > 1 else 1
+        self.pca_ = PCA(n_components=n_comp, svd_solver="full").fit(Zs)
+        t2, q = self._t2q(Zs)
+        self.t2_ref_ = self._calibrate(t2, self.quantile)
+        self.q_ref_ = self._calibrate(q, self.quantile)
+        self.n_features_in_ = arr.shape[1]
+        self.fitted_ = True
+        return self
+
+    def _t2q(self, Zs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        T = self.pca_.transform(Zs)
+        ev = np.maximum(self.pca_.explained_variance_, 1e-12)
+        t2 = ((T**2) / ev).sum(axis=1)
+        q = ((Zs - self.pca_.inverse_transform(T)) ** 2).sum(axis=1)
+        return t2, q
+
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
+        """max(T² / T²_ref, Q / Q_ref) per row (1.0 = the training reference)."""
+        self._check_fitted()
+        arr = _as_matrix(X)
+        if arr.shape[1] != self.n_features_in_:
+            raise ValidationError(
+                f"X has {arr.shape[1]} columns; the detector was fitted on {self.n_features_in_}"
+            )
+        Z = (_rolling_mean(arr[:, self.channels_], self.smooth) - self.mean_) / self.scale_
+        t2, q = self._t2q(Z)
+        return np.maximum(t2 / self.t2_ref_, q / self.q_ref_)
+
+
+class RobustZDetector(_Detector):
+    """Largest per-channel robust z-score |x - median| / (1.4826 MAD), relative to the training maximum."""
+
+    def __init__(
+        self, smooth: int = 1, quantile: float = 0.99, threshold_margin: float = 1.0, alarm_filter: int = 1
+    ) -> None:
+        self.smooth = smooth
+        self.quantile = quantile
+        self.threshold_margin = threshold_margin
+        self.alarm_filter = alarm_filter
+
+    def fit(self, X: ArrayLike, y: Any = None) -> RobustZDetector:
+        arr = _rolling_mean(_as_matrix(X, min_rows=3), self.smooth)
+        self.median_ = np.median(arr, axis=0)
+        mad = 1.4826 * np.median(np.abs(arr - self.median_), axis=0)
+        std = arr.std(axis=0)
+        self.scale_ = np.where(mad > 0, mad, np.where(std > 0, std, 1.0))
+        self.n_features_in_ = arr.shape[1]
+        self.ref_ = self._calibrate(self._raw(arr), self.quantile)
+        self.fitted_ = True
+        return self
+
+    def _raw(self, arr: np.ndarray) -> np.ndarray:
+        return np.asarray(np.abs((arr - self.median_) / self.scale_).max(axis=1))
+
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
+        self._check_fitted()
+        return self._raw(_rolling_mean(_as_matrix(X), self.smooth)) / self.ref_
+
+
+class IsolationForestDetector(_Detector):
+    """scikit-learn's IsolationForest; score 1.0 = the training-score quantile."""
+
+    def __init__(
+        self,
+        n_estimators: int = 200,
+        quantile: float = 0.99,
+        threshold_margin: float = 1.0,
+        alarm_filter: int = 1,
+        random_state: int = 0,
+    ) -> None:
+        self.n_estimators = n_estimators
+        self.quantile = quantile
+        self.threshold_margin = threshold_margin
+        self.alarm_filter = alarm_filter
+        self.random_state = random_state
+
+    def fit(self, X: ArrayLike, y: Any = None) -> IsolationForestDetector:
+        from sklearn.ensemble import IsolationForest
+
+        arr = _as_matrix(X, min_rows=10)
+        forest = IsolationForest(n_estimators=self.n_estimators, random_state=self.random_state)
+        self.forest_ = forest.fit(arr)
+        raw = -self.forest_.score_samples(arr)
+        self.offset_ = float(np.min(raw))
+        self.ref_ = self._calibrate(raw - self.offset_, self.quantile)
+        self.n_features_in_ = arr.shape[1]
+        self.fitted_ = True
+        return self
+
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
+        self._check_fitted()
+        return np.asarray((-self.forest_.score_samples(_as_matrix(X)) - self.offset_) / self.ref_)
+
+
+class EWMADetector(_Detector):
+    """Streaming detector: exponentially weighted mean and variance per channel.
+
+    ``partial_fit`` updates the statistics with new rows (online learning); ``score_samples`` scores
+    rows against the current state without changing it. The score is the largest |z| divided by
+    ``z_limit`` (so 1.0 = the alarm limit).
+    """
+
+    def __init__(
+        self, alpha: float = 0.01, z_limit: float = 5.0, threshold_margin: float = 1.0, alarm_filter: int = 1
+    ) -> None:
+        self.alpha = alpha
+        self.z_limit = z_limit
+        self.threshold_margin = threshold_margin
+        self.alarm_filter = alarm_filter
+
+    def fit(self, X: ArrayLike, y: Any = None) -> EWMADetector:
+        arr = _as_matrix(X, min_rows=2)
+        self.mean_ = arr.mean(axis=0)
+        self.var_ = np.maximum(arr.var(axis=0), 1e-12)
+        self.n_seen_ = len(arr)
+        self.n_features_in_ = arr.shape[1]
+        self.fitted_ = True
+        return self
+
+    def partial_fit(self, X: ArrayLike, y: Any = None) -> EWMADetector:
+        """Update the running mean / variance with new rows (fits from scratch when not fitted)."""
+        arr = _as_matrix(X)
+        if not getattr(self, "fitted_", False):
+            return self.fit(arr) if len(arr) >= 2 else self.fit(np.vstack([arr, arr]))
+        a = self.alpha
+        for row in arr:
+            diff = row - self.mean_
+            self.mean_ = self.mean_ + a * diff
+            self.var_ = np.maximum((1 - a) * (self.var_ + a * diff * diff), 1e-12)
+        self.n_seen_ += len(arr)
+        return self
+
+    def score_samples(self, X: ArrayLike) -> np.ndarray:
+        self._check_fitted()
+        arr = _as_matrix(X)
+        z = np.abs(arr - self.mean_) / np.sqrt(self.var_)
+        return np.asarray(z.max(axis=1) / self.z_limit)
+
+
+DETECTORS: dict[str, type[_Detector]] = {
+    "pca": PCADetector,
+    "robust-z": RobustZDetector,
+    "iforest": IsolationForestDetector,
+    "ewma": EWMADetector,
+}

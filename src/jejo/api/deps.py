@@ -1,0 +1,91 @@
+"""Request dependencies: the database session (one transaction per request) and the caller."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated, Any
+
+from fastapi import Depends, Query, Request
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+from sqlalchemy.orm import Session
+
+from jejo.core.errors import Forbidden, Unauthorized
+from jejo.core.runtime import Runtime
+from jejo.masterdata.tables import User
+from jejo.masterdata.users import TOKEN_PREFIX, Principal, principal_for_token, principal_for_user
+
+SESSION_COOKIE = "jejo_session"
+SESSION_MAX_AGE_S = 12 * 3600
+
+
+def runtime(request: Request) -> Runtime:
+    rt: Runtime = request.app.state.runtime
+    return rt
+
+
+def db(request: Request) -> Iterator[Session]:
+    with runtime(request).transaction() as session:
+        yield session
+
+
+DB = Annotated[Session, Depends(db)]
+
+
+def signer(request: Request) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(runtime(request).settings.effective_secret_key(), salt="jejo-session")
+
+
+def issue_session_token(request: Request, user: User) -> str:
+    return signer(request).dumps({"uid": user.id, "cid": user.company_id})
+
+
+def principal_from_session_token(request: Request, session: Session, token: str) -> Principal:
+    try:
+        data = signer(request).loads(token, max_age=SESSION_MAX_AGE_S)
+    except SignatureExpired as exc:
+        raise Unauthorized("session expired; log in again") from exc
+    except BadSignature as exc:
+        raise Unauthorized("invalid session token") from exc
+    user = session.get(User, int(data["uid"]))
+    if user is None or not user.active or user.company_id != int(data["cid"]):
+        raise Unauthorized("user no longer exists or is disabled")
+    return principal_for_user(user)
+
+
+def principal(request: Request, session: DB) -> Principal:
+    """The caller, from ``Authorization: Bearer`` (API token or session token) or the web session cookie."""
+    auth = request.headers.get("authorization", "")
+    if auth.lower().startswith("bearer "):
+        token = auth[7:].strip()
+        if token.startswith(TOKEN_PREFIX):
+            return principal_for_token(session, token)
+        return principal_from_session_token(request, session, token)
+    cookie = request.cookies.get(SESSION_COOKIE)
+    if cookie:
+        return principal_from_session_token(request, session, cookie)
+    raise Unauthorized("log in, or send 'Authorization: Bearer <token>'")
+
+
+Caller = Annotated[Principal, Depends(principal)]
+
+
+def require(scope: str):  # type: ignore[no-untyped-def]
+    def check(caller: Caller) -> Principal:
+        if not caller.can(scope):
+            raise Forbidden(f"this needs the '{scope}' permission")
+        return caller
+
+    return Depends(check)
+
+
+class Page:
+    def __init__(self, offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> None:
+        self.offset = offset
+        self.limit = limit
+
+
+def paged(items: list[Any], total: int, page: Page) -> dict[str, object]:
+    return {"items": items, "total": total, "offset": page.offset, "limit": page.limit}
+
+
+PageQ = Annotated[Page, Depends()]

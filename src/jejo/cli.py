@@ -1,0 +1,58 @@
+"""The `jejo` command line.
+
+Each domain package that has commands exposes a ``typer.Typer`` named ``app`` in its own ``cli``
+module; they are mounted here. Heavy libraries are imported inside the commands, so that
+``jejo --help`` and small commands start quickly.
+"""
+
+from __future__ import annotations
+
+import importlib
+
+import typer
+
+from jejo.core.logging import configure_logging
+
+app = typer.Typer(
+    name="jejo",
+    help="jejo (제조): smart-factory platform — MES, machine data, KPIs, planning, AI, center portal.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+# (module holding `app`, command group name, help)
+_GROUPS: list[tuple[str, str, str]] = [
+    ("jejo.furniture.cli", "cut", "Panel cutting optimisation (guillotine / nesting)."),
+    ("jejo.planning.cli", "plan", "Finite-capacity scheduling and job-shop benchmarks."),
+    ("jejo.ai.cli", "ai", "Anomaly detection, RUL, quality prediction."),
+]
+
+
+def _mount_groups() -> None:
+    for module_name, name, help_text in _GROUPS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        sub = getattr(module, "app", None)
+        if isinstance(sub, typer.Typer):
+            app.add_typer(sub, name=name, help=help_text)
+
+
+_mount_groups()
+
+
+@app.callback()
+def _root(log_level: str = typer.Option("WARNING", "--log-level", envvar="JEJO_LOG_LEVEL")) -> None:
+    configure_logging(log_level)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

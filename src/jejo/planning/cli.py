@@ -1,0 +1,62 @@
+"""`jejo plan …` commands."""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+import typer
+
+from jejo.cli_support import cli_errors, emit
+from jejo.core.errors import Problem, ValidationError
+
+app = typer.Typer(no_args_is_help=True, help="Finite-capacity scheduling and job-shop benchmarks.")
+
+
+def _human(result: dict[str, Any]) -> str:
+    lines = [f"makespan {result['makespan']}" + (" (optimal)" if result.get("optimal") else "")]
+    for j, row in enumerate(result["starts"]):
+        machines = result.get("machines")
+        if machines:
+            lines.append(f"job {j}: " + " ".join(f"{s}@M{m}" for s, m in zip(row, machines[j], strict=True)))
+        else:
+            lines.append(f"job {j}: " + " ".join(str(s) for s in row))
+    return "\n".join(lines)
+
+
+@app.command("jssp")
+def jssp(
+    file: Path = typer.Argument(
+        ..., help="Instance file (OR-Library job shop, or Brandimarte with --format fjsp)."
+    ),
+    time_limit: float = typer.Option(
+        10.0, "--time-limit", help="Seconds for the whole solve (may be fractional)."
+    ),
+    workers: int = typer.Option(0, "--workers", help="CP-SAT worker threads (0: all CPU cores, at most 8)."),
+    fmt: str = typer.Option("jssp", "--format", help="Instance format: jssp or fjsp."),
+    seed: int = typer.Option(0, "--seed", help="Random seed of the heuristics and the neighbourhood search."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Minimise the makespan of a job-shop instance within a time limit."""
+    started = time.monotonic()
+    with cli_errors():
+        if not time_limit > 0:
+            raise ValidationError("bad option", [Problem("must be a positive number", field="--time-limit")])
+        if fmt not in ("jssp", "fjsp"):
+            raise ValidationError("bad option", [Problem("use 'jssp' or 'fjsp'", field="--format")])
+        from jejo.planning.parsers import read_instance
+
+        instance = read_instance(file, fmt)
+        from jejo.planning.cpsat import solve
+
+        n_workers = workers if workers > 0 else min(8, os.cpu_count() or 1)
+        deadline = started + max(0.2, time_limit - 0.15)
+        schedule = solve(instance, time_limit, workers=n_workers, seed=seed, deadline=deadline)
+        result: dict[str, Any] = {"makespan": schedule.makespan, "starts": schedule.starts}
+        if fmt == "fjsp":
+            result["machines"] = [[m + 1 for m in row] for row in schedule.machines]
+        result["optimal"] = schedule.proven_optimal
+        result["lower_bound"] = schedule.lower_bound
+        emit(result, as_json, _human)
