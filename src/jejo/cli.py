@@ -45,6 +45,33 @@ def _mount_groups() -> None:
 _mount_groups()
 
 
+def _mount_core() -> None:
+    from jejo import core_cli
+
+    app.add_typer(core_cli.db_app, name="db")
+    app.add_typer(core_cli.user_app, name="user")
+    app.command("serve")(core_cli.serve)
+    app.command("rebuild")(core_cli.rebuild)
+    for module_name, names in _COMMANDS:
+        try:
+            module = importlib.import_module(module_name)
+        except ModuleNotFoundError as exc:
+            if exc.name != module_name:
+                raise
+            continue
+        for name in names:
+            app.command(name)(getattr(module, name.replace("-", "_") + "_command"))
+
+
+# (module, top-level commands it defines as `<name>_command`)
+_COMMANDS: list[tuple[str, list[str]]] = [
+    ("jejo.masterdata.transfer_cli", ["import", "export"]),
+    ("jejo.demo_cli", ["demo"]),
+]
+
+_mount_core()
+
+
 @app.callback()
 def _root(log_level: str = typer.Option("WARNING", "--log-level", envvar="JEJO_LOG_LEVEL")) -> None:
     configure_logging(log_level)

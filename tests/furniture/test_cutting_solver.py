@@ -72,9 +72,12 @@ def test_checker_catches_every_kind_of_error() -> None:
     assert any("size" in e for e in check_solution(inst, wrong))
     turned = _sol([Placement(0, 0, 0, 0, 4, 2, False), Placement(1, 0, 0, 2, 3, 3, True)])
     assert any("rotation" in e for e in check_solution(inst, turned))
-    assert any("rotation" in e for e in check_solution(inst, _sol([Placement(0, 0, 0, 0, 2, 4, True),
-                                                                   Placement(1, 0, 2, 0, 3, 3, False)]),
-                                                       rotate=False))
+    assert any(
+        "rotation" in e
+        for e in check_solution(
+            inst, _sol([Placement(0, 0, 0, 0, 2, 4, True), Placement(1, 0, 2, 0, 3, 3, False)]), rotate=False
+        )
+    )
     missing = _sol([Placement(0, 0, 0, 0, 4, 2, False)])
     assert any("exactly once" in e for e in check_solution(inst, missing))
     bad_count = _sol([Placement(0, 0, 0, 0, 4, 2, False), Placement(1, 0, 0, 2, 3, 3, False)], bins=2)
@@ -96,7 +99,8 @@ def test_lower_bound_and_stop_at_it() -> None:
 
 
 def test_benchmark_instances_reach_best_known(data_2bp: Path) -> None:
-    bks = {int(r["abs"]): r for r in csv.DictReader(open(data_2bp / "bks.csv"))}
+    with open(data_2bp / "bks.csv") as fh:
+        bks = {int(r["abs"]): r for r in csv.DictReader(fh)}
     for cls, ab in (("01", 1), ("03", 111), ("07", 301)):
         inst = read_2bp(data_2bp / f"Class_{cls}.2bp", ab)
         sol = solve(inst, SolveOptions(time_limit=1.0))
@@ -110,8 +114,22 @@ def test_benchmark_instances_reach_best_known(data_2bp: Path) -> None:
 @pytest.mark.parametrize("flags", [[], ["--guillotine"], ["--no-rotate"], ["--guillotine", "--no-rotate"]])
 def test_cli_contract(data_2bp: Path, flags: list[str]) -> None:
     f = data_2bp / "Class_07.2bp"
-    res = CliRunner().invoke(app, ["cut", "solve", str(f), "--format", "2bp", "--instance", "311", *flags,
-                                   "--time-limit", "0.5", "--json"])
+    res = CliRunner().invoke(
+        app,
+        [
+            "cut",
+            "solve",
+            str(f),
+            "--format",
+            "2bp",
+            "--instance",
+            "311",
+            *flags,
+            "--time-limit",
+            "0.5",
+            "--json",
+        ],
+    )
     assert res.exit_code == 0, res.output
     obj = json.loads(res.stdout)
     assert set(obj) == {"bins", "placements", "guillotine"}

@@ -19,7 +19,9 @@ def _human(obj: dict[str, Any]) -> str:
     lines = [f"bins: {obj['bins']}  guillotine: {obj['guillotine']}"]
     for p in obj["placements"]:
         rot = " (rotated)" if p["rotated"] else ""
-        lines.append(f"  item {p['item']:>4} -> bin {p['bin']:>3} at ({p['x']}, {p['y']}) {p['w']}x{p['h']}{rot}")
+        lines.append(
+            f"  item {p['item']:>4} -> bin {p['bin']:>3} at ({p['x']}, {p['y']}) {p['w']}x{p['h']}{rot}"
+        )
     return "\n".join(lines)
 
 
@@ -27,13 +29,17 @@ def _human(obj: dict[str, Any]) -> str:
 def solve_cmd(
     file: Path = typer.Argument(..., help="Instance file."),
     fmt: str = typer.Option("2bp", "--format", help="Instance format: 2bp or roadef2018."),
-    instance: int | None = typer.Option(None, "--instance", help="2bp: absolute instance number in the file."),
+    instance: int | None = typer.Option(
+        None, "--instance", help="2bp: absolute instance number in the file."
+    ),
     guillotine: bool = typer.Option(False, "--guillotine", help="Only saw-feasible (guillotine) patterns."),
     stages: int | None = typer.Option(None, "--stages", help="Limit guillotine patterns to 2 or 3 stages."),
     no_rotate: bool = typer.Option(False, "--no-rotate", help="Items keep their orientation."),
     time_limit: float = typer.Option(10.0, "--time-limit", help="Seconds (may be fractional)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
-    solution_out: Path | None = typer.Option(None, "--solution-out", help="roadef2018: solution CSV to write."),
+    solution_out: Path | None = typer.Option(
+        None, "--solution-out", help="roadef2018: solution CSV to write."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object."),
 ) -> None:
     """Solve one cutting instance and print the packing."""
@@ -45,21 +51,24 @@ def solve_cmd(
             from jejo.furniture.cutting.solver import SolveOptions, solve
 
             if instance is None:
-                raise ValidationError("missing option", [Problem("required with --format 2bp",
-                                                                 field="--instance")])
+                raise ValidationError(
+                    "missing option", [Problem("required with --format 2bp", field="--instance")]
+                )
             if stages is not None and stages not in (2, 3):
                 raise ValidationError("bad option", [Problem("2 or 3", field="--stages")])
             inst = read_2bp(file, instance, rotate=not no_rotate)
-            opts = SolveOptions(guillotine=guillotine or stages is not None, stages=stages,
-                                time_limit=time_limit, seed=seed)
+            opts = SolveOptions(
+                guillotine=guillotine or stages is not None, stages=stages, time_limit=time_limit, seed=seed
+            )
             try:
                 sol = solve(inst, opts)
             except ValueError as exc:
                 raise ValidationError(str(exc)) from exc
             emit(sol.as_dict(), as_json, _human)
         elif fmt == "roadef2018":
-            raise ValidationError("format not supported yet", [Problem("roadef2018 is not implemented",
-                                                                       field="--format")])
+            raise ValidationError(
+                "format not supported yet", [Problem("roadef2018 is not implemented", field="--format")]
+            )
         else:
             raise ValidationError("unknown format", [Problem("use 2bp or roadef2018", field="--format")])
 
@@ -86,7 +95,9 @@ def plan_cmd(
         rep = plan.report(saw.min_offcut)
 
         def human(o: dict[str, Any]) -> str:
-            return (f"cost {o['cost']}, sheets {o['sheets']} (remnants {o['remnants_used']}), "
-                    f"yield {o['yield']:.1%}, cuts {o['cut_count']}, cut length {o['cut_length_mm'] / 1000:.1f} m")
+            return (
+                f"cost {o['cost']}, sheets {o['sheets']} (remnants {o['remnants_used']}), "
+                f"yield {o['yield']:.1%}, cuts {o['cut_count']}, cut length {o['cut_length_mm'] / 1000:.1f} m"
+            )
 
         emit(rep, as_json, human)

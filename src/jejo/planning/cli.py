@@ -52,7 +52,9 @@ def jssp(
         from jejo.planning.cpsat import solve
 
         n_workers = workers if workers > 0 else min(8, os.cpu_count() or 1)
-        deadline = started + max(0.2, time_limit - 0.15)
+        # the limit counts from the command's start (ortools import included); under heavy load keep a
+        # minimum solving time so that a short limit still gets past the dispatching rules
+        deadline = max(started + time_limit - 0.15, time.monotonic() + min(0.5, time_limit / 2))
         schedule = solve(instance, time_limit, workers=n_workers, seed=seed, deadline=deadline)
         result: dict[str, Any] = {"makespan": schedule.makespan, "starts": schedule.starts}
         if fmt == "fjsp":

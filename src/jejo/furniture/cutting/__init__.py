@@ -7,4 +7,4 @@ the square of that unit. ``x`` runs along a sheet's width ``W``, ``y`` along its
 from jejo.furniture.cutting.model import Bin, Instance, Item, Placement, Solution
 from jejo.furniture.cutting.solver import SolveOptions, solve
 
-__all__ = ["Bin", "Instance", "Item", "Placement", "SolveOptions", "Solution", "solve"]
+__all__ = ["Bin", "Instance", "Item", "Placement", "Solution", "SolveOptions", "solve"]

@@ -35,7 +35,7 @@ def _score(rule: str, fw: int, fh: int, w: int, h: int, fx: int, fy: int) -> tup
 
 
 def maxrects_fill(W: int, H: int, items: Sequence[PItem], rule: str = "bssf") -> list[PPlace]:
-    """Place items in the given order into one W × H sheet (free packing); items that do not fit are skipped."""
+    """Place items in order into one W × H sheet (free packing); items that do not fit are skipped."""
     free: list[tuple[int, int, int, int]] = [(0, 0, W, H)]
     out: list[PPlace] = []
     min_side = min((min(w, h) for _, w, h, _ in items), default=0)
@@ -89,8 +89,9 @@ def maxrects_fill(W: int, H: int, items: Sequence[PItem], rule: str = "bssf") ->
     return out
 
 
-def guillotine_fill(W: int, H: int, items: Sequence[PItem], split: str = "slas",
-                    rule: str = "bssf") -> list[PPlace]:
+def guillotine_fill(
+    W: int, H: int, items: Sequence[PItem], split: str = "slas", rule: str = "bssf"
+) -> list[PPlace]:
     """Place items in order into one sheet with guillotine free-rectangle splitting (saw-feasible)."""
     free: list[tuple[int, int, int, int]] = [(0, 0, W, H)]
     out: list[PPlace] = []
@@ -137,8 +138,9 @@ def guillotine_fill(W: int, H: int, items: Sequence[PItem], split: str = "slas",
     return out
 
 
-def shelf_fill(W: int, H: int, items: Sequence[PItem], stages: int = 3, horizontal_first: bool = True
-               ) -> list[PPlace]:
+def shelf_fill(
+    W: int, H: int, items: Sequence[PItem], stages: int = 3, horizontal_first: bool = True
+) -> list[PPlace]:
     """Staged guillotine fill: strips (1st cuts), columns in a strip (2nd), stacks in a column (3rd).
 
     With ``stages=2`` a column holds one item (trimmed to the strip height: non-exact).
@@ -181,8 +183,13 @@ def shelf_fill(W: int, H: int, items: Sequence[PItem], stages: int = 3, horizont
                     fit = None
                     if w2 <= col_w and used_h + h2 <= strip_h:
                         fit = (w2, h2, False)
-                    if r2 and w2 != h2 and h2 <= col_w and used_h + w2 <= strip_h and (
-                            fit is None or w2 > fit[0]):
+                    if (
+                        r2
+                        and w2 != h2
+                        and h2 <= col_w
+                        and used_h + w2 <= strip_h
+                        and (fit is None or w2 > fit[0])
+                    ):
                         fit = (h2, w2, True)
                     if fit is not None:
                         out.append((i2, x0, y0 + used_h, fit[0], fit[1], fit[2]))
@@ -248,4 +255,3 @@ def sort_key(name: str, it: PItem) -> float:
 
 def placed_area(pl: Sequence[PPlace]) -> int:
     return sum(p[3] * p[4] for p in pl)
-

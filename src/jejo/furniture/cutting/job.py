@@ -155,21 +155,43 @@ class CutPlan:
             "cut_count": self.cut_count,
             "cut_length_mm": self.cut_length_mm,
             "kerf_mm": self.kerf,
-            "offcuts_kept": [{"material": o.material, "length": o.length, "width": o.width}
-                             for o in self.offcuts(min_offcut)],
-            "per_sheet": [{"sheet": s.sheet, "material": s.material, "length": s.length, "width": s.width,
-                           "remnant": s.remnant, "cost": s.cost, "trim": s.trim,
-                           "yield": round(s.yield_, 4), "parts": [asdict(p) for p in s.parts],
-                           "cuts": [{"stage": c.stage, "axis": c.axis, "at": _mm(c.at), "start": _mm(c.start),
-                                     "end": _mm(c.end), "trim": c.trim} for c in s.cuts]}
-                          for s in self.sheets],
+            "offcuts_kept": [
+                {"material": o.material, "length": o.length, "width": o.width}
+                for o in self.offcuts(min_offcut)
+            ],
+            "per_sheet": [
+                {
+                    "sheet": s.sheet,
+                    "material": s.material,
+                    "length": s.length,
+                    "width": s.width,
+                    "remnant": s.remnant,
+                    "cost": s.cost,
+                    "trim": s.trim,
+                    "yield": round(s.yield_, 4),
+                    "parts": [asdict(p) for p in s.parts],
+                    "cuts": [
+                        {
+                            "stage": c.stage,
+                            "axis": c.axis,
+                            "at": _mm(c.at),
+                            "start": _mm(c.start),
+                            "end": _mm(c.end),
+                            "trim": c.trim,
+                        }
+                        for c in s.cuts
+                    ],
+                }
+                for s in self.sheets
+            ],
         }
 
 
-def _check(parts: Sequence[Part], stock: Sequence[Sheet], materials: dict[str, Material],
-           saw: SawSettings) -> None:
+def _check(
+    parts: Sequence[Part], stock: Sequence[Sheet], materials: dict[str, Material], saw: SawSettings
+) -> None:
     problems = []
-    if saw.kerf < 0 or saw.trim < 0 or saw.trim and saw.trim < saw.kerf:
+    if saw.kerf < 0 or saw.trim < 0 or (saw.trim and saw.trim < saw.kerf):
         problems.append(Problem("need 0 <= kerf <= trim (or trim 0)", field="saw"))
     for p in parts:
         if p.material not in materials:
@@ -183,8 +205,14 @@ def _check(parts: Sequence[Part], stock: Sequence[Sheet], materials: dict[str, M
         raise ValidationError("invalid cutting job", problems)
 
 
-def plan_job(parts: Sequence[Part], stock: Sequence[Sheet], materials: Sequence[Material],
-             saw: SawSettings | None = None, time_limit: float = 5.0, seed: int = 0) -> CutPlan:
+def plan_job(
+    parts: Sequence[Part],
+    stock: Sequence[Sheet],
+    materials: Sequence[Material],
+    saw: SawSettings | None = None,
+    time_limit: float = 5.0,
+    seed: int = 0,
+) -> CutPlan:
     """Plan every material of the job: minimum cost, then sheets; remnants first."""
     saw = saw or SawSettings()
     mats = {m.code: m for m in materials}
@@ -200,20 +228,31 @@ def plan_job(parts: Sequence[Part], stock: Sequence[Sheet], materials: Sequence[
         for s in msheets:
             t = _u(saw.remnant_trim if s.remnant else saw.trim)
             trims.append(t)
-            stocks.append(Stock(_u(s.length) - 2 * t + kerf, _u(s.width) - 2 * t + kerf, s.cost, s.count,
-                                0 if s.remnant else 1))
-        items, names = [], []
+            stocks.append(
+                Stock(
+                    _u(s.length) - 2 * t + kerf,
+                    _u(s.width) - 2 * t + kerf,
+                    s.cost,
+                    s.count,
+                    0 if s.remnant else 1,
+                )
+            )
+        items: list[tuple[int, int, int, bool]] = []
+        names: list[tuple[str, int]] = []
         for p in mparts:
             grain = mats[code].grain if p.grain is None else p.grain
             for c in range(p.qty):
                 items.append((len(items), _u(p.length) + kerf, _u(p.width) + kerf, not grain))
                 names.append((p.id, c))
-        for (idx, w, h, rot), (pid, _) in zip(items, names, strict=True):
+        for (_, w, h, rot), (pid, _) in zip(items, names, strict=True):
             if not any((w <= s.w and h <= s.h) or (rot and h <= s.w and w <= s.h) for s in stocks):
-                raise ValidationError("part does not fit", [Problem(f"fits on no {code} sheet (with trim)",
-                                                                    field=f"part {pid}")])
-        opts = SolveOptions(guillotine=True, stages=saw.stages, time_limit=time_limit / max(1, len(codes)),
-                            seed=seed)
+                raise ValidationError(
+                    "part does not fit",
+                    [Problem(f"fits on no {code} sheet (with trim)", field=f"part {pid}")],
+                )
+        opts = SolveOptions(
+            guillotine=True, stages=saw.stages, time_limit=time_limit / max(1, len(codes)), seed=seed
+        )
         search = Search(items, stocks, opts)
         packing = search.run()
         stats[f"{code}_search"] = str(dict(search.stats))
@@ -227,8 +266,9 @@ def plan_job(parts: Sequence[Part], stock: Sequence[Sheet], materials: Sequence[
                 rects.append((x1, y1, x1 + w - kerf, y1 + h - kerf))
                 placed.append(PlacedPart(pid, c, _mm(x1), _mm(y1), _mm(w - kerf), _mm(h - kerf), r))
             cuts, waste = cut_sequence(_u(s.length), _u(s.width), t, kerf, rects)
-            sheets.append(SheetPlan(s.id, code, s.length, s.width, s.cost, s.remnant, _mm(t), placed, cuts,
-                                    waste))
+            sheets.append(
+                SheetPlan(s.id, code, s.length, s.width, s.cost, s.remnant, _mm(t), placed, cuts, waste)
+            )
     sheets.sort(key=lambda sp: (sp.material, not sp.remnant, sp.sheet))
     return CutPlan(sheets, saw.kerf, stats)
 
@@ -236,16 +276,41 @@ def plan_job(parts: Sequence[Part], stock: Sequence[Sheet], materials: Sequence[
 def job_from_dict(d: dict) -> tuple[list[Part], list[Sheet], list[Material], SawSettings]:
     """Read a job from its JSON form: ``materials``, ``stock``, ``parts`` and optional ``saw``."""
     try:
-        mats = [Material(m["code"], float(m.get("thickness", 18.0)), bool(m.get("grain", False)))
-                for m in d["materials"]]
-        stock = [Sheet(s["id"], s["material"], float(s["length"]), float(s["width"]), float(s["cost"]),
-                       s.get("count"), bool(s.get("remnant", False))) for s in d["stock"]]
-        parts = [Part(p["id"], p["material"], float(p["length"]), float(p["width"]), int(p.get("qty", 1)),
-                      p.get("grain")) for p in d["parts"]]
+        mats = [
+            Material(m["code"], float(m.get("thickness", 18.0)), bool(m.get("grain", False)))
+            for m in d["materials"]
+        ]
+        stock = [
+            Sheet(
+                s["id"],
+                s["material"],
+                float(s["length"]),
+                float(s["width"]),
+                float(s["cost"]),
+                s.get("count"),
+                bool(s.get("remnant", False)),
+            )
+            for s in d["stock"]
+        ]
+        parts = [
+            Part(
+                p["id"],
+                p["material"],
+                float(p["length"]),
+                float(p["width"]),
+                int(p.get("qty", 1)),
+                p.get("grain"),
+            )
+            for p in d["parts"]
+        ]
         sw = d.get("saw", {})
-        saw = SawSettings(float(sw.get("kerf", 4.4)), float(sw.get("trim", 10.0)),
-                          float(sw.get("remnant_trim", 0.0)), sw.get("stages", 3),
-                          tuple(sw.get("min_offcut", (300.0, 200.0))))  # type: ignore[arg-type]
+        saw = SawSettings(
+            float(sw.get("kerf", 4.4)),
+            float(sw.get("trim", 10.0)),
+            float(sw.get("remnant_trim", 0.0)),
+            sw.get("stages", 3),
+            tuple(sw.get("min_offcut", (300.0, 200.0))),
+        )
     except (KeyError, TypeError, ValueError) as exc:
         raise ValidationError("invalid cutting job", [Problem(f"missing or bad field: {exc}")]) from exc
     return parts, stock, mats, saw

@@ -34,7 +34,7 @@ class Bin:
 
 @dataclass(frozen=True, slots=True)
 class Instance:
-    """Items to pack into sheets of one size (the classic 2BP); see :mod:`jejo.furniture.job` for stock mixes."""
+    """Items to pack into sheets of one size (the classic 2BP); stock mixes: :mod:`.job`."""
 
     items: tuple[Item, ...]
     W: int
@@ -59,8 +59,15 @@ class Placement:
     rotated: bool
 
     def as_dict(self) -> dict[str, int | bool]:
-        return {"item": self.item, "bin": self.bin, "x": self.x, "y": self.y, "w": self.w, "h": self.h,
-                "rotated": self.rotated}
+        return {
+            "item": self.item,
+            "bin": self.bin,
+            "x": self.x,
+            "y": self.y,
+            "w": self.w,
+            "h": self.h,
+            "rotated": self.rotated,
+        }
 
 
 @dataclass(slots=True)
@@ -74,5 +81,8 @@ class Solution:
     stats: dict[str, float | int | str] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, object]:
-        return {"bins": self.bins, "placements": [p.as_dict() for p in self.placements],
-                "guillotine": self.guillotine}
+        return {
+            "bins": self.bins,
+            "placements": [p.as_dict() for p in self.placements],
+            "guillotine": self.guillotine,
+        }

@@ -15,9 +15,10 @@ def _ints(line: str, lineno: int, want: int, what: str, path: str) -> list[int]:
     except ValueError:
         vals = []
     if len(vals) < want:
-        raise ValidationError(f"{path}: not a .2bp file",
-                              [Problem(f"expected {want} integer(s) ({what}), got {line.strip()!r}",
-                                       field=path, row=lineno)])
+        raise ValidationError(
+            f"{path}: not a .2bp file",
+            [Problem(f"expected {want} integer(s) ({what}), got {line.strip()!r}", field=path, row=lineno)],
+        )
     return vals
 
 
@@ -40,18 +41,22 @@ def read_2bp(path: str | Path, absolute: int, rotate: bool = True) -> Instance:
         if n < 0 or hbin <= 0 or wbin <= 0:
             raise ValidationError(f"{p}: bad header", [Problem("sizes must be positive", row=i + 2)])
         if i + 4 + n > len(lines):
-            raise ValidationError(f"{p}: truncated instance",
-                                  [Problem(f"instance {ab} announces {n} items", row=i + 2)])
+            raise ValidationError(
+                f"{p}: truncated instance", [Problem(f"instance {ab} announces {n} items", row=i + 2)]
+            )
         found.append(ab)
         if ab == absolute:
             items = []
             for k in range(n):
                 h, w = _ints(lines[i + 4 + k], i + 5 + k, 2, "item height and width", str(p))
                 if h <= 0 or w <= 0:
-                    raise ValidationError(f"{p}: bad item", [Problem("item sizes must be positive",
-                                                                     row=i + 5 + k)])
+                    raise ValidationError(
+                        f"{p}: bad item", [Problem("item sizes must be positive", row=i + 5 + k)]
+                    )
                 items.append(Item(w, h, rotate))
             return Instance(tuple(items), wbin, hbin, f"{p.stem}:{ab}")
         i += 4 + n
-    raise ValidationError(f"{p}: no instance with absolute number {absolute}",
-                          [Problem(f"instances in the file: {found[:3]}...{found[-3:]}", field="--instance")])
+    raise ValidationError(
+        f"{p}: no instance with absolute number {absolute}",
+        [Problem(f"instances in the file: {found[:3]}...{found[-3:]}", field="--instance")],
+    )

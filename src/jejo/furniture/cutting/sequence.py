@@ -45,7 +45,9 @@ class NotGuillotine(ValueError):
     """The pattern cannot be cut by edge-to-edge cuts."""
 
 
-def cut_sequence(W: int, H: int, trim: int, kerf: int, parts: Sequence[Rect]) -> tuple[list[Cut], list[Piece]]:
+def cut_sequence(
+    W: int, H: int, trim: int, kerf: int, parts: Sequence[Rect]
+) -> tuple[list[Cut], list[Piece]]:
     """Cuts (in order) separating ``parts`` (physical rectangles x1, y1, x2, y2 in sheet coordinates)
     and the waste pieces left. First-stage cuts are rip cuts (lines y = const along the sheet length)
     unless crosscuts first need fewer stages."""
@@ -59,14 +61,19 @@ def cut_sequence(W: int, H: int, trim: int, kerf: int, parts: Sequence[Rect]) ->
     return best[1], best[2]
 
 
-def _sequence(W: int, H: int, trim: int, kerf: int, parts: Sequence[Rect], first: int
-              ) -> tuple[list[Cut], list[Piece]]:
+def _sequence(
+    W: int, H: int, trim: int, kerf: int, parts: Sequence[Rect], first: int
+) -> tuple[list[Cut], list[Piece]]:
     cuts: list[Cut] = []
     waste: list[Piece] = []
     uw, uh = W - 2 * trim + kerf, H - 2 * trim + kerf
     if trim > 0:
-        cuts += [Cut(0, "y", trim - kerf, 0, W, True), Cut(0, "y", H - trim, 0, W, True),
-                 Cut(0, "x", trim - kerf, trim, H - trim, True), Cut(0, "x", W - trim, trim, H - trim, True)]
+        cuts += [
+            Cut(0, "y", trim - kerf, 0, W, True),
+            Cut(0, "y", H - trim, 0, W, True),
+            Cut(0, "x", trim - kerf, trim, H - trim, True),
+            Cut(0, "x", W - trim, trim, H - trim, True),
+        ]
     rects = [(x1 - trim, y1 - trim, x2 - trim + kerf, y2 - trim + kerf) for x1, y1, x2, y2 in parts]
 
     def phys(x1: int, y1: int, x2: int, y2: int) -> tuple[int, int, int, int]:
@@ -91,8 +98,14 @@ def _sequence(W: int, H: int, trim: int, kerf: int, parts: Sequence[Rect], first
         for ax, st in ((axis, stage), (1 - axis, stage + 1)):
             lo, hi = ax, ax + 2
             ends = sorted({r[hi] for r in rs} | {r[lo] for r in rs if r[lo] > region[lo]})
-            c = next((e for e in ends if region[lo] < e < region[hi]
-                      and all(r[hi] <= e or r[lo] >= e for r in rs)), None)
+            c = next(
+                (
+                    e
+                    for e in ends
+                    if region[lo] < e < region[hi] and all(r[hi] <= e or r[lo] >= e for r in rs)
+                ),
+                None,
+            )
             if c is None:
                 continue
             emit(ax, c, region, st, len(rs) == 1)

@@ -66,8 +66,9 @@ Packing = list[tuple[int, list[PPlace]]]  # (stock index, placements)
 class Search:
     """One search run over items and stocks; see the module docstring."""
 
-    def __init__(self, items: Sequence[PItem], stocks: Sequence[Stock], options: SolveOptions,
-                 lb: int = 0) -> None:
+    def __init__(
+        self, items: Sequence[PItem], stocks: Sequence[Stock], options: SolveOptions, lb: int = 0
+    ) -> None:
         self.items = {it[0]: it for it in items}
         self.stocks = list(stocks)
         self.opt = options
@@ -137,10 +138,7 @@ class Search:
                         if not pl:
                             continue
                         a = placed_area(pl)
-                        if a == rem_area:
-                            score = (0, st.cost, -a)
-                        else:
-                            score = (1, st.cost / a, -a)
+                        score = (0, st.cost, -a) if a == rem_area else (1, st.cost / a, -a)
                         if best is None or score < best[0]:
                             best = (score, k, pl)
                 if best is not None:
@@ -406,14 +404,17 @@ def solve(inst: Instance, options: SolveOptions | None = None) -> Solution:
     items = [(i, it.w, it.h, it.rotate) for i, it in enumerate(inst.items)]
     for i, it in enumerate(inst.items):
         if not ((it.w <= inst.W and it.h <= inst.H) or (it.rotate and it.h <= inst.W and it.w <= inst.H)):
-            raise ValueError(f"item {i} ({it.w} x {it.h}) fits in no orientation on a {inst.W} x {inst.H} bin")
+            raise ValueError(
+                f"item {i} ({it.w} x {it.h}) fits in no orientation on a {inst.W} x {inst.H} bin"
+            )
     lb = lower_bound(inst.items, inst.W, inst.H)
     if not items:
         return Solution([], 0, opt.guillotine, 0)
     search = Search(items, [Stock(inst.W, inst.H)], opt, lb)
     packing = search.run()
-    placements = [Placement(idx, b, x, y, w, h, r) for b, (_, pl) in enumerate(packing) for idx, x, y, w, h, r
-                  in pl]
+    placements = [
+        Placement(idx, b, x, y, w, h, r) for b, (_, pl) in enumerate(packing) for idx, x, y, w, h, r in pl
+    ]
     placements.sort(key=lambda p: p.item)
     stats: dict[str, float | int | str] = dict(search.stats)
     return Solution(placements, len(packing), opt.guillotine or opt.stages is not None, lb, stats)

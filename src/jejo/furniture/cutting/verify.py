@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from jejo.furniture.cutting.model import Instance, Solution
 
@@ -73,10 +74,11 @@ def stages_needed(rects: Sequence[Rect], first_axis: int = 1) -> int | None:
     return max(1, level(list(rects), first_axis, 1) or 1)
 
 
-def check_solution(inst: Instance, sol: Solution | dict, rotate: bool = True,
-                   guillotine: bool = False) -> list[str]:
+def check_solution(
+    inst: Instance, sol: Solution | dict, rotate: bool = True, guillotine: bool = False
+) -> list[str]:
     """Every error found (empty list: the solution is valid)."""
-    d = sol.as_dict() if isinstance(sol, Solution) else sol
+    d: dict[str, Any] = sol.as_dict() if isinstance(sol, Solution) else sol
     errors: list[str] = []
     pls = d["placements"]
     seen = sorted(p["item"] for p in pls)
@@ -101,7 +103,7 @@ def check_solution(inst: Instance, sol: Solution | dict, rotate: bool = True,
     for b, rects in by_bin.items():
         rs = sorted(rects)
         for i, a in enumerate(rs):
-            for c in rs[i + 1:]:
+            for c in rs[i + 1 :]:
                 if c[0] >= a[2]:
                     break
                 if a[1] < c[3] and c[1] < a[3]:
@@ -113,8 +115,13 @@ def check_solution(inst: Instance, sol: Solution | dict, rotate: bool = True,
     return errors
 
 
-def check_cut_plan(report: dict, parts: Sequence[tuple[str, float, float, int, bool]], kerf: float,
-                   max_stages: int | None = None, tol: float = 0.05) -> list[str]:
+def check_cut_plan(
+    report: dict,
+    parts: Sequence[tuple[str, float, float, int, bool]],
+    kerf: float,
+    max_stages: int | None = None,
+    tol: float = 0.05,
+) -> list[str]:
     """Check a furniture plan report independently; ``parts`` are (id, length, width, qty, grain).
 
     Every copy placed once with its size (turned only without grain), inside the trimmed sheet, at least
@@ -143,11 +150,16 @@ def check_cut_plan(report: dict, parts: Sequence[tuple[str, float, float, int, b
             if not ok:
                 errors.append(f"part {p['part']} placed as {p['length']} x {p['width']}")
             box = (p["x"], p["y"], p["x"] + p["length"], p["y"] + p["width"])
-            if box[0] < trim - tol or box[1] < trim - tol or box[2] > L - trim + tol or box[3] > Wd - trim + tol:
+            if (
+                box[0] < trim - tol
+                or box[1] < trim - tol
+                or box[2] > L - trim + tol
+                or box[3] > Wd - trim + tol
+            ):
                 errors.append(f"part {p['part']} outside the trimmed sheet {sh['sheet']}")
             boxes.append(box)
         for i, a in enumerate(boxes):
-            for b in boxes[i + 1:]:
+            for b in boxes[i + 1 :]:
                 gap = max(b[0] - a[2], a[0] - b[2], b[1] - a[3], a[1] - b[3])
                 if gap < kerf - tol:
                     errors.append(f"parts on sheet {sh['sheet']} closer than the kerf ({gap:.1f} mm)")
@@ -158,8 +170,9 @@ def check_cut_plan(report: dict, parts: Sequence[tuple[str, float, float, int, b
     return errors
 
 
-def _replay(sh: dict, boxes: list[tuple[float, float, float, float]], kerf: float, max_stages: int | None,
-            tol: float) -> list[str]:
+def _replay(
+    sh: dict, boxes: list[tuple[float, float, float, float]], kerf: float, max_stages: int | None, tol: float
+) -> list[str]:
     errors: list[str] = []
     pieces = [(0.0, 0.0, float(sh["length"]), float(sh["width"]))]
     for c in sh["cuts"]:
@@ -169,8 +182,11 @@ def _replay(sh: dict, boxes: list[tuple[float, float, float, float]], kerf: floa
         at, s, e = c["at"], c["start"], c["end"]
         host = None
         for k, pc in enumerate(pieces):
-            if (pc[ax] - kerf - tol <= at <= pc[ax + 2] + tol and abs(pc[1 - ax] - s) <= tol
-                    and abs(pc[3 - ax] - e) <= tol):
+            if (
+                pc[ax] - kerf - tol <= at <= pc[ax + 2] + tol
+                and abs(pc[1 - ax] - s) <= tol
+                and abs(pc[3 - ax] - e) <= tol
+            ):
                 host = k
                 break
         if host is None:
@@ -178,7 +194,12 @@ def _replay(sh: dict, boxes: list[tuple[float, float, float, float]], kerf: floa
             continue
         band = (at, s, at + kerf, e) if ax == 0 else (s, at, e, at + kerf)
         for b in boxes:
-            if b[0] < band[2] - tol and band[0] < b[2] - tol and b[1] < band[3] - tol and band[1] < b[3] - tol:
+            if (
+                b[0] < band[2] - tol
+                and band[0] < b[2] - tol
+                and b[1] < band[3] - tol
+                and band[1] < b[3] - tol
+            ):
                 errors.append(f"sheet {sh['sheet']}: cut {c} runs through a part")
         pc = pieces.pop(host)
         lo = list(pc)
@@ -187,8 +208,11 @@ def _replay(sh: dict, boxes: list[tuple[float, float, float, float]], kerf: floa
         hi[ax] = min(pc[ax + 2], at + kerf)
         pieces += [p for p in (tuple(lo), tuple(hi)) if p[ax + 2] - p[ax] > tol]  # type: ignore[misc]
     for b in boxes:
-        inside = [pc for pc in pieces if pc[0] <= b[0] + tol and pc[1] <= b[1] + tol and b[2] <= pc[2] + tol
-                  and b[3] <= pc[3] + tol]
+        inside = [
+            pc
+            for pc in pieces
+            if pc[0] <= b[0] + tol and pc[1] <= b[1] + tol and b[2] <= pc[2] + tol and b[3] <= pc[3] + tol
+        ]
         if len(inside) != 1 or any(abs(u - v) > tol for u, v in zip(inside[0], b, strict=True)):
             errors.append(f"sheet {sh['sheet']}: part at {b} is not cut free by the sequence")
     return errors

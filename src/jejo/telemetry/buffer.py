@@ -1,0 +1,91 @@
+"""A disk buffer for store-and-forward: batches of samples kept in order in a SQLite file.
+
+The collector writes every batch here first and deletes it only after the bus (or the store) has
+taken it, so a broker or database outage loses nothing; because the store ignores a sample it already
+holds (same tag and source timestamp), a batch sent twice after a crash is not doubled either.
+The file is capped in size: past the cap the oldest batches go first, and the count is reported.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from pathlib import Path
+
+from jejo.telemetry.model import Sample
+
+
+def encode_batch(samples: list[Sample]) -> bytes:
+    return json.dumps([list(s) for s in samples], separators=(",", ":")).encode()
+
+
+def decode_batch(raw: bytes | str) -> list[Sample]:
+    return [Sample(t, int(ts), v) for t, ts, v in json.loads(raw)]
+
+
+class DiskBuffer:
+    """FIFO of sample batches in one SQLite file; thread-safe; survives a restart of the process."""
+
+    def __init__(self, path: str | Path, *, max_bytes: int = 256 * 1024 * 1024) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.max_bytes = max_bytes
+        self.dropped_samples = 0
+        self._lock = threading.Lock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        self._db.execute("PRAGMA journal_mode=WAL")
+        self._db.execute("PRAGMA synchronous=NORMAL")
+        self._db.execute("CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+                         "n INTEGER NOT NULL, size INTEGER NOT NULL, body BLOB NOT NULL)")
+        row = self._db.execute("SELECT COALESCE(SUM(size), 0), COUNT(*), COALESCE(SUM(n), 0) FROM batches").fetchone()
+        self._bytes, self._batches, self._samples = int(row[0]), int(row[1]), int(row[2])
+
+    def put(self, samples: list[Sample]) -> None:
+        if not samples:
+            return
+        body = encode_batch(samples)
+        with self._lock:
+            self._db.execute("INSERT INTO batches (n, size, body) VALUES (?, ?, ?)", (len(samples), len(body), body))
+            self._bytes += len(body)
+            self._batches += 1
+            self._samples += len(samples)
+            while self._bytes > self.max_bytes and self._batches > 1:
+                oldest = self._db.execute("SELECT id, n, size FROM batches ORDER BY id LIMIT 1").fetchone()
+                self._db.execute("DELETE FROM batches WHERE id = ?", (oldest[0],))
+                self._bytes -= oldest[2]
+                self._batches -= 1
+                self._samples -= oldest[1]
+                self.dropped_samples += oldest[1]
+
+    def peek(self, limit: int = 1) -> list[tuple[int, list[Sample]]]:
+        """The oldest ``limit`` batches with their ids (they stay until :meth:`ack`)."""
+        with self._lock:
+            rows = self._db.execute("SELECT id, body FROM batches ORDER BY id LIMIT ?", (limit,)).fetchall()
+        return [(int(i), decode_batch(body)) for i, body in rows]
+
+    def ack(self, upto_id: int) -> None:
+        """Forget every batch up to and including ``upto_id``."""
+        with self._lock:
+            row = self._db.execute("SELECT COALESCE(SUM(size), 0), COUNT(*), COALESCE(SUM(n), 0) FROM batches "
+                                   "WHERE id <= ?", (upto_id,)).fetchone()
+            self._db.execute("DELETE FROM batches WHERE id <= ?", (upto_id,))
+            self._bytes -= int(row[0])
+            self._batches -= int(row[1])
+            self._samples -= int(row[2])
+
+    @property
+    def pending_batches(self) -> int:
+        return self._batches
+
+    @property
+    def pending_samples(self) -> int:
+        return self._samples
+
+    @property
+    def size_bytes(self) -> int:
+        return self._bytes
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()

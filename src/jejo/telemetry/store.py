@@ -1,0 +1,258 @@
+"""The time-series store: write samples (idempotently), keep last values and rollups, answer the UI's
+queries (raw range, rollups, last value) and apply retention.
+
+PostgreSQL: samples are COPY'd into a temporary stage and inserted with ``ON CONFLICT DO NOTHING`` into
+the day-partitioned ``ts_samples``; partitions are created on demand and dropped by retention.
+SQLite: ``INSERT OR IGNORE`` in one transaction.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import Connection, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from jejo.core.timeutil import as_utc
+from jejo.telemetry.model import Sample, Tag
+from jejo.telemetry.rollup import ms_to_dt
+from jejo.telemetry.tables import TsLast, TsRollup1h, TsRollup1m, TsSample, TsTag
+
+DAY_MS = 86_400_000
+
+
+def sqlite_ts(ms: int) -> str:
+    """Epoch ms → the text SQLAlchemy keeps for a UTC datetime in SQLite."""
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}000"
+
+
+def _insert(conn: Connection) -> Any:
+    return pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+
+
+class TagRegistry:
+    """Tag code → id, per company; unknown tags are created on first sight."""
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[int, str], int] = {}
+
+    def ids(self, conn: Connection, company_id: int, codes: Iterable[str],
+            described: dict[str, Tag] | None = None) -> dict[str, int]:
+        want = set(codes)
+        missing = [c for c in want if (company_id, c) not in self._ids]
+        if missing:
+            self._load(conn, company_id, missing)
+            still = [c for c in missing if (company_id, c) not in self._ids]
+            if still:
+                rows = []
+                for c in still:
+                    t = (described or {}).get(c)
+                    rows.append({"company_id": company_id, "code": c, "equipment_code": t.equipment if t else None,
+                                 "unit": t.unit if t else None, "role": t.role.value if t else "analog",
+                                 "description": t.description if t else None, "created_at": datetime.now(UTC)})
+                conn.execute(_insert(conn)(TsTag).values(rows).on_conflict_do_nothing())
+                self._load(conn, company_id, still)
+        return {c: self._ids[(company_id, c)] for c in want}
+
+    def _load(self, conn: Connection, company_id: int, codes: Sequence[str]) -> None:
+        for i in range(0, len(codes), 500):
+            for tid, code in conn.execute(select(TsTag.id, TsTag.code).where(
+                    TsTag.company_id == company_id, TsTag.code.in_(codes[i:i + 500]))):
+                self._ids[(company_id, code)] = tid
+
+
+_PARTITIONS: set[tuple[str, int]] = set()
+
+
+def _ensure_partitions(conn: Connection, days: set[int]) -> None:
+    """Create the day partitions of ``ts_samples`` that these samples need (PostgreSQL)."""
+    schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    need = [d for d in days if (schema, d) not in _PARTITIONS]
+    if not need:
+        return
+    conn.execute(text("SELECT pg_advisory_xact_lock(74657301)"))
+    for d in need:
+        start = ms_to_dt(d * DAY_MS)
+        end = start + timedelta(days=1)
+        name = f"ts_samples_{start:%Y%m%d}"
+        conn.execute(text(f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF ts_samples FOR VALUES FROM '
+                          f"('{start.isoformat()}') TO ('{end.isoformat()}')"))
+        _PARTITIONS.add((schema, d))
+
+
+def write_samples(conn: Connection, rows: Sequence[tuple[int, int, float | None, str | None]]) -> int:
+    """Store (tag_id, ts_ms, value, text) rows; rows already stored are skipped. Returns rows added."""
+    if not rows:
+        return 0
+    if conn.dialect.name == "postgresql":
+        _ensure_partitions(conn, {r[1] // DAY_MS for r in rows})
+        raw = conn.connection.driver_connection
+        assert raw is not None
+        with raw.cursor() as cur:
+            cur.execute("CREATE TEMP TABLE IF NOT EXISTS ts_stage (tag_id integer, ms bigint, value float8, "
+                        "text text) ON COMMIT DELETE ROWS")
+            with cur.copy("COPY ts_stage (tag_id, ms, value, text) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(r)
+            cur.execute("INSERT INTO ts_samples (tag_id, ts, value, text) SELECT tag_id, "
+                        "to_timestamp(ms / 1000.0), value, text FROM ts_stage ON CONFLICT DO NOTHING")
+            added = cur.rowcount
+            cur.execute("TRUNCATE ts_stage")
+        return int(added)
+    raw = conn.connection.driver_connection
+    assert raw is not None
+    before = raw.total_changes
+    raw.executemany("INSERT OR IGNORE INTO ts_samples (tag_id, ts, value, text) VALUES (?, ?, ?, ?)",
+                    [(t, sqlite_ts(ms), v, s) for t, ms, v, s in rows])
+    return int(raw.total_changes - before)
+
+
+def update_last(conn: Connection, rows: Sequence[tuple[int, int, float | None, str | None]]) -> None:
+    """Keep the newest value per tag (a late sample never overwrites a newer one)."""
+    newest: dict[int, tuple[int, float | None, str | None]] = {}
+    for t, ms, v, s in rows:
+        cur = newest.get(t)
+        if cur is None or ms > cur[0]:
+            newest[t] = (ms, v, s)
+    if not newest:
+        return
+    ins = _insert(conn)(TsLast).values([{"tag_id": t, "ts": ms_to_dt(ms), "value": v, "text": s}
+                                       for t, (ms, v, s) in sorted(newest.items())])
+    conn.execute(ins.on_conflict_do_update(
+        index_elements=[TsLast.tag_id],
+        set_={"ts": ins.excluded.ts, "value": ins.excluded.value, "text": ins.excluded.text},
+        where=ins.excluded.ts > TsLast.ts))
+
+
+def to_rows(samples: Iterable[Sample], ids: dict[str, int]) -> list[tuple[int, int, float | None, str | None]]:
+    out: list[tuple[int, int, float | None, str | None]] = []
+    for s in samples:
+        v = s.value
+        if isinstance(v, str):
+            out.append((ids[s.tag], s.ts_ms, None, v[:200]))
+        else:
+            out.append((ids[s.tag], s.ts_ms, None if v is None else float(v), None))
+    return out
+
+
+# ---- rollups ------------------------------------------------------------------------------------
+
+_BUCKET = {
+    ("postgresql", "1m"): "date_bin('1 minute', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00')",
+    ("postgresql", "1h"): "date_bin('1 hour', ts, TIMESTAMPTZ '2000-01-01 00:00:00+00')",
+    ("sqlite", "1m"): "strftime('%Y-%m-%d %H:%M:00.000000', ts)",
+    ("sqlite", "1h"): "strftime('%Y-%m-%d %H:00:00.000000', ts)",
+}
+
+
+def refresh_rollups(conn: Connection, start: datetime, end: datetime) -> None:
+    """Recompute the 1-minute and 1-hour rollups of every bucket that touches [start, end)."""
+    dialect = "postgresql" if conn.dialect.name == "postgresql" else "sqlite"
+    for width, table, step in (("1m", "ts_rollup_1m", 60), ("1h", "ts_rollup_1h", 3600)):
+        s = as_utc(start)
+        s = s - timedelta(seconds=s.timestamp() % step)
+        e = as_utc(end)
+        lo: Any = s if dialect == "postgresql" else s.strftime("%Y-%m-%d %H:%M:%S.%f")
+        hi: Any = e if dialect == "postgresql" else e.strftime("%Y-%m-%d %H:%M:%S.%f")
+        bucket = _BUCKET[(dialect, width)]
+        conn.execute(text(
+            f"INSERT INTO {table} (tag_id, bucket, n, sum, min, max) "
+            f"SELECT tag_id, {bucket} AS b, count(*), sum(value), min(value), max(value) FROM ts_samples "
+            f"WHERE ts >= :lo AND ts < :hi AND value IS NOT NULL GROUP BY tag_id, b "
+            f"ON CONFLICT (tag_id, bucket) DO UPDATE SET n = excluded.n, sum = excluded.sum, "
+            f"min = excluded.min, max = excluded.max"), {"lo": lo, "hi": hi})
+
+
+# ---- queries ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    ts: datetime
+    value: float | str | None
+
+
+@dataclass(frozen=True, slots=True)
+class RollupPoint:
+    bucket: datetime
+    n: int
+    mean: float
+    min: float
+    max: float
+
+
+def tag_id(session: Session, company_id: int, code: str) -> int | None:
+    return session.scalar(select(TsTag.id).where(TsTag.company_id == company_id, TsTag.code == code))
+
+
+def raw_range(session: Session, company_id: int, code: str, start: datetime, end: datetime,
+              limit: int = 10_000) -> list[Point]:
+    tid = tag_id(session, company_id, code)
+    if tid is None:
+        return []
+    rows = session.execute(select(TsSample.ts, TsSample.value, TsSample.text).where(
+        TsSample.tag_id == tid, TsSample.ts >= start, TsSample.ts < end).order_by(TsSample.ts).limit(limit))
+    return [Point(ts, txt if txt is not None else v) for ts, v, txt in rows]
+
+
+def rollup_range(session: Session, company_id: int, code: str, start: datetime, end: datetime,
+                 width: str = "1m") -> list[RollupPoint]:
+    table = {"1m": TsRollup1m, "1h": TsRollup1h}[width]
+    tid = tag_id(session, company_id, code)
+    if tid is None:
+        return []
+    rows = session.execute(select(table.bucket, table.n, table.sum, table.min, table.max).where(
+        table.tag_id == tid, table.bucket >= start, table.bucket < end).order_by(table.bucket))
+    return [RollupPoint(b, n, s / n if n else float("nan"), lo, hi) for b, n, s, lo, hi in rows]
+
+
+def last_values(session: Session, company_id: int, codes: Iterable[str] | None = None) -> dict[str, Point]:
+    q = select(TsTag.code, TsLast.ts, TsLast.value, TsLast.text).join(TsLast, TsLast.tag_id == TsTag.id).where(
+        TsTag.company_id == company_id)
+    if codes is not None:
+        q = q.where(TsTag.code.in_(list(codes)))
+    return {code: Point(ts, txt if txt is not None else v) for code, ts, v, txt in session.execute(q)}
+
+
+# ---- retention ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Retention:
+    raw_days: int = 30
+    rollup_1m_days: int = 180
+    rollup_1h_days: int = 3650
+
+
+def apply_retention(conn: Connection, retention: Retention, now: datetime | None = None) -> dict[str, int]:
+    """Delete what is older than the retention settings; on PostgreSQL whole day partitions are dropped."""
+    now = as_utc(now or datetime.now(UTC))
+    out: dict[str, int] = {}
+    raw_cut = now - timedelta(days=retention.raw_days)
+    if conn.dialect.name == "postgresql":
+        names = conn.execute(text(
+            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+            "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace "
+            "WHERE p.relname = 'ts_samples' AND n.nspname = current_schema()")).scalars().all()
+        dropped = 0
+        for name in names:
+            day = datetime.strptime(name.rsplit("_", 1)[1], "%Y%m%d").replace(tzinfo=UTC)
+            if day + timedelta(days=1) <= raw_cut:
+                conn.execute(text(f'DROP TABLE "{name}"'))
+                dropped += 1
+                _PARTITIONS.discard((conn.execute(text("SELECT current_schema()")).scalar_one(),
+                                     int(day.timestamp()) * 1000 // DAY_MS))
+        out["raw_partitions_dropped"] = dropped
+    else:
+        out["raw_deleted"] = conn.execute(TsSample.__table__.delete().where(TsSample.ts < raw_cut)).rowcount
+    out["rollup_1m_deleted"] = conn.execute(TsRollup1m.__table__.delete().where(
+        TsRollup1m.bucket < now - timedelta(days=retention.rollup_1m_days))).rowcount
+    out["rollup_1h_deleted"] = conn.execute(TsRollup1h.__table__.delete().where(
+        TsRollup1h.bucket < now - timedelta(days=retention.rollup_1h_days))).rowcount
+    return out

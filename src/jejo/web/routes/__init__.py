@@ -1,0 +1,1 @@
+"""Page routes: login, dashboard, master data, work orders."""
