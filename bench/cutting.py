@@ -10,6 +10,8 @@ Example (the data live in ../shared/data/cutting/2bp relative to the repository 
     python bench/cutting.py --classes 1,7 --instances 1-10 --time-limit 10 [--guillotine] [--jobs 2]
 
 Prints one line per instance and a summary per class and overall; ``--out FILE`` writes JSON rows.
+``--roadef 1-20 --time-limit 180`` runs the ROADEF/EURO 2018 set A instead (waste vs the best known,
+every solution file checked against the challenge rules).
 """
 
 from __future__ import annotations
@@ -29,7 +31,9 @@ from jejo.furniture.cutting.parsers import read_2bp
 from jejo.furniture.cutting.verify import check_solution
 
 ROOT = Path(__file__).resolve().parents[1]
-DATA = Path(os.environ.get("JEJO_SHARED_DATA", ROOT.parent / "shared" / "data")) / "cutting" / "2bp"
+SHARED = Path(os.environ.get("JEJO_SHARED_DATA", ROOT.parent / "shared" / "data"))
+DATA = SHARED / "cutting" / "2bp"
+ROADEF = SHARED / "cutting" / "roadef2018"
 
 
 def rectpack_bins(inst: Any, rotate: bool, guillotine: bool) -> int:
@@ -97,6 +101,55 @@ def run_one(args: tuple[int, int, float, bool, bool, int]) -> dict[str, Any]:
     }
 
 
+def run_roadef(args: tuple[str, float, int]) -> dict[str, Any]:
+    """Solve one ROADEF 2018 instance, write and check the solution file."""
+    import tempfile
+
+    from jejo.furniture.cutting.roadef import read_instance, solve_roadef, write_solution
+    from jejo.furniture.cutting.roadef_check import check_roadef
+
+    name, limit, seed = args
+    batch = ROADEF / "instances" / f"{name}_batch.csv"
+    inst = read_instance(batch)
+    t0 = time.perf_counter()
+    lay = solve_roadef(inst, limit, seed)
+    secs = time.perf_counter() - t0
+    with tempfile.TemporaryDirectory() as tmp:
+        out = Path(tmp) / f"{name}_solution.csv"
+        write_solution(inst, lay, out)
+        errors, waste = check_roadef(batch, out)
+    return {
+        "instance": name,
+        "waste": waste,
+        "plates": len(lay.plates),
+        "valid": not errors,
+        "errors": errors[:3],
+        "seconds": round(secs, 1),
+    }
+
+
+def roadef_main(a: argparse.Namespace) -> None:
+    with open(ROADEF / "best_waste.csv") as fh:
+        bks = {r["instance"]: int(r["waste_bks_packingsolver_2025"]) for r in csv.DictReader(fh)}
+    names = [n if n.startswith("A") else f"A{n}" for n in a.roadef.split(",")]
+    tot = tot_b = 0
+    with ProcessPoolExecutor(max_workers=a.jobs) as ex:
+        for row in ex.map(run_roadef, [(n, a.time_limit, a.seed) for n in names]):
+            b = bks[row["instance"]]
+            tot += row["waste"]
+            tot_b += b
+            flag = "" if row["valid"] else f" INVALID {row['errors']}"
+            print(
+                f"{row['instance']:>4} waste {row['waste']:>10} bks {b:>10} ratio {row['waste'] / b:6.3f}"
+                f" plates {row['plates']:>3} {row['seconds']:6.1f}s{flag}",
+                flush=True,
+            )
+    print(
+        f"ROADEF 2018: total waste {tot} vs best-known {tot_b}: {tot / tot_b:.3f} x"
+        f" (time limit {a.time_limit}s)"
+    )
+
+
 def parse_range(text: str) -> list[int]:
     out: list[int] = []
     for part in text.split(","):
@@ -122,7 +175,13 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1, help="instances solved in parallel (one core each)")
     ap.add_argument("--out", type=Path, help="write the per-instance rows as JSON")
+    ap.add_argument("--roadef", help="ROADEF 2018 set A instead: instance names, e.g. A1,A2 (or 1-20)")
     a = ap.parse_args()
+    if a.roadef:
+        if "-" in a.roadef and not a.roadef.startswith("A"):
+            a.roadef = ",".join(str(k) for k in parse_range(a.roadef))
+        roadef_main(a)
+        return
     if not DATA.exists():
         sys.exit(f"no data at {DATA} (set JEJO_SHARED_DATA)")
     rotate = not a.no_rotate

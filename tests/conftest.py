@@ -47,8 +47,9 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 @pytest.fixture(scope="session")
 def runtime(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Runtime]:
-    settings = Settings(database_url=database_url, data_dir=tmp_path_factory.mktemp("data"),
-                        secret_key="test-secret-key")
+    settings = Settings(
+        database_url=database_url, data_dir=tmp_path_factory.mktemp("data"), secret_key="test-secret-key"
+    )
     rt = Runtime(settings)
     rt.upgrade()
     yield rt
@@ -86,8 +87,9 @@ class Tenant:
             company = users.create_company(s, self.code, f"테스트 {self.code}")
             self.company_id = company.id
             users.create_user(s, company.id, "admin", self.password, ["admin"], "관리자")
-        r = client.post("/api/v1/auth/login", json={"company": self.code, "username": "admin",
-                                                    "password": self.password})
+        r = client.post(
+            "/api/v1/auth/login", json={"company": self.code, "username": "admin", "password": self.password}
+        )
         assert r.status_code == 200, r.text
         self.headers = {"Authorization": f"Bearer {r.json()['access_token']}"}
         self.client = client
@@ -125,22 +127,64 @@ def build_plant(t: Tenant) -> None:
     ok(t.post("/masterdata/sites", {"code": "POCHEON", "name": "포천 공장"}), 201)
     ok(t.post("/masterdata/areas", {"code": "A1", "name": "가공동", "site": "POCHEON"}), 201)
     ok(t.post("/masterdata/lines", {"code": "L1", "name": "캐비닛 라인", "area": "A1"}), 201)
-    for wc, name, eq in (("WC-SAW", "재단", "PC-SAW-01"), ("WC-EDGE", "엣지", "EB-01"), ("WC-ASM", "조립", "ASM-01")):
+    for wc, name, eq in (
+        ("WC-SAW", "재단", "PC-SAW-01"),
+        ("WC-EDGE", "엣지", "EB-01"),
+        ("WC-ASM", "조립", "ASM-01"),
+    ):
         ok(t.post("/masterdata/work-centers", {"code": wc, "name": name, "line": "L1"}), 201)
         ok(t.post("/masterdata/equipment", {"code": eq, "name": name + " 설비", "work_center": wc}), 201)
-    for code, name, kind, uom in (("PB-18", "PB 18mm 판재", "raw", "m2"), ("EDGE-1", "엣지밴드", "raw", "m"),
-                                  ("PANEL-SIDE", "측판", "semi", "EA"), ("CAB-600", "하부장 600", "finished", "EA")):
+    for code, name, kind, uom in (
+        ("PB-18", "PB 18mm 판재", "raw", "m2"),
+        ("EDGE-1", "엣지밴드", "raw", "m"),
+        ("PANEL-SIDE", "측판", "semi", "EA"),
+        ("CAB-600", "하부장 600", "finished", "EA"),
+    ):
         ok(t.post("/masterdata/items", {"code": code, "name": name, "kind": kind, "uom": uom}), 201)
-    ok(t.put("/masterdata/boms", {"item": "CAB-600", "lines": [
-        {"component": "PANEL-SIDE", "quantity": 2}, {"component": "EDGE-1", "quantity": 3.2, "scrap_factor": 0.05}]}))
-    ok(t.put("/masterdata/boms", {"item": "PANEL-SIDE", "lines": [
-        {"component": "PB-18", "quantity": 0.42, "scrap_factor": 0.1}]}))
-    ok(t.put("/masterdata/routings", {"item": "CAB-600", "operations": [
-        {"seq": 10, "name": "재단", "work_center": "WC-SAW", "setup_time_s": 600, "cycle_time_s": 90},
-        {"seq": 20, "name": "엣지", "work_center": "WC-EDGE", "cycle_time_s": 60},
-        {"seq": 30, "name": "조립", "work_center": "WC-ASM", "cycle_time_s": 300}]}))
+    ok(
+        t.put(
+            "/masterdata/boms",
+            {
+                "item": "CAB-600",
+                "lines": [
+                    {"component": "PANEL-SIDE", "quantity": 2},
+                    {"component": "EDGE-1", "quantity": 3.2, "scrap_factor": 0.05},
+                ],
+            },
+        )
+    )
+    ok(
+        t.put(
+            "/masterdata/boms",
+            {"item": "PANEL-SIDE", "lines": [{"component": "PB-18", "quantity": 0.42, "scrap_factor": 0.1}]},
+        )
+    )
+    ok(
+        t.put(
+            "/masterdata/routings",
+            {
+                "item": "CAB-600",
+                "operations": [
+                    {
+                        "seq": 10,
+                        "name": "재단",
+                        "work_center": "WC-SAW",
+                        "setup_time_s": 600,
+                        "cycle_time_s": 90,
+                    },
+                    {"seq": 20, "name": "엣지", "work_center": "WC-EDGE", "cycle_time_s": 60},
+                    {"seq": 30, "name": "조립", "work_center": "WC-ASM", "cycle_time_s": 300},
+                ],
+            },
+        )
+    )
     ok(t.post("/masterdata/locations", {"code": "WH-RAW", "name": "원자재 창고"}), 201)
     ok(t.post("/masterdata/locations", {"code": "WH-FG", "name": "완제품 창고"}), 201)
-    ok(t.post("/masterdata/reason-codes", {"code": "SCR-CHIP", "name": "모서리 깨짐", "category": "scrap",
-                                           "oee_loss": "quality"}), 201)
+    ok(
+        t.post(
+            "/masterdata/reason-codes",
+            {"code": "SCR-CHIP", "name": "모서리 깨짐", "category": "scrap", "oee_loss": "quality"},
+        ),
+        201,
+    )
     ok(t.post("/masterdata/reason-codes", {"code": "DT-BREAK", "name": "고장", "category": "downtime"}), 201)

@@ -25,8 +25,14 @@ def db_upgrade(revision: str = typer.Argument("head"), as_json: bool = typer.Opt
     with cli_errors():
         rt = _runtime()
         rt.upgrade(revision)
-        emit({"database": rt.engine.url.render_as_string(hide_password=True), "revision": rt.current_revision()},
-             as_json, lambda o: f"database at revision {o['revision']}: {o['database']}")
+        emit(
+            {
+                "database": rt.engine.url.render_as_string(hide_password=True),
+                "revision": rt.current_revision(),
+            },
+            as_json,
+            lambda o: f"database at revision {o['revision']}: {o['database']}",
+        )
 
 
 @user_app.command("add")
@@ -34,10 +40,12 @@ def user_add(
     username: str = typer.Argument(...),
     company: str = typer.Option(..., "--company", help="Company code; created if it does not exist"),
     company_name: str | None = typer.Option(None, "--company-name"),
-    roles: str = typer.Option("operator", "--roles", help="Comma-separated: operator,supervisor,manager,quality,"
-                              "maintenance,admin"),
-    password: str | None = typer.Option(None, "--password", envvar="JEJO_NEW_PASSWORD",
-                                        help="Read from stdin when omitted"),
+    roles: str = typer.Option(
+        "operator", "--roles", help="Comma-separated: operator,supervisor,manager,quality,maintenance,admin"
+    ),
+    password: str | None = typer.Option(
+        None, "--password", envvar="JEJO_NEW_PASSWORD", help="Read from stdin when omitted"
+    ),
     display_name: str | None = typer.Option(None, "--display-name"),
     locale: str = typer.Option("ko", "--locale"),
     as_json: bool = typer.Option(False, "--json"),
@@ -55,14 +63,27 @@ def user_add(
             comp = session.scalar(select(Company).where(Company.code == company))
             if comp is None:
                 comp = users.create_company(session, company, company_name or company)
-            user = users.create_user(session, comp.id, username, pw, [r.strip() for r in roles.split(",") if r],
-                                     display_name, locale)
-            emit({"company": comp.code, "username": user.username, "roles": user.roles}, as_json,
-                 lambda o: f"user {o['username']} added to {o['company']} ({', '.join(o['roles'])})")
+            user = users.create_user(
+                session,
+                comp.id,
+                username,
+                pw,
+                [r.strip() for r in roles.split(",") if r],
+                display_name,
+                locale,
+            )
+            emit(
+                {"company": comp.code, "username": user.username, "roles": user.roles},
+                as_json,
+                lambda o: f"user {o['username']} added to {o['company']} ({', '.join(o['roles'])})",
+            )
 
 
-def serve(host: str | None = typer.Option(None, "--host"), port: int | None = typer.Option(None, "--port"),
-          upgrade: bool = typer.Option(True, "--upgrade/--no-upgrade", help="Migrate the database first")) -> None:
+def serve(
+    host: str | None = typer.Option(None, "--host"),
+    port: int | None = typer.Option(None, "--port"),
+    upgrade: bool = typer.Option(True, "--upgrade/--no-upgrade", help="Migrate the database first"),
+) -> None:
     """Run the web server (API and pages)."""
     import uvicorn
 
@@ -76,8 +97,10 @@ def serve(host: str | None = typer.Option(None, "--host"), port: int | None = ty
         uvicorn.run(app, host=host or rt.settings.host, port=port or rt.settings.port, log_level="warning")
 
 
-def rebuild(company: str | None = typer.Option(None, "--company", help="Only this company"),
-            as_json: bool = typer.Option(False, "--json")) -> None:
+def rebuild(
+    company: str | None = typer.Option(None, "--company", help="Only this company"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
     """Recompute every projection (state, WIP, genealogy, stock) from the event log."""
     from jejo.execution.projector import rebuild as do_rebuild
     from jejo.masterdata.users import get_company
@@ -87,5 +110,8 @@ def rebuild(company: str | None = typer.Option(None, "--company", help="Only thi
         with rt.transaction() as session:
             company_id = get_company(session, company).id if company else None
             stats = do_rebuild(session, company_id)
-        emit({"events": stats.events, "work_orders": stats.work_orders, "seconds": round(stats.seconds, 3)},
-             as_json, lambda o: f"rebuilt projections from {o['events']} events in {o['seconds']} s")
+        emit(
+            {"events": stats.events, "work_orders": stats.work_orders, "seconds": round(stats.seconds, 3)},
+            as_json,
+            lambda o: f"rebuilt projections from {o['events']} events in {o['seconds']} s",
+        )

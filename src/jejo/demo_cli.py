@@ -35,8 +35,11 @@ def demo_command(
         rt.upgrade()
         with rt.transaction() as session:
             result = seed_demo(session, seed=seed)
-        what = (f"created the demo plant: {result.work_orders} work orders, {result.events} events"
-                if result.created else "demo plant already present")
+        what = (
+            f"created the demo plant: {result.work_orders} work orders, {result.events} events"
+            if result.created
+            else "demo plant already present"
+        )
         sys.stderr.write(f"{what}\n")
         if seed_only:
             return
@@ -48,7 +51,8 @@ def demo_command(
             f"\n  jejo demo is running: {url}\n"
             f"  login: company {COMPANY} · user {ADMIN} · password {PASSWORD}\n"
             f"  (also operator / supervisor / manager / quality / maintenance, same password)\n"
-            f"  API docs: {url}api/docs · stop with Ctrl+C\n\n")
+            f"  API docs: {url}api/docs · stop with Ctrl+C\n\n"
+        )
         sys.stdout.flush()
         try:
             uvicorn.run(create_app(rt), host=host, port=port, log_level="warning")
@@ -63,7 +67,9 @@ def _start_factory(rt: object, speed: float, seed: int, stop: threading.Event) -
     except ModuleNotFoundError as exc:
         if exc.name != "jejo.demo.factory":
             raise
-        sys.stderr.write("the machine simulator is not available in this build; serving recorded history only\n")
+        sys.stderr.write(
+            "the machine simulator is not available in this build; serving recorded history only\n"
+        )
         return
 
     def run() -> None:

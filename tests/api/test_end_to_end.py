@@ -8,8 +8,10 @@ from tests.conftest import Tenant, build_plant
 def test_work_order_lifecycle_with_duplicate_and_out_of_order_events(tenant: Tenant) -> None:
     t = tenant
     build_plant(t)
-    wo = t.ok(t.post("/work-orders", {"code": "WO-1", "item": "CAB-600", "quantity": 10,
-                                      "due_date": "2026-12-15"}), 201)
+    wo = t.ok(
+        t.post("/work-orders", {"code": "WO-1", "item": "CAB-600", "quantity": 10, "due_date": "2026-12-15"}),
+        201,
+    )
     assert wo["status"] == "planned"
     assert [o["seq"] for o in wo["operations"]] == [10, 20, 30]
     mats = {m["item"]: m["quantity"] for m in wo["materials"]}
@@ -22,22 +24,56 @@ def test_work_order_lifecycle_with_duplicate_and_out_of_order_events(tenant: Ten
     assert "planned" in r.json()["detail"]
 
     t.ok(t.post("/work-orders/WO-1/release"))
-    t.ok(t.post("/events", {"type": "inventory.received", "occurred_at": "2026-11-26T00:00:00Z",
-                            "payload": {"item": "PB-18", "lot": "RAW-77", "quantity": 50, "location": "WH-RAW"}}),
-         201)
+    t.ok(
+        t.post(
+            "/events",
+            {
+                "type": "inventory.received",
+                "occurred_at": "2026-11-26T00:00:00Z",
+                "payload": {"item": "PB-18", "lot": "RAW-77", "quantity": 50, "location": "WH-RAW"},
+            },
+        ),
+        201,
+    )
     events = [
-        {"type": "operation.started", "occurred_at": "2026-11-26T01:00:00Z", "work_order": "WO-1",
-         "payload": {"seq": 10, "equipment": "PC-SAW-01"}, "idempotency_key": "saw-start"},
-        {"type": "material.consumed", "occurred_at": "2026-11-26T01:01:00Z", "work_order": "WO-1",
-         "payload": {"item": "PB-18", "lot": "RAW-77", "quantity": 9.24, "location": "WH-RAW", "seq": 10}},
-        {"type": "quantity.reported", "occurred_at": "2026-11-26T01:30:00Z", "work_order": "WO-1",
-         "payload": {"seq": 10, "good": 10, "scrap": 1, "reason_code": "SCR-CHIP"}, "idempotency_key": "saw-qty"},
-        {"type": "operation.completed", "occurred_at": "2026-11-26T01:40:00Z", "work_order": "WO-1",
-         "payload": {"seq": 10}},
-        {"type": "operation.started", "occurred_at": "2026-11-26T02:00:00Z", "work_order": "WO-1",
-         "payload": {"seq": 20}},
-        {"type": "quantity.reported", "occurred_at": "2026-11-26T02:30:00Z", "work_order": "WO-1",
-         "payload": {"seq": 20, "good": 10}},
+        {
+            "type": "operation.started",
+            "occurred_at": "2026-11-26T01:00:00Z",
+            "work_order": "WO-1",
+            "payload": {"seq": 10, "equipment": "PC-SAW-01"},
+            "idempotency_key": "saw-start",
+        },
+        {
+            "type": "material.consumed",
+            "occurred_at": "2026-11-26T01:01:00Z",
+            "work_order": "WO-1",
+            "payload": {"item": "PB-18", "lot": "RAW-77", "quantity": 9.24, "location": "WH-RAW", "seq": 10},
+        },
+        {
+            "type": "quantity.reported",
+            "occurred_at": "2026-11-26T01:30:00Z",
+            "work_order": "WO-1",
+            "payload": {"seq": 10, "good": 10, "scrap": 1, "reason_code": "SCR-CHIP"},
+            "idempotency_key": "saw-qty",
+        },
+        {
+            "type": "operation.completed",
+            "occurred_at": "2026-11-26T01:40:00Z",
+            "work_order": "WO-1",
+            "payload": {"seq": 10},
+        },
+        {
+            "type": "operation.started",
+            "occurred_at": "2026-11-26T02:00:00Z",
+            "work_order": "WO-1",
+            "payload": {"seq": 20},
+        },
+        {
+            "type": "quantity.reported",
+            "occurred_at": "2026-11-26T02:30:00Z",
+            "work_order": "WO-1",
+            "payload": {"seq": 20, "good": 10},
+        },
     ]
     batch = t.ok(t.post("/events/batch", {"events": events}), 201)
     assert batch["accepted"] == 6
@@ -48,8 +84,18 @@ def test_work_order_lifecycle_with_duplicate_and_out_of_order_events(tenant: Ten
     assert again.json()["id"] == batch["events"][2]["id"]
 
     # op 20 completes; its start was reported late (an out-of-order event lands in its place)
-    t.ok(t.post("/events", {"type": "operation.completed", "occurred_at": "2026-11-26T02:50:00Z",
-                            "work_order": "WO-1", "payload": {"seq": 20}}), 201)
+    t.ok(
+        t.post(
+            "/events",
+            {
+                "type": "operation.completed",
+                "occurred_at": "2026-11-26T02:50:00Z",
+                "work_order": "WO-1",
+                "payload": {"seq": 20},
+            },
+        ),
+        201,
+    )
     state = t.ok(t.get("/work-orders/WO-1"))
     ops = {o["seq"]: o for o in state["operations"]}
     assert state["status"] == "in_progress"
@@ -58,16 +104,51 @@ def test_work_order_lifecycle_with_duplicate_and_out_of_order_events(tenant: Ten
     assert ops[30]["wip"] == 10 and ops[20]["wip"] == 0
 
     # the assembly start arrives after its completion (out of order) and the quantity report in between
-    t.ok(t.post("/events", {"type": "operation.completed", "occurred_at": "2026-11-26T04:00:00Z",
-                            "work_order": "WO-1", "payload": {"seq": 30}}), 201)
-    t.ok(t.post("/events/batch", {"events": [
-        {"type": "quantity.reported", "occurred_at": "2026-11-26T03:50:00Z", "work_order": "WO-1",
-         "payload": {"seq": 30, "good": 9, "scrap": 1, "reason_code": "SCR-CHIP"}},
-        {"type": "operation.started", "occurred_at": "2026-11-26T03:00:00Z", "work_order": "WO-1",
-         "payload": {"seq": 30, "equipment": "ASM-01"}},
-        {"type": "lot.produced", "occurred_at": "2026-11-26T04:00:00Z", "work_order": "WO-1",
-         "payload": {"item": "CAB-600", "lot": "FG-2611-01", "quantity": 9, "location": "WH-FG"}},
-    ]}), 201)
+    t.ok(
+        t.post(
+            "/events",
+            {
+                "type": "operation.completed",
+                "occurred_at": "2026-11-26T04:00:00Z",
+                "work_order": "WO-1",
+                "payload": {"seq": 30},
+            },
+        ),
+        201,
+    )
+    t.ok(
+        t.post(
+            "/events/batch",
+            {
+                "events": [
+                    {
+                        "type": "quantity.reported",
+                        "occurred_at": "2026-11-26T03:50:00Z",
+                        "work_order": "WO-1",
+                        "payload": {"seq": 30, "good": 9, "scrap": 1, "reason_code": "SCR-CHIP"},
+                    },
+                    {
+                        "type": "operation.started",
+                        "occurred_at": "2026-11-26T03:00:00Z",
+                        "work_order": "WO-1",
+                        "payload": {"seq": 30, "equipment": "ASM-01"},
+                    },
+                    {
+                        "type": "lot.produced",
+                        "occurred_at": "2026-11-26T04:00:00Z",
+                        "work_order": "WO-1",
+                        "payload": {
+                            "item": "CAB-600",
+                            "lot": "FG-2611-01",
+                            "quantity": 9,
+                            "location": "WH-FG",
+                        },
+                    },
+                ]
+            },
+        ),
+        201,
+    )
     state = t.ok(t.get("/work-orders/WO-1"))
     ops = {o["seq"]: o for o in state["operations"]}
     assert state["status"] == "completed"
@@ -78,12 +159,26 @@ def test_work_order_lifecycle_with_duplicate_and_out_of_order_events(tenant: Ten
     assert sum(o["wip"] for o in state["operations"]) == 0
 
     # machine state: the latest report wins, whatever order they arrive in
-    t.ok(t.post("/events/batch", {"events": [
-        {"type": "machine.state_changed", "occurred_at": "2026-11-26T05:00:00Z",
-         "payload": {"equipment": "PC-SAW-01", "state": "down", "reason_code": "DT-BREAK"}},
-        {"type": "machine.state_changed", "occurred_at": "2026-11-26T04:00:00Z",
-         "payload": {"equipment": "PC-SAW-01", "state": "running"}},
-    ]}), 201)
+    t.ok(
+        t.post(
+            "/events/batch",
+            {
+                "events": [
+                    {
+                        "type": "machine.state_changed",
+                        "occurred_at": "2026-11-26T05:00:00Z",
+                        "payload": {"equipment": "PC-SAW-01", "state": "down", "reason_code": "DT-BREAK"},
+                    },
+                    {
+                        "type": "machine.state_changed",
+                        "occurred_at": "2026-11-26T04:00:00Z",
+                        "payload": {"equipment": "PC-SAW-01", "state": "running"},
+                    },
+                ]
+            },
+        ),
+        201,
+    )
     machines = {m["equipment"]: m for m in t.ok(t.get("/machines/state"))}
     assert machines["PC-SAW-01"]["state"] == "down" and machines["PC-SAW-01"]["reason_code"] == "DT-BREAK"
 
@@ -98,7 +193,9 @@ def test_work_order_lifecycle_with_duplicate_and_out_of_order_events(tenant: Ten
 
     # close; after that the floor can no longer report on it
     t.ok(t.post("/work-orders/WO-1/close"))
-    r = t.post("/events", {"type": "quantity.reported", "work_order": "WO-1", "payload": {"seq": 30, "good": 1}})
+    r = t.post(
+        "/events", {"type": "quantity.reported", "work_order": "WO-1", "payload": {"seq": 30, "good": 1}}
+    )
     assert r.status_code == 409
     timeline = t.ok(t.get("/work-orders/WO-1/events", params={"limit": 1000}))
     assert timeline["total"] == 14
@@ -112,10 +209,13 @@ def test_work_order_lifecycle_with_duplicate_and_out_of_order_events(tenant: Ten
 def test_illegal_transition_names_the_current_status(tenant: Tenant) -> None:
     t = tenant
     build_plant(t)
-    t.ok(t.post("/work-orders", {"code": "WO-9", "item": "CAB-600", "quantity": 1, "due_date": "2026-12-01"}), 201)
+    t.ok(
+        t.post("/work-orders", {"code": "WO-9", "item": "CAB-600", "quantity": 1, "due_date": "2026-12-01"}),
+        201,
+    )
     r = t.post("/work-orders/WO-9/close")
     assert r.status_code == 409
     body = r.json()
-    assert body["current_status"] == "planned" and "closed" in body["detail"] or "close" in body["detail"]
+    assert (body["current_status"] == "planned" and "closed" in body["detail"]) or "close" in body["detail"]
     t.ok(t.post("/work-orders/WO-9/cancel", {"reason": "고객 취소"}))
     assert t.post("/work-orders/WO-9/release").status_code == 409

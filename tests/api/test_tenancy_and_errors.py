@@ -7,16 +7,23 @@ import re
 from typing import Any
 
 import pytest
-
 from tests.conftest import Tenant, build_plant
 
 # a value of company A for every path parameter
 PARAMS = {"code": None, "item": "CAB-600", "command": "release", "part_id": "P-1", "token_id": None}
 CODE_BY_PREFIX = {
-    "/masterdata/sites": "POCHEON", "/masterdata/areas": "A1", "/masterdata/lines": "L1",
-    "/masterdata/work-centers": "WC-SAW", "/masterdata/equipment": "PC-SAW-01", "/masterdata/items": "CAB-600",
-    "/masterdata/reason-codes": "SCR-CHIP", "/masterdata/shifts": "DAY", "/masterdata/locations": "WH-RAW",
-    "/masterdata/calendar-exceptions": "2026-12-31", "/work-orders": "WO-A1", "/lots": "RAW-A1",
+    "/masterdata/sites": "POCHEON",
+    "/masterdata/areas": "A1",
+    "/masterdata/lines": "L1",
+    "/masterdata/work-centers": "WC-SAW",
+    "/masterdata/equipment": "PC-SAW-01",
+    "/masterdata/items": "CAB-600",
+    "/masterdata/reason-codes": "SCR-CHIP",
+    "/masterdata/shifts": "DAY",
+    "/masterdata/locations": "WH-RAW",
+    "/masterdata/calendar-exceptions": "2026-12-31",
+    "/work-orders": "WO-A1",
+    "/lots": "RAW-A1",
 }
 PUBLIC = {("POST", "/api/v1/auth/login")}
 
@@ -52,20 +59,48 @@ def fill(path: str, token_id: int) -> str:
 def company_a(tenant: Tenant) -> tuple[Tenant, int]:
     t = tenant
     build_plant(t)
-    t.ok(t.post("/masterdata/shifts", {"code": "DAY", "name": "주간", "start": "08:30", "end": "17:30",
-                                       "break_minutes": 60}), 201)
+    t.ok(
+        t.post(
+            "/masterdata/shifts",
+            {"code": "DAY", "name": "주간", "start": "08:30", "end": "17:30", "break_minutes": 60},
+        ),
+        201,
+    )
     t.ok(t.post("/masterdata/calendar-exceptions", {"day": "2026-12-31", "note": "종무식"}), 201)
-    t.ok(t.post("/work-orders", {"code": "WO-A1", "item": "CAB-600", "quantity": 5, "due_date": "2026-12-20"}), 201)
+    t.ok(
+        t.post("/work-orders", {"code": "WO-A1", "item": "CAB-600", "quantity": 5, "due_date": "2026-12-20"}),
+        201,
+    )
     t.ok(t.post("/work-orders/WO-A1/release"))
-    t.ok(t.post("/events/batch", {"events": [
-        {"type": "inventory.received", "payload": {"item": "PB-18", "lot": "RAW-A1", "quantity": 5,
-                                                   "location": "WH-RAW"}},
-        {"type": "operation.started", "work_order": "WO-A1", "payload": {"seq": 10}},
-        {"type": "material.consumed", "work_order": "WO-A1", "payload": {"item": "PB-18", "lot": "RAW-A1",
-                                                                         "quantity": 1, "location": "WH-RAW"}},
-        {"type": "part.scanned", "work_order": "WO-A1", "payload": {"part_id": "P-1", "station": "SAW"}},
-        {"type": "machine.state_changed", "payload": {"equipment": "PC-SAW-01", "state": "running"}},
-    ]}), 201)
+    t.ok(
+        t.post(
+            "/events/batch",
+            {
+                "events": [
+                    {
+                        "type": "inventory.received",
+                        "payload": {"item": "PB-18", "lot": "RAW-A1", "quantity": 5, "location": "WH-RAW"},
+                    },
+                    {"type": "operation.started", "work_order": "WO-A1", "payload": {"seq": 10}},
+                    {
+                        "type": "material.consumed",
+                        "work_order": "WO-A1",
+                        "payload": {"item": "PB-18", "lot": "RAW-A1", "quantity": 1, "location": "WH-RAW"},
+                    },
+                    {
+                        "type": "part.scanned",
+                        "work_order": "WO-A1",
+                        "payload": {"part_id": "P-1", "station": "SAW"},
+                    },
+                    {
+                        "type": "machine.state_changed",
+                        "payload": {"equipment": "PC-SAW-01", "state": "running"},
+                    },
+                ]
+            },
+        ),
+        201,
+    )
     token = t.ok(t.post("/tokens", {"name": "saw collector", "scopes": ["events:write", "read"]}), 201)
     return t, token["id"]
 
@@ -80,8 +115,9 @@ def test_every_route_needs_credentials(client: Any, app: Any) -> None:
         assert r.json()["status"] == 401 and r.headers.get("www-authenticate") == "Bearer"
 
 
-def test_company_b_cannot_read_or_change_company_a(company_a: tuple[Tenant, int], other_tenant: Tenant,
-                                                   app: Any) -> None:
+def test_company_b_cannot_read_or_change_company_a(
+    company_a: tuple[Tenant, int], other_tenant: Tenant, app: Any
+) -> None:
     a, token_id = company_a
     b = other_tenant
     before = a.ok(a.get("/work-orders/WO-A1"))
@@ -98,15 +134,25 @@ def test_company_b_cannot_read_or_change_company_a(company_a: tuple[Tenant, int]
             leaked = [s for s in secrets_of_a if s in r.text]
             assert not leaked, f"{method} {path} shows company A's {leaked}"
         else:
-            assert r.status_code in (404, 409, 422), f"{method} {url} as company B gave {r.status_code}: {r.text}"
+            assert r.status_code in (404, 409, 422), (
+                f"{method} {url} as company B gave {r.status_code}: {r.text}"
+            )
             assert r.headers["content-type"].startswith("application/problem+json")
             assert not [s for s in ("테스트",) if s in r.text]
     assert checked > 40
     # writes that name A's data from B's side
-    assert b.post("/events", {"type": "operation.started", "work_order": "WO-A1", "payload": {"seq": 10}}
-                  ).status_code == 422
-    assert b.put("/masterdata/boms", {"item": "CAB-600", "lines": [{"component": "PB-18", "quantity": 1}]}
-                 ).status_code == 422
+    assert (
+        b.post(
+            "/events", {"type": "operation.started", "work_order": "WO-A1", "payload": {"seq": 10}}
+        ).status_code
+        == 422
+    )
+    assert (
+        b.put(
+            "/masterdata/boms", {"item": "CAB-600", "lines": [{"component": "PB-18", "quantity": 1}]}
+        ).status_code
+        == 422
+    )
     assert b.post("/masterdata/areas", {"code": "X", "name": "x", "site": "POCHEON"}).status_code == 422
     # and A's data is as it was (B's PUT/DELETE/command calls above changed nothing)
     after = a.ok(a.get("/work-orders/WO-A1"))
@@ -119,10 +165,15 @@ def test_a_machine_token_is_scoped(company_a: tuple[Tenant, int], client: Any) -
     a, _ = company_a
     created = a.ok(a.post("/tokens", {"name": "edge", "scopes": ["events:write"]}), 201)
     headers = {"Authorization": f"Bearer {created['token']}"}
-    r = client.post("/api/v1/events", headers=headers, json={
-        "type": "machine.state_changed", "payload": {"equipment": "PC-SAW-01", "state": "idle"}})
+    r = client.post(
+        "/api/v1/events",
+        headers=headers,
+        json={"type": "machine.state_changed", "payload": {"equipment": "PC-SAW-01", "state": "idle"}},
+    )
     assert r.status_code == 201, r.text
-    r = client.post("/api/v1/masterdata/items", headers=headers, json={"code": "X", "name": "x", "kind": "raw"})
+    r = client.post(
+        "/api/v1/masterdata/items", headers=headers, json={"code": "X", "name": "x", "kind": "raw"}
+    )
     assert r.status_code == 403 and "masterdata:write" in r.json()["detail"]
     a.ok(a.delete(f"/tokens/{created['id']}"), 204)
     r = client.get("/api/v1/machines/state", headers=headers)
@@ -138,19 +189,34 @@ def test_bad_bodies_name_the_field_and_change_nothing(tenant: Tenant) -> None:
     assert {"code", "name", "kind", "colour"} <= fields
     r = t.post("/masterdata/equipment", {"code": "EQ-X", "name": "x", "work_center": "NOPE"})
     assert r.status_code == 422 and r.json()["errors"][0]["field"] == "work_center"
-    t.ok(t.post("/work-orders", {"code": "WO-B", "item": "CAB-600", "quantity": 2, "due_date": "2026-12-01"}), 201)
+    t.ok(
+        t.post("/work-orders", {"code": "WO-B", "item": "CAB-600", "quantity": 2, "due_date": "2026-12-01"}),
+        201,
+    )
     t.ok(t.post("/work-orders/WO-B/release"))
     before = t.ok(t.get("/work-orders/WO-B"))
-    r = t.post("/events/batch", {"events": [
-        {"type": "operation.started", "work_order": "WO-B", "payload": {"seq": 10}},
-        {"type": "quantity.reported", "work_order": "WO-B", "payload": {"seq": 10, "scrap": 1}},
-        {"type": "quantity.reported", "work_order": "WO-B", "payload": {"seq": 99, "good": 1}},
-        {"type": "operation.teleported", "work_order": "WO-B"},
-        {"type": "material.consumed", "work_order": "WO-B", "payload": {"item": "PB-18", "lot": "L",
-                                                                         "quantity": 1, "location": "NOWHERE"}},
-        {"type": "operation.started", "occurred_at": "2026-11-26T09:00:00", "work_order": "WO-B",
-         "payload": {"seq": 10}},
-    ]})
+    r = t.post(
+        "/events/batch",
+        {
+            "events": [
+                {"type": "operation.started", "work_order": "WO-B", "payload": {"seq": 10}},
+                {"type": "quantity.reported", "work_order": "WO-B", "payload": {"seq": 10, "scrap": 1}},
+                {"type": "quantity.reported", "work_order": "WO-B", "payload": {"seq": 99, "good": 1}},
+                {"type": "operation.teleported", "work_order": "WO-B"},
+                {
+                    "type": "material.consumed",
+                    "work_order": "WO-B",
+                    "payload": {"item": "PB-18", "lot": "L", "quantity": 1, "location": "NOWHERE"},
+                },
+                {
+                    "type": "operation.started",
+                    "occurred_at": "2026-11-26T09:00:00",
+                    "work_order": "WO-B",
+                    "payload": {"seq": 10},
+                },
+            ]
+        },
+    )
     assert r.status_code == 422
     fields = [e["field"] for e in r.json()["errors"]]
     assert "events.1.payload" in fields  # scrap without a reason code
@@ -159,9 +225,23 @@ def test_bad_bodies_name_the_field_and_change_nothing(tenant: Tenant) -> None:
     assert "events.4.payload.location" in fields
     assert "events.5.occurred_at" in fields
     assert t.ok(t.get("/work-orders/WO-B")) == before  # the valid first event was not stored either
-    r = t.post("/events", {"type": "quantity.reported", "work_order": "WO-B", "payload": {"seq": 10, "good": 1},
-                           "idempotency_key": "once"})
+    r = t.post(
+        "/events",
+        {
+            "type": "quantity.reported",
+            "work_order": "WO-B",
+            "payload": {"seq": 10, "good": 1},
+            "idempotency_key": "once",
+        },
+    )
     assert r.status_code == 201
-    r = t.post("/events", {"type": "quantity.reported", "work_order": "WO-B", "payload": {"seq": 10, "good": 5},
-                           "idempotency_key": "once"})
+    r = t.post(
+        "/events",
+        {
+            "type": "quantity.reported",
+            "work_order": "WO-B",
+            "payload": {"seq": 10, "good": 5},
+            "idempotency_key": "once",
+        },
+    )
     assert r.status_code == 409 and r.json()["errors"][0]["field"] == "idempotency_key"

@@ -19,3 +19,11 @@ def data_2bp() -> Path:
     if not d.exists():
         pytest.skip("shared 2BP data not present")
     return d
+
+
+@pytest.fixture
+def roadef_dir() -> Path:
+    d = shared_data() / "cutting" / "roadef2018"
+    if not d.exists():
+        pytest.skip("shared ROADEF 2018 data not present")
+    return d

@@ -151,3 +151,12 @@ def test_cli_rejects_bad_files(tmp_path: Path) -> None:
     big.write_text("1\n1\n1 1\n10 10\n11 2\n")
     res = CliRunner().invoke(app, ["cut", "solve", str(big), "--format", "2bp", "--instance", "1", "--json"])
     assert res.exit_code == 2 and "fits in no orientation" in res.stderr
+
+
+def test_exact_mode_proves_small_jobs_optimal() -> None:
+    # area and big-item bounds say 1 sheet; only the exact model shows that 3 parts of 7 x 4 need 2
+    inst = Instance(tuple(Item(7, 4) for _ in range(3)), 10, 10)
+    sol = solve(inst, SolveOptions(time_limit=8))
+    assert check_solution(inst, sol) == []
+    assert sol.bins == 2 and sol.lower_bound == 1
+    assert sol.stats.get("proven_optimal") == 1

@@ -136,7 +136,7 @@ def test_brandimarte_mk01(jssp_dir: Path) -> None:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("name", ["ft10", "la21", "orb01"])
+@pytest.mark.parametrize("name", ["ft10", "la16", "orb01"])
 def test_hard_classics_within_one_percent(jssp_dir: Path, name: str) -> None:
     inst = read_instance(jssp_dir / "instances" / name)
     bks = {r["name"]: r["ub"] for r in json.loads((jssp_dir / "bks.json").read_text())}

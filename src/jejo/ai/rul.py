@@ -101,7 +101,8 @@ class RULRegressor(JejoEstimator):
     def _conditions(self, df: pd.DataFrame) -> pd.Series:
         if not self.settings_:
             return pd.Series(0, index=df.index)
-        parts = [df[c].round(d).astype(str) for c, d in zip(self.settings_, self.setting_decimals_, strict=True)]
+        decimals = zip(self.settings_, self.setting_decimals_, strict=True)
+        parts = [df[c].round(d).astype(str) for c, d in decimals]
         key = parts[0]
         for p in parts[1:]:
             key = key + "|" + p
@@ -176,7 +177,7 @@ class RULRegressor(JejoEstimator):
         yt = pd.Series(target, index=X.index).loc[F.index].to_numpy()
         Xf = F.drop(columns=["unit"])
         self.feature_names_ = list(Xf.columns)
-        common = dict(
+        common: dict[str, Any] = dict(
             n_estimators=self.n_estimators,
             learning_rate=self.learning_rate,
             num_leaves=self.num_leaves,
@@ -193,7 +194,8 @@ class RULRegressor(JejoEstimator):
         if self.quantiles:
             for q in self.quantiles:
                 params = {**common, "n_estimators": max(100, self.n_estimators // 2)}
-                self.quantile_models_.append(lgb.LGBMRegressor(objective="quantile", alpha=q, **params).fit(Xf, yt))
+                qmodel = lgb.LGBMRegressor(objective="quantile", alpha=q, **params)
+                self.quantile_models_.append(qmodel.fit(Xf, yt))
         self.n_units_ = len(counts)
         self.fitted_ = True
         return self

@@ -27,6 +27,13 @@ class _TableFeatures(JejoEstimator):
 
     interactions: bool | str
     max_categories: int
+    n_estimators: int
+    learning_rate: float
+    num_leaves: int
+    min_child_samples: int
+    colsample_bytree: float
+    n_jobs: int
+    random_state: int
     feature_names_: list[str]
 
     def _fit_features(self, X: pd.DataFrame) -> pd.DataFrame:
@@ -61,7 +68,7 @@ class _TableFeatures(JejoEstimator):
                 self.dropped_columns_.append(str(c))
         if not self.numeric_ and not self.categories_:
             raise ValidationError("no usable input columns (all constant, empty or identifiers)")
-        use = self.interactions == "auto" and 2 <= len(self.numeric_) <= 8 or self.interactions is True
+        use = (self.interactions == "auto" and 2 <= len(self.numeric_) <= 8) or self.interactions is True
         self.pairs_ = list(combinations(self.numeric_, 2)) if use else []
         return self._transform(X)
 
@@ -98,16 +105,16 @@ class _TableFeatures(JejoEstimator):
 
     def _lgb_params(self) -> dict[str, Any]:
         return dict(
-            n_estimators=self.n_estimators,  # type: ignore[attr-defined]
-            learning_rate=self.learning_rate,  # type: ignore[attr-defined]
-            num_leaves=self.num_leaves,  # type: ignore[attr-defined]
-            min_child_samples=self.min_child_samples,  # type: ignore[attr-defined]
-            colsample_bytree=self.colsample_bytree,  # type: ignore[attr-defined]
+            n_estimators=self.n_estimators,
+            learning_rate=self.learning_rate,
+            num_leaves=self.num_leaves,
+            min_child_samples=self.min_child_samples,
+            colsample_bytree=self.colsample_bytree,
             subsample=0.8,
             subsample_freq=1,
             reg_lambda=1.0,
-            n_jobs=self.n_jobs,  # type: ignore[attr-defined]
-            random_state=self.random_state,  # type: ignore[attr-defined]
+            n_jobs=self.n_jobs,
+            random_state=self.random_state,
             verbose=-1,
         )
 
@@ -116,7 +123,9 @@ def binary_target(y: pd.Series | np.ndarray, positive: Any = None, name: str = "
     """Labels -> 0/1 with 1 = ``positive``; without it, 1 is the positive class of {0,1} or {-1,1}."""
     s = pd.Series(np.asarray(y))
     if s.isna().any():
-        raise ValidationError(f"target column {name!r} has missing values", [Problem(field=name, reason="NaN")])
+        raise ValidationError(
+            f"target column {name!r} has missing values", [Problem(field=name, reason="missing label")]
+        )
     values = set(s.unique().tolist())
     if positive is None:
         if values <= {0, 1} or values <= {-1, 1} or values <= {"0", "1"} or values <= {"-1", "1"}:
@@ -130,8 +139,8 @@ def binary_target(y: pd.Series | np.ndarray, positive: Any = None, name: str = "
     target = (s.astype(str) == pos_str).to_numpy(int)
     if target.sum() == 0 or target.sum() == len(target):
         raise ValidationError(
-            f"target column {name!r} needs both classes; positive value {pos_str!r} gives {int(target.sum())} "
-            f"of {len(target)}",
+            f"target column {name!r} needs both classes; positive value {pos_str!r} "
+            f"matches {int(target.sum())} of {len(target)} rows",
             [Problem(field=name, reason="only one class")],
         )
     return target
@@ -191,9 +200,10 @@ class QualityClassifier(_TableFeatures):
             raise ValidationError(f"X has {len(X)} rows but y has {len(target)}")
         if target.sum() < 2 or (len(target) - target.sum()) < 2:
             raise ValidationError("need at least 2 rows of each class to fit")
-        F = self._fit_features(X)
-        self.feature_names_ = list(F.columns)
-        F = F.to_numpy(float)
+        self.n_positive_ = int(target.sum())
+        frame = self._fit_features(X)
+        self.feature_names_ = list(frame.columns)
+        F = frame.to_numpy(float)
         if isinstance(self.threshold, str):
             folds = max(2, min(self.cv, int(target.sum()), int(len(target) - target.sum())))
             oof = np.zeros(len(target))

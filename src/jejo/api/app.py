@@ -6,19 +6,24 @@ from fastapi import APIRouter, FastAPI
 
 from jejo import __version__
 from jejo.api import problems
-from jejo.api.routers import auth, execution, inventory, masterdata
+from jejo.api.routers import auth, execution, inventory, masterdata, transfer
 from jejo.core.runtime import Runtime
 
 
 def create_app(runtime: Runtime | None = None, *, with_web: bool = True) -> FastAPI:
     rt = runtime or Runtime()
-    app = FastAPI(title="jejo", version=__version__, openapi_url="/api/openapi.json", docs_url="/api/docs",
-                  redoc_url=None,
-                  description="jejo (제조) smart-factory platform API. Errors are RFC 9457 problem details.")
+    app = FastAPI(
+        title="jejo",
+        version=__version__,
+        openapi_url="/api/openapi.json",
+        docs_url="/api/docs",
+        redoc_url=None,
+        description="jejo (제조) smart-factory platform API. Errors are RFC 9457 problem details.",
+    )
     app.state.runtime = rt
     problems.install(app)
     api = APIRouter(prefix="/api/v1")
-    for module in (auth, masterdata, execution, inventory):
+    for module in (auth, masterdata, transfer, execution, inventory):
         api.include_router(module.router)
     app.include_router(api)
 

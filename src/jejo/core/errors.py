@@ -21,8 +21,17 @@ class Problem:
     column: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {k: v for k, v in (("field", self.field), ("sheet", self.sheet), ("row", self.row),
-                                  ("column", self.column), ("reason", self.reason)) if v is not None}
+        return {
+            k: v
+            for k, v in (
+                ("field", self.field),
+                ("sheet", self.sheet),
+                ("row", self.row),
+                ("column", self.column),
+                ("reason", self.reason),
+            )
+            if v is not None
+        }
 
     def __str__(self) -> str:
         where = ", ".join(f"{k}={v}" for k, v in self.as_dict().items() if k != "reason")

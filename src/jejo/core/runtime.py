@@ -36,7 +36,8 @@ class Runtime:
 
         cfg = Config()
         cfg.set_main_option("script_location", str(MIGRATIONS))
-        cfg.set_main_option("sqlalchemy.url", self.engine.url.render_as_string(hide_password=False))
+        url = self.engine.url.render_as_string(hide_password=False)
+        cfg.set_main_option("sqlalchemy.url", url.replace("%", "%%"))  # configparser interpolation
         return cfg
 
     def upgrade(self, revision: str = "head") -> None:

@@ -57,7 +57,10 @@ class _TomlSource(PydanticBaseSettingsSource):
         if unknown:
             raise ValidationError(
                 f"configuration file {path} has unknown keys",
-                [Problem(field=k, reason=f"unknown setting; known: {', '.join(sorted(known))}") for k in unknown],
+                [
+                    Problem(field=k, reason=f"unknown setting; known: {', '.join(sorted(known))}")
+                    for k in unknown
+                ],
             )
         return dict(section)
 
@@ -73,12 +76,16 @@ class Settings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="JEJO_", extra="ignore")
 
-    data_dir: Path = Field(default_factory=_default_data_dir, description="Folder for the SQLite file, buffers, models")
+    data_dir: Path = Field(
+        default_factory=_default_data_dir, description="Folder for the SQLite file, buffers, models"
+    )
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: sqlite file jejo.db in the data folder"
     )
     bus_url: str = Field(default="memory://", description="memory:// (in-process) or mqtt://host:port")
-    secret_key: str | None = Field(default=None, description="Signs web sessions; generated into the data folder if unset")
+    secret_key: str | None = Field(
+        default=None, description="Signs web sessions; generated into the data folder if unset"
+    )
     timezone: str = Field(default="Asia/Seoul", description="Time zone for display (storage is always UTC)")
     default_locale: str = Field(default="ko", description="UI language: ko or en")
     log_level: str = Field(default="WARNING")

@@ -25,5 +25,5 @@ class TenantMixin:
     """Adds the owning company to a table; every query of tenant data filters on it."""
 
     @declared_attr
-    def company_id(cls) -> Mapped[int]:  # noqa: N805
+    def company_id(cls) -> Mapped[int]:
         return mapped_column(ForeignKey("companies.id", ondelete="CASCADE"), index=True)

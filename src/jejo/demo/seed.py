@@ -14,9 +14,8 @@ from sqlalchemy.orm import Session
 from jejo.core.tenancy import Company
 from jejo.core.timeutil import SEOUL
 from jejo.execution import service as ex
-from jejo.masterdata import schemas
+from jejo.masterdata import schemas, users
 from jejo.masterdata import service as md
-from jejo.masterdata import users
 from jejo.masterdata.calendar import korean_holiday
 
 COMPANY = "DEMO"
@@ -48,20 +47,43 @@ ITEMS = [
 ]
 
 BOMS = {
-    "BASE-600": [("PB-18-WH", 0.62, 0.08), ("MDF-18-OAK", 0.18, 0.08), ("EDGE-WH-1", 7.4, 0.05), ("HINGE-35", 2, 0)],
-    "WALL-800": [("PB-18-WH", 0.55, 0.08), ("MDF-18-OAK", 0.22, 0.08), ("EDGE-WH-1", 6.8, 0.05), ("HINGE-35", 4, 0)],
-    "TALL-600": [("PB-18-WH", 1.35, 0.08), ("MDF-18-OAK", 0.41, 0.08), ("EDGE-WH-1", 14.2, 0.05),
-                 ("HINGE-35", 6, 0)],
+    "BASE-600": [
+        ("PB-18-WH", 0.62, 0.08),
+        ("MDF-18-OAK", 0.18, 0.08),
+        ("EDGE-WH-1", 7.4, 0.05),
+        ("HINGE-35", 2, 0),
+    ],
+    "WALL-800": [
+        ("PB-18-WH", 0.55, 0.08),
+        ("MDF-18-OAK", 0.22, 0.08),
+        ("EDGE-WH-1", 6.8, 0.05),
+        ("HINGE-35", 4, 0),
+    ],
+    "TALL-600": [
+        ("PB-18-WH", 1.35, 0.08),
+        ("MDF-18-OAK", 0.41, 0.08),
+        ("EDGE-WH-1", 14.2, 0.05),
+        ("HINGE-35", 6, 0),
+    ],
     "BRKT-100": [("AL-6061-BAR", 0.21, 0.03)],
 }
 
-FURNITURE_ROUTE = [(10, "재단", "WC-SAW", 900, 95), (20, "엣지 밴딩", "WC-EDGE", 600, 70),
-                   (30, "CNC 보링", "WC-BORE", 300, 60), (40, "조립", "WC-ASM", 0, 420), (50, "포장", "WC-PACK", 0, 120)]
+FURNITURE_ROUTE = [
+    (10, "재단", "WC-SAW", 900, 95),
+    (20, "엣지 밴딩", "WC-EDGE", 600, 70),
+    (30, "CNC 보링", "WC-BORE", 300, 60),
+    (40, "조립", "WC-ASM", 0, 420),
+    (50, "포장", "WC-PACK", 0, 120),
+]
 ROUTINGS = {
     "BASE-600": FURNITURE_ROUTE,
     "WALL-800": FURNITURE_ROUTE,
     "TALL-600": [(s, n, w, st, int(ct * 1.6)) for s, n, w, st, ct in FURNITURE_ROUTE],
-    "BRKT-100": [(10, "황삭", "WC-MC", 1200, 140), (20, "정삭", "WC-MC2", 900, 110), (30, "드릴·탭", "WC-MC3", 600, 60)],
+    "BRKT-100": [
+        (10, "황삭", "WC-MC", 1200, 140),
+        (20, "정삭", "WC-MC2", 900, 110),
+        (30, "드릴·탭", "WC-MC3", 600, 60),
+    ],
 }
 
 REASONS = [
@@ -77,9 +99,14 @@ REASONS = [
     ("RW-EDGE", "엣지 들뜸 재작업", "rework", False, "quality"),
 ]
 
-USERS = [(ADMIN, "관리자", ["admin"]), ("operator", "김작업", ["operator"]), ("supervisor", "이반장", ["supervisor"]),
-         ("manager", "박공장장", ["manager"]), ("quality", "최품질", ["quality"]),
-         ("maintenance", "정보전", ["maintenance"])]
+USERS = [
+    (ADMIN, "관리자", ["admin"]),
+    ("operator", "김작업", ["operator"]),
+    ("supervisor", "이반장", ["supervisor"]),
+    ("manager", "박공장장", ["manager"]),
+    ("quality", "최품질", ["quality"]),
+    ("maintenance", "정보전", ["maintenance"]),
+]
 
 
 @dataclass(frozen=True)
@@ -106,29 +133,86 @@ def seed_demo(session: Session, *, days: int = 7, seed: int = 42, today: date | 
 
 def _master_data(s: Session, cid: int) -> None:
     md.upsert_many(s, cid, "sites", [{"code": "POCHEON", "name": "포천 본사 공장"}])
-    md.upsert_many(s, cid, "areas", [{"code": "A-MACH", "name": "가공동", "site": "POCHEON"},
-                                     {"code": "A-ASM", "name": "조립동", "site": "POCHEON"}])
-    md.upsert_many(s, cid, "lines", [{"code": "L-FURN", "name": "가구 라인", "area": "A-ASM"},
-                                     {"code": "L-CELL", "name": "CNC 부품 셀", "area": "A-MACH"}])
-    md.upsert_many(s, cid, "work_centers", [{"code": c, "name": n, "line": ln} for c, n, ln, _, _ in WORK_CENTERS])
-    md.upsert_many(s, cid, "equipment", [{"code": e, "name": en, "work_center": c, "manufacturer": "데모"}
-                                         for c, _, _, e, en in WORK_CENTERS])
+    md.upsert_many(
+        s,
+        cid,
+        "areas",
+        [
+            {"code": "A-MACH", "name": "가공동", "site": "POCHEON"},
+            {"code": "A-ASM", "name": "조립동", "site": "POCHEON"},
+        ],
+    )
+    md.upsert_many(
+        s,
+        cid,
+        "lines",
+        [
+            {"code": "L-FURN", "name": "가구 라인", "area": "A-ASM"},
+            {"code": "L-CELL", "name": "CNC 부품 셀", "area": "A-MACH"},
+        ],
+    )
+    md.upsert_many(
+        s, cid, "work_centers", [{"code": c, "name": n, "line": ln} for c, n, ln, _, _ in WORK_CENTERS]
+    )
+    md.upsert_many(
+        s,
+        cid,
+        "equipment",
+        [
+            {"code": e, "name": en, "work_center": c, "manufacturer": "데모"}
+            for c, _, _, e, en in WORK_CENTERS
+        ],
+    )
     md.upsert_many(s, cid, "items", [{"code": c, "name": n, "kind": k, "uom": u} for c, n, k, u in ITEMS])
-    md.upsert_many(s, cid, "reason_codes", [{"code": c, "name": n, "category": cat, "planned": p, "oee_loss": loss}
-                                            for c, n, cat, p, loss in REASONS])
-    md.upsert_many(s, cid, "shifts", [{"code": "DAY", "name": "주간", "start": "08:30", "end": "17:30",
-                                       "break_minutes": 60}])
-    md.upsert_many(s, cid, "locations", [{"code": "WH-RAW", "name": "원자재 창고"},
-                                         {"code": "WIP-LINE", "name": "라인 재공", "kind": "wip"},
-                                         {"code": "WH-FG", "name": "완제품 창고"},
-                                         {"code": "QC-HOLD", "name": "품질 보류", "kind": "quarantine"}])
+    md.upsert_many(
+        s,
+        cid,
+        "reason_codes",
+        [
+            {"code": c, "name": n, "category": cat, "planned": p, "oee_loss": loss}
+            for c, n, cat, p, loss in REASONS
+        ],
+    )
+    md.upsert_many(
+        s,
+        cid,
+        "shifts",
+        [{"code": "DAY", "name": "주간", "start": "08:30", "end": "17:30", "break_minutes": 60}],
+    )
+    md.upsert_many(
+        s,
+        cid,
+        "locations",
+        [
+            {"code": "WH-RAW", "name": "원자재 창고"},
+            {"code": "WIP-LINE", "name": "라인 재공", "kind": "wip"},
+            {"code": "WH-FG", "name": "완제품 창고"},
+            {"code": "QC-HOLD", "name": "품질 보류", "kind": "quarantine"},
+        ],
+    )
     for item, lines in BOMS.items():
-        md.save_bom(s, cid, schemas.BomIn(item=item, lines=[
-            schemas.BomLineIn(component=c, quantity=q, scrap_factor=f) for c, q, f in lines]))
+        md.save_bom(
+            s,
+            cid,
+            schemas.BomIn(
+                item=item,
+                lines=[schemas.BomLineIn(component=c, quantity=q, scrap_factor=f) for c, q, f in lines],
+            ),
+        )
     for item, ops in ROUTINGS.items():
-        md.save_routing(s, cid, schemas.RoutingIn(item=item, operations=[
-            schemas.RoutingOperationIn(seq=seq, name=n, work_center=wc, setup_time_s=st, cycle_time_s=ct)
-            for seq, n, wc, st, ct in ops]))
+        md.save_routing(
+            s,
+            cid,
+            schemas.RoutingIn(
+                item=item,
+                operations=[
+                    schemas.RoutingOperationIn(
+                        seq=seq, name=n, work_center=wc, setup_time_s=st, cycle_time_s=ct
+                    )
+                    for seq, n, wc, st, ct in ops
+                ],
+            ),
+        )
 
 
 def _working_days(today: date, days: int) -> list[date]:
@@ -150,62 +234,124 @@ def _history(s: Session, cid: int, days: int, rnd: random.Random, today: date) -
     for code, _n, kind, _u in ITEMS:
         if kind == "raw":
             lot = f"{code}-L{rnd.randint(1000, 9999)}"
-            recv.append({"type": "inventory.received", "occurred_at": _at(_working_days(today, days)[0], 7, 0),
-                         "payload": {"item": code, "lot": lot, "quantity": 2000, "location": "WH-RAW"},
-                         "idempotency_key": f"seed-recv-{code}"})
+            recv.append(
+                {
+                    "type": "inventory.received",
+                    "occurred_at": _at(_working_days(today, days)[0], 7, 0),
+                    "payload": {"item": code, "lot": lot, "quantity": 2000, "location": "WH-RAW"},
+                    "idempotency_key": f"seed-recv-{code}",
+                }
+            )
     ex.post_events(s, cid, recv, actor="seed", source="demo")
     raw_lots = {e["payload"]["item"]: e["payload"]["lot"] for e in recv}
     n_events += len(recv)
     for day in _working_days(today, days):
-        for product, qty in (("BASE-600", rnd.randint(18, 30)), ("WALL-800", rnd.randint(12, 22)),
-                             ("TALL-600", rnd.randint(4, 9)), ("BRKT-100", rnd.randint(80, 140))):
+        for product, qty in (
+            ("BASE-600", rnd.randint(18, 30)),
+            ("WALL-800", rnd.randint(12, 22)),
+            ("TALL-600", rnd.randint(4, 9)),
+            ("BRKT-100", rnd.randint(80, 140)),
+        ):
             n_wo += 1
             code = f"WO-{day:%y%m%d}-{product}"
-            wo = ex.create_work_order(s, cid, ex.WorkOrderIn(code=code, item=product, quantity=qty, due_date=day +
-                                                             timedelta(days=rnd.randint(1, 5))), actor="seed")
+            wo = ex.create_work_order(
+                s,
+                cid,
+                ex.WorkOrderIn(
+                    code=code, item=product, quantity=qty, due_date=day + timedelta(days=rnd.randint(1, 5))
+                ),
+                actor="seed",
+            )
             ex.command_work_order(s, cid, code, "release", "seed")
             t = datetime.fromisoformat(_at(day, 8, 40)) + timedelta(minutes=rnd.randint(0, 90))
             events: list[dict[str, Any]] = []
             remaining = float(qty)
             for op in wo.operations:
-                eq = next(e for c, _, _, e, _ in WORK_CENTERS if md.get(s, cid, "work_centers", c).id ==
-                          op.work_center_id)
-                events.append(_ev("machine.state_changed", t, None, {"equipment": eq, "state": "setup",
-                                                                       "reason_code": "DT-SETUP"}))
+                eq = next(
+                    e
+                    for c, _, _, e, _ in WORK_CENTERS
+                    if md.get(s, cid, "work_centers", c).id == op.work_center_id
+                )
+                events.append(
+                    _ev(
+                        "machine.state_changed",
+                        t,
+                        None,
+                        {"equipment": eq, "state": "setup", "reason_code": "DT-SETUP"},
+                    )
+                )
                 t += timedelta(seconds=op.setup_time_s)
                 events.append(_ev("operation.started", t, code, {"seq": op.seq, "equipment": eq}))
                 events.append(_ev("machine.state_changed", t, None, {"equipment": eq, "state": "running"}))
                 if op.seq == wo.operations[0].seq:
                     for m in wo.materials:
                         item = _item_code(s, cid, m.item_id)
-                        events.append(_ev("material.consumed", t, code, {"item": item, "lot": raw_lots[item],
-                                                                         "quantity": round(m.quantity, 3),
-                                                                         "location": "WH-RAW", "seq": op.seq}))
-                scrap = sum(rnd.random() < (0.04 if op.seq in (10, 20) else 0.015) for _ in range(int(remaining)))
+                        events.append(
+                            _ev(
+                                "material.consumed",
+                                t,
+                                code,
+                                {
+                                    "item": item,
+                                    "lot": raw_lots[item],
+                                    "quantity": round(m.quantity, 3),
+                                    "location": "WH-RAW",
+                                    "seq": op.seq,
+                                },
+                            )
+                        )
+                scrap = sum(
+                    rnd.random() < (0.04 if op.seq in (10, 20) else 0.015) for _ in range(int(remaining))
+                )
                 good = remaining - scrap
                 run = timedelta(seconds=op.cycle_time_s * remaining * rnd.uniform(1.05, 1.35))
                 if rnd.random() < 0.15:  # a breakdown in the middle of the run
                     mid = t + run / 2
-                    events.append(_ev("machine.state_changed", mid, None, {"equipment": eq, "state": "down",
-                                                                             "reason_code": "DT-BREAK"}))
+                    events.append(
+                        _ev(
+                            "machine.state_changed",
+                            mid,
+                            None,
+                            {"equipment": eq, "state": "down", "reason_code": "DT-BREAK"},
+                        )
+                    )
                     repair = timedelta(minutes=rnd.randint(10, 55))
-                    events.append(_ev("operation.paused", mid, code, {"seq": op.seq, "reason_code": "DT-BREAK"}))
+                    events.append(
+                        _ev("operation.paused", mid, code, {"seq": op.seq, "reason_code": "DT-BREAK"})
+                    )
                     events.append(_ev("operation.resumed", mid + repair, code, {"seq": op.seq}))
-                    events.append(_ev("machine.state_changed", mid + repair, None, {"equipment": eq,
-                                                                                      "state": "running"}))
+                    events.append(
+                        _ev(
+                            "machine.state_changed", mid + repair, None, {"equipment": eq, "state": "running"}
+                        )
+                    )
                     run += repair
                 t += run
                 payload: dict[str, Any] = {"seq": op.seq, "good": good}
                 if scrap:
-                    payload |= {"scrap": scrap, "reason_code": rnd.choice(["SC-CHIP", "SC-DIM", "SC-SCRATCH"])}
+                    payload |= {
+                        "scrap": scrap,
+                        "reason_code": rnd.choice(["SC-CHIP", "SC-DIM", "SC-SCRATCH"]),
+                    }
                 events.append(_ev("quantity.reported", t, code, payload))
                 events.append(_ev("operation.completed", t, code, {"seq": op.seq}))
                 events.append(_ev("machine.state_changed", t, None, {"equipment": eq, "state": "idle"}))
                 remaining = good
                 t += timedelta(minutes=rnd.randint(5, 40))
             lot_no += 1
-            events.append(_ev("lot.produced", t, code, {"item": product, "lot": f"FG-{day:%y%m%d}-{lot_no:03d}",
-                                                        "quantity": remaining, "location": "WH-FG"}))
+            events.append(
+                _ev(
+                    "lot.produced",
+                    t,
+                    code,
+                    {
+                        "item": product,
+                        "lot": f"FG-{day:%y%m%d}-{lot_no:03d}",
+                        "quantity": remaining,
+                        "location": "WH-FG",
+                    },
+                )
+            )
             for i, ev in enumerate(events):
                 ev["idempotency_key"] = f"seed-{code}-{i}"
             ex.post_events(s, cid, events, actor="seed", source="demo")

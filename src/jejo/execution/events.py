@@ -85,14 +85,27 @@ class PartScanned(_Payload):
 
 
 class InventoryMove(_Payload):
-    """Receipt, issue or adjustment at one location (adjustments may be negative)."""
+    """Receipt or issue at one location."""
 
     item: str
     lot: str
-    quantity: float
+    quantity: float = Field(gt=0)
     location: str
     reason_code: str | None = None
     serial: bool = False
+
+
+class InventoryAdjustment(InventoryMove):
+    """A stock correction (count difference, damage, expiry): always with a reason code."""
+
+    quantity: float  # signed: negative takes stock away
+    reason_code: str
+
+    @model_validator(mode="after")
+    def _nonzero(self) -> InventoryAdjustment:
+        if self.quantity == 0:
+            raise ValueError("an adjustment of zero changes nothing")
+        return self
 
 
 class InventoryTransfer(_Payload):
@@ -144,16 +157,25 @@ PAYLOADS: dict[str, type[_Payload]] = {
     "inventory.received": InventoryMove,
     "inventory.issued": InventoryMove,
     "inventory.transferred": InventoryTransfer,
-    "inventory.adjusted": InventoryMove,
+    "inventory.adjusted": InventoryAdjustment,
 }
 
 #: Events that belong to a work order and need one.
-WORK_ORDER_EVENTS = frozenset(t for t in PAYLOADS if t.split(".")[0] in ("work_order", "operation", "quantity"))
+WORK_ORDER_EVENTS = frozenset(
+    t for t in PAYLOADS if t.split(".")[0] in ("work_order", "operation", "quantity")
+)
 WORK_ORDER_EVENTS |= {"material.consumed", "lot.produced"}
 #: Work-order events that people or machines on the floor send (as opposed to planning commands).
 FLOOR_EVENTS = frozenset(
-    {"operation.started", "operation.paused", "operation.resumed", "operation.completed", "quantity.reported",
-     "material.consumed", "lot.produced"}
+    {
+        "operation.started",
+        "operation.paused",
+        "operation.resumed",
+        "operation.completed",
+        "quantity.reported",
+        "material.consumed",
+        "lot.produced",
+    }
 )
 
 

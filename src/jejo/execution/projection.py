@@ -16,6 +16,20 @@ from jejo.execution.statemachine import WOStatus
 
 OrderKey = tuple[datetime, uuid.UUID]
 
+#: Work-order events whose effect does not depend on when they are applied (sums, set-once flags,
+#: sets, minimum times): a late one is applied on top; any other late event replays the work order.
+ORDER_FREE = frozenset(
+    {
+        "quantity.reported",
+        "material.consumed",
+        "lot.produced",
+        "work_order.created",
+        "work_order.released",
+        "work_order.cancelled",
+        "work_order.closed",
+    }
+)
+
 
 @dataclass
 class OperationProgress:
@@ -100,9 +114,13 @@ class WorkOrderProgress:
         return result
 
     def apply(self, e: EventRecord) -> list[tuple[str, str]]:
-        """Apply one event; returns genealogy links (parent lot, child lot) it creates."""
+        """Apply one event; returns genealogy links (parent lot, child lot) it creates.
+
+        Events must come in ``order_key`` order, except those in ``ORDER_FREE`` which may come late.
+        """
         self.event_count += 1
-        self.last_key = e.order_key
+        if self.last_key is None or e.order_key > self.last_key:
+            self.last_key = e.order_key
         t, p = e.type, e.payload
         links: list[tuple[str, str]] = []
         if t == "work_order.released":
@@ -120,12 +138,12 @@ class WorkOrderProgress:
         elif t == "material.consumed":
             lot = p["lot"]
             if lot not in self.consumed_lots:
-                self.consumed_lots.append(lot)
+                self.consumed_lots = sorted([*self.consumed_lots, lot])
                 links = [(lot, child) for child in self.produced_lots]
         elif t == "lot.produced":
             lot = p["lot"]
             if lot not in self.produced_lots:
-                self.produced_lots.append(lot)
+                self.produced_lots = sorted([*self.produced_lots, lot])
                 links = [(parent, lot) for parent in self.consumed_lots]
         return links
 
@@ -135,7 +153,7 @@ class WorkOrderProgress:
         if op is None:  # validated on the way in; ignore rather than fail a rebuild
             return
         at = e.occurred_at
-        if p.get("equipment"):
+        if p.get("equipment") and e.type != "quantity.reported":
             op.equipment_code = p["equipment"]
         if e.type == "operation.started":
             if op.started_at is None or at < op.started_at:
@@ -204,9 +222,15 @@ class LotSighting:
 
 def lot_sighting(e: EventRecord) -> LotSighting | None:
     """A lot is created by the earliest receipt, production report or adjustment that names it."""
-    origin = {"inventory.received": "receipt", "lot.produced": "production", "inventory.adjusted": "adjustment"}
+    origin = {
+        "inventory.received": "receipt",
+        "lot.produced": "production",
+        "inventory.adjusted": "adjustment",
+    }
     if e.type not in origin:
         return None
     p = e.payload
     wo = e.work_order_id if e.type == "lot.produced" else None
-    return LotSighting(p["lot"], p["item"], origin[e.type], e.occurred_at, e.order_key, bool(p.get("serial")), wo)
+    return LotSighting(
+        p["lot"], p["item"], origin[e.type], e.occurred_at, e.order_key, bool(p.get("serial")), wo
+    )

@@ -7,12 +7,21 @@ import time
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from jejo.execution.events import EventRecord
-from jejo.execution.projection import LotSighting, OrderKey, WorkOrderProgress, lot_sighting, stock_deltas
+from jejo.execution.projection import (
+    ORDER_FREE,
+    LotSighting,
+    OrderKey,
+    WorkOrderProgress,
+    lot_sighting,
+    stock_deltas,
+)
 from jejo.execution.statemachine import WOStatus
 from jejo.execution.tables import (
     Event,
@@ -32,9 +41,17 @@ PROJECTION_TABLES = [OperationState, WorkOrderState, MachineState, GenealogyLink
 
 def record_from_row(row: Event) -> EventRecord:
     return EventRecord(
-        id=row.id, type=row.type, occurred_at=row.occurred_at, payload=row.payload,
-        work_order_id=row.work_order_id, equipment_code=row.equipment_code, company_id=row.company_id,
-        actor=row.actor, source=row.source, idempotency_key=row.idempotency_key, recorded_at=row.recorded_at,
+        id=row.id,
+        type=row.type,
+        occurred_at=row.occurred_at,
+        payload=row.payload,
+        work_order_id=row.work_order_id,
+        equipment_code=row.equipment_code,
+        company_id=row.company_id,
+        actor=row.actor,
+        source=row.source,
+        idempotency_key=row.idempotency_key,
+        recorded_at=row.recorded_at,
     )
 
 
@@ -72,7 +89,11 @@ class ProjectionState:
 
     def apply(self, e: EventRecord) -> None:
         if e.work_order_id is not None and e.type.split(".")[0] in (
-            "work_order", "operation", "quantity", "material", "lot"
+            "work_order",
+            "operation",
+            "quantity",
+            "material",
+            "lot",
         ):
             for parent, child in self.work_order(e.work_order_id).apply(e):
                 self.links.add((e.company_id, parent, child, e.work_order_id))
@@ -103,28 +124,47 @@ class ProjectionState:
 # ---- rows <-> state ------------------------------------------------------------------------------
 
 
-def _wo_rows(wo: WorkOrderProgress) -> tuple[dict[str, object], list[dict[str, object]]]:
+def _wo_rows(wo: WorkOrderProgress) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     state = {
-        "work_order_id": wo.work_order_id, "company_id": wo.company_id, "status": wo.status.value,
-        "released": wo.released, "held": wo.held,
-        "good": wo.good, "scrap": wo.scrap, "rework": wo.rework, "started_at": wo.started_at,
-        "completed_at": wo.completed_at, "last_event_at": wo.last_key[0] if wo.last_key else None,
-        "last_event_id": wo.last_key[1] if wo.last_key else None, "event_count": wo.event_count,
-        "consumed_lots": list(wo.consumed_lots), "produced_lots": list(wo.produced_lots),
+        "work_order_id": wo.work_order_id,
+        "company_id": wo.company_id,
+        "status": wo.status.value,
+        "released": wo.released,
+        "held": wo.held,
+        "good": wo.good,
+        "scrap": wo.scrap,
+        "rework": wo.rework,
+        "started_at": wo.started_at,
+        "completed_at": wo.completed_at,
+        "last_event_at": wo.last_key[0] if wo.last_key else None,
+        "last_event_id": wo.last_key[1] if wo.last_key else None,
+        "event_count": wo.event_count,
+        "consumed_lots": list(wo.consumed_lots),
+        "produced_lots": list(wo.produced_lots),
     }
     ops = [
         {
-            "work_order_id": wo.work_order_id, "seq": op.seq, "company_id": wo.company_id, "status": op.status,
-            "good": op.good, "scrap": op.scrap, "rework": op.rework, "scrap_by_reason": dict(op.scrap_by_reason),
-            "equipment_code": op.equipment_code, "started_at": op.started_at, "completed_at": op.completed_at,
-            "run_seconds": op.run_seconds, "running_since": op.running_since,
+            "work_order_id": wo.work_order_id,
+            "seq": op.seq,
+            "company_id": wo.company_id,
+            "status": op.status,
+            "good": op.good,
+            "scrap": op.scrap,
+            "rework": op.rework,
+            "scrap_by_reason": dict(op.scrap_by_reason),
+            "equipment_code": op.equipment_code,
+            "started_at": op.started_at,
+            "completed_at": op.completed_at,
+            "run_seconds": op.run_seconds,
+            "running_since": op.running_since,
         }
         for op in wo.ops.values()
     ]
     return state, ops
 
 
-def _wo_from_rows(state: WorkOrderState, ops: list[OperationState], seqs: tuple[int, ...]) -> WorkOrderProgress:
+def _wo_from_rows(state: Any, ops: list[Any], seqs: tuple[int, ...]) -> WorkOrderProgress:
+    """Rebuild the in-memory progress from projection rows (ORM objects or Core rows)."""
     wo = WorkOrderProgress(state.work_order_id, state.company_id, seqs)
     wo.released, wo.held = state.released, state.held
     wo.cancelled = state.status == WOStatus.CANCELLED.value
@@ -138,7 +178,11 @@ def _wo_from_rows(state: WorkOrderState, ops: list[OperationState], seqs: tuple[
         op = wo.ops[row.seq]
         op.status, op.good, op.scrap, op.rework = row.status, row.good, row.scrap, row.rework
         op.scrap_by_reason = dict(row.scrap_by_reason or {})
-        op.equipment_code, op.started_at, op.completed_at = row.equipment_code, row.started_at, row.completed_at
+        op.equipment_code, op.started_at, op.completed_at = (
+            row.equipment_code,
+            row.started_at,
+            row.completed_at,
+        )
         op.run_seconds, op.running_since = row.run_seconds, row.running_since
     return wo
 
@@ -166,13 +210,40 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
 
 
 def apply_new_events(session: Session, events: list[EventRecord]) -> None:
-    """Bring projections up to date with ``events``, which are already in the event log."""
+    """Bring projections up to date with ``events``, which are already in the event log.
+
+    Reads and writes go in bulk (one query per table and batch), then any ORM copies of projection rows
+    that the session holds are expired so that later reads in the same transaction see the new state.
+    """
     if not events:
         return
     _apply_work_orders(session, [e for e in events if e.work_order_id is not None])
     _apply_machines(session, [e for e in events if e.type == "machine.state_changed"])
     _apply_parts(session, [e for e in events if e.type == "part.scanned"])
     _apply_stock_and_lots(session, events)
+    for obj in list(session.identity_map.values()):
+        if isinstance(obj, tuple(PROJECTION_TABLES)):
+            session.expire(obj)
+
+
+def _rows(session: Session, table: type, *where: Any) -> list[Any]:
+    return list(session.execute(select(*table.__table__.columns).where(*where)).all())
+
+
+def _upsert(session: Session, table: type, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+    """Insert new rows and update changed ones by primary key, each as one executemany (Core, no ORM)."""
+    t = table.__table__  # type: ignore[attr-defined]
+    conn = session.connection()
+    if new:
+        conn.execute(t.insert(), new)
+    if changed:
+        pk = [c.name for c in t.primary_key.columns]
+        stmt = t.update().where(*(t.c[name] == bindparam(f"pk_{name}") for name in pk))
+        rows = [
+            {**{k: v for k, v in row.items() if k not in pk}, **{f"pk_{k}": row[k] for k in pk}}
+            for row in changed
+        ]
+        conn.execute(stmt, rows)
 
 
 def _apply_work_orders(session: Session, events: list[EventRecord]) -> None:
@@ -184,85 +255,134 @@ def _apply_work_orders(session: Session, events: list[EventRecord]) -> None:
         by_wo[e.work_order_id].append(e)
     wo_ids = list(by_wo)
     seqs = _load_op_seqs(session, wo_ids)
-    states = {s.work_order_id: s for s in session.scalars(select(WorkOrderState).where(
-        WorkOrderState.work_order_id.in_(wo_ids)))}
-    op_rows: dict[int, list[OperationState]] = defaultdict(list)
-    for row in session.scalars(select(OperationState).where(OperationState.work_order_id.in_(wo_ids))):
-        op_rows[row.work_order_id].append(row)
+    states = {
+        r.work_order_id: r for r in _rows(session, WorkOrderState, WorkOrderState.work_order_id.in_(wo_ids))
+    }
+    op_rows: dict[int, list[Any]] = defaultdict(list)
+    for r in _rows(session, OperationState, OperationState.work_order_id.in_(wo_ids)):
+        op_rows[r.work_order_id].append(r)
+    new_states, changed_states, new_ops, changed_ops = [], [], [], []
+    new_links: set[tuple[int, str, str, int]] = set()
+    replayed: list[int] = []
     for wo_id, evs in by_wo.items():
         evs.sort(key=lambda e: e.order_key)
         stored = states.get(wo_id)
         company_id = evs[0].company_id
+        wo: WorkOrderProgress | None = None
         if stored is not None:
             wo = _wo_from_rows(stored, op_rows[wo_id], seqs[wo_id])
-            in_order = wo.last_key is None or evs[0].order_key > wo.last_key
-        else:
-            in_order = False
-        if in_order:
-            links = [link for e in evs for link in wo.apply(e)]
-        else:  # new or out of order: replay this work order from its whole history
+            last = wo.last_key
+            late = [e for e in evs if last is not None and e.order_key < last]
+            if any(e.type not in ORDER_FREE for e in late):
+                wo = None
+        if wo is not None:
+            for e in evs:
+                new_links.update((company_id, p, c, wo_id) for p, c in wo.apply(e))
+        else:  # new, or an order-sensitive event came late: replay this work order from its history
             wo = WorkOrderProgress(wo_id, company_id, seqs[wo_id])
-            history = session.scalars(
-                select(Event).where(Event.work_order_id == wo_id).order_by(Event.occurred_at, Event.id)
+            history = session.execute(
+                select(*_EVENT_COLS).where(Event.work_order_id == wo_id).order_by(Event.occurred_at, Event.id)
             )
-            links = [link for row in history for link in wo.apply(record_from_row(row))]
-            session.execute(delete(GenealogyLink).where(GenealogyLink.work_order_id == wo_id))
+            for row in history:
+                new_links.update((company_id, p, c, wo_id) for p, c in wo.apply(_record(row)))
+            replayed.append(wo_id)
         state, ops = _wo_rows(wo)
-        if stored is None:
-            session.add(WorkOrderState(**state))
-            session.add_all(OperationState(**op) for op in ops)
-        else:
-            for k, v in state.items():
-                setattr(stored, k, v)
-            existing = {r.seq: r for r in op_rows[wo_id]}
-            for op in ops:
-                row = existing.get(int(op["seq"]))  # type: ignore[call-overload]
-                if row is None:
-                    session.add(OperationState(**op))
-                else:
-                    for k, v in op.items():
-                        setattr(row, k, v)
-        for parent, child in links:
-            if session.get(GenealogyLink, (company_id, parent, child, wo_id)) is None:
-                session.add(GenealogyLink(company_id=company_id, parent_lot=parent, child_lot=child,
-                                          work_order_id=wo_id))
-    session.flush()
+        (changed_states if stored is not None else new_states).append(state)
+        known = {r.seq for r in op_rows[wo_id]}
+        for op in ops:
+            (changed_ops if op["seq"] in known else new_ops).append(op)
+    if replayed:
+        session.execute(delete(GenealogyLink).where(GenealogyLink.work_order_id.in_(replayed)))
+    _upsert(session, WorkOrderState, new_states, changed_states)
+    _upsert(session, OperationState, new_ops, changed_ops)
+    if new_links:
+        existing = {
+            (r.company_id, r.parent_lot, r.child_lot, r.work_order_id)
+            for r in _rows(
+                session, GenealogyLink, GenealogyLink.work_order_id.in_({w for *_, w in new_links})
+            )
+        }
+        fresh = new_links - existing
+        if fresh:
+            session.execute(
+                insert(GenealogyLink),
+                [
+                    {"company_id": c, "parent_lot": p, "child_lot": ch, "work_order_id": w}
+                    for c, p, ch, w in fresh
+                ],
+            )
 
 
 def _apply_machines(session: Session, events: list[EventRecord]) -> None:
-    for e in sorted(events, key=lambda e: e.order_key):
-        code = e.payload["equipment"]
-        row = session.get(MachineState, (e.company_id, code))
+    latest: dict[tuple[int, str], EventRecord] = {}
+    for e in events:
+        key = (e.company_id, e.payload["equipment"])
+        if key not in latest or e.order_key > latest[key].order_key:
+            latest[key] = e
+    if not latest:
+        return
+    companies = {c for c, _ in latest}
+    stored = {
+        (r.company_id, r.equipment_code): r
+        for r in _rows(
+            session,
+            MachineState,
+            MachineState.company_id.in_(companies),
+            MachineState.equipment_code.in_({code for _, code in latest}),
+        )
+    }
+    new, changed = [], []
+    for key, e in latest.items():
+        row = stored.get(key)
         if row is not None and e.order_key <= (row.since, row.last_event_id):
             continue
-        values = {"state": e.payload["state"], "since": e.occurred_at, "reason_code": e.payload.get("reason_code"),
-                  "work_order_id": e.work_order_id, "last_event_id": e.id}
-        if row is None:
-            session.add(MachineState(company_id=e.company_id, equipment_code=code, **values))
-            session.flush()
-        else:
-            for k, v in values.items():
-                setattr(row, k, v)
+        values = {
+            "company_id": key[0],
+            "equipment_code": key[1],
+            "state": e.payload["state"],
+            "since": e.occurred_at,
+            "reason_code": e.payload.get("reason_code"),
+            "work_order_id": e.work_order_id,
+            "last_event_id": e.id,
+        }
+        (changed if row is not None else new).append(values)
+    _upsert(session, MachineState, new, changed)
 
 
 def _apply_parts(session: Session, events: list[EventRecord]) -> None:
+    if not events:
+        return
+    by_part: dict[tuple[int, str], list[EventRecord]] = defaultdict(list)
     for e in events:
-        key = (e.company_id, e.payload["part_id"])
-        row = session.get(PartState, key)
-        scan = [e.occurred_at.isoformat(), e.payload["station"], str(e.id)]
-        if row is None:
-            row = PartState(company_id=e.company_id, part_id=key[1], station=scan[1], scanned_at=e.occurred_at,
-                            scans=[scan], work_order_id=e.work_order_id)
-            session.add(row)
-            session.flush()
-            continue
-        scans = sorted([*row.scans, scan], key=lambda s: (s[0], s[2]))
-        row.scans = scans
+        by_part[(e.company_id, e.payload["part_id"])].append(e)
+    stored = {
+        (r.company_id, r.part_id): r
+        for r in _rows(
+            session,
+            PartState,
+            PartState.company_id.in_({c for c, _ in by_part}),
+            PartState.part_id.in_({p for _, p in by_part}),
+        )
+    }
+    new, changed = [], []
+    for key, evs in by_part.items():
+        row = stored.get(key)
+        scans = [list(s) for s in row.scans] if row is not None else []
+        wo_of = {str(e.id): e.work_order_id for e in evs}
+        scans += [[e.occurred_at.isoformat(), e.payload["station"], str(e.id)] for e in evs]
+        scans.sort(key=lambda s: (s[0], s[2]))
         last = scans[-1]
-        row.station = last[1]
-        if last[2] == scan[2]:
-            row.scanned_at = e.occurred_at
-            row.work_order_id = e.work_order_id
+        last_wo = wo_of.get(last[2], row.work_order_id if row is not None else None)
+        values = {
+            "company_id": key[0],
+            "part_id": key[1],
+            "station": last[1],
+            "scanned_at": _parse_iso(last[0]),
+            "scans": scans,
+            "work_order_id": last_wo,
+        }
+        (changed if row is not None else new).append(values)
+    _upsert(session, PartState, new, changed)
 
 
 def _apply_stock_and_lots(session: Session, events: list[EventRecord]) -> None:
@@ -276,26 +396,78 @@ def _apply_stock_and_lots(session: Session, events: list[EventRecord]) -> None:
             k = (e.company_id, s.lot)
             if k not in sightings or s.key < sightings[k].key:
                 sightings[k] = s
-    for (company_id, item, lot, loc), qty in deltas.items():
-        row = session.get(Stock, (company_id, item, lot, loc))
-        if row is None:
-            session.add(Stock(company_id=company_id, item_code=item, lot_code=lot, location_code=loc, quantity=qty))
-        else:
-            row.quantity += qty
-    for (company_id, code), s in sightings.items():
-        lot_row = session.get(Lot, (company_id, code))
-        if lot_row is None:
-            session.add(_lot_row(company_id, s))
-        elif s.key < (lot_row.created_at, lot_row.first_event_id):
-            session.delete(lot_row)
-            session.flush()
-            session.add(_lot_row(company_id, s))
-    session.flush()
+    if deltas:
+        stored = {
+            (r.company_id, r.item_code, r.lot_code, r.location_code): r.quantity
+            for r in _rows(
+                session,
+                Stock,
+                Stock.company_id.in_({k[0] for k in deltas}),
+                Stock.lot_code.in_({k[2] for k in deltas}),
+            )
+        }
+        new, changed = [], []
+        for k, qty in deltas.items():
+            values = {"company_id": k[0], "item_code": k[1], "lot_code": k[2], "location_code": k[3]}
+            if k in stored:
+                changed.append(values | {"quantity": stored[k] + qty})
+            else:
+                new.append(values | {"quantity": qty})
+        _upsert(session, Stock, new, changed)
+    if sightings:
+        lots = {
+            (r.company_id, r.code): r
+            for r in _rows(
+                session,
+                Lot,
+                Lot.company_id.in_({c for c, _ in sightings}),
+                Lot.code.in_({c for _, c in sightings}),
+            )
+        }
+        new, changed = [], []
+        for (company_id, code), s in sightings.items():
+            row = lots.get((company_id, code))
+            if row is None:
+                new.append(_lot_values(company_id, s))
+            elif s.key < (row.created_at, row.first_event_id):
+                changed.append(_lot_values(company_id, s))
+        _upsert(session, Lot, new, changed)
 
 
-def _lot_row(company_id: int, s: LotSighting) -> Lot:
-    return Lot(company_id=company_id, code=s.lot, item_code=s.item, origin=s.origin, serial=s.serial,
-               work_order_id=s.work_order_id, created_at=s.at, first_event_id=s.key[1])
+def _lot_values(company_id: int, s: LotSighting) -> dict[str, Any]:
+    return {
+        "company_id": company_id,
+        "code": s.lot,
+        "item_code": s.item,
+        "origin": s.origin,
+        "serial": s.serial,
+        "work_order_id": s.work_order_id,
+        "created_at": s.at,
+        "first_event_id": s.key[1],
+    }
+
+
+_EVENT_COLS = (
+    Event.id,
+    Event.type,
+    Event.occurred_at,
+    Event.payload,
+    Event.work_order_id,
+    Event.equipment_code,
+    Event.company_id,
+)
+
+
+def _record(row: Any) -> EventRecord:
+    return EventRecord(
+        id=row[0],
+        type=row[1],
+        occurred_at=row[2],
+        payload=row[3],
+        work_order_id=row[4],
+        equipment_code=row[5],
+        company_id=row[6],
+    )
 
 
 # ---- full rebuild --------------------------------------------------------------------------------
@@ -324,15 +496,12 @@ def rebuild(session: Session, company_id: int | None = None, batch: int = 20_000
     wo_company = {wid: cid for wid, cid in session.execute(wo_q)}
     seqs = _load_op_seqs(session, wo_company)
     state = ProjectionState(seqs, wo_company)
-    cols = (Event.id, Event.type, Event.occurred_at, Event.payload, Event.work_order_id, Event.equipment_code,
-            Event.company_id)
-    q = select(*cols).order_by(Event.occurred_at, Event.id)
+    q = select(*_EVENT_COLS).order_by(Event.occurred_at, Event.id)
     if company_id is not None:
         q = q.where(Event.company_id == company_id)
     count = 0
     for row in session.execute(q.execution_options(yield_per=batch)):
-        state.apply(EventRecord(id=row[0], type=row[1], occurred_at=row[2], payload=row[3], work_order_id=row[4],
-                                equipment_code=row[5], company_id=row[6]))
+        state.apply(_record(row))
         count += 1
     _write_state(session, state)
     seconds = time.perf_counter() - t0
@@ -348,43 +517,61 @@ def _write_state(session: Session, state: ProjectionState) -> None:
         op_rows.extend(ops)
     _bulk(session, WorkOrderState, wo_rows)
     _bulk(session, OperationState, op_rows)
-    _bulk(session, GenealogyLink, [
-        {"company_id": c, "parent_lot": p, "child_lot": ch, "work_order_id": w} for c, p, ch, w in state.links
-    ])
-    _bulk(session, MachineState, [
-        {"company_id": c, "equipment_code": code, "state": m.state, "since": m.since, "reason_code": m.reason_code,
-         "work_order_id": m.work_order_id, "last_event_id": m.key[1]}
-        for (c, code), m in state.machines.items()
-    ])
+    _bulk(
+        session,
+        GenealogyLink,
+        [
+            {"company_id": c, "parent_lot": p, "child_lot": ch, "work_order_id": w}
+            for c, p, ch, w in state.links
+        ],
+    )
+    _bulk(
+        session,
+        MachineState,
+        [
+            {
+                "company_id": c,
+                "equipment_code": code,
+                "state": m.state,
+                "since": m.since,
+                "reason_code": m.reason_code,
+                "work_order_id": m.work_order_id,
+                "last_event_id": m.key[1],
+            }
+            for (c, code), m in state.machines.items()
+        ],
+    )
     part_rows = []
     for (c, part), scans in state.scans.items():
         ordered = sorted(scans, key=lambda s: (s[0], s[2]))
         last = ordered[-1]
-        part_rows.append({
-            "company_id": c, "part_id": part, "station": last[1], "scans": [list(s[:3]) for s in ordered],
-            "scanned_at": _parse_iso(last[0]), "work_order_id": last[3],
-        })
+        part_rows.append(
+            {
+                "company_id": c,
+                "part_id": part,
+                "station": last[1],
+                "scans": [list(s[:3]) for s in ordered],
+                "scanned_at": _parse_iso(last[0]),
+                "work_order_id": last[3],
+            }
+        )
     _bulk(session, PartState, part_rows)
-    _bulk(session, Stock, [
-        {"company_id": c, "item_code": i, "lot_code": lot, "location_code": loc, "quantity": q}
-        for (c, i, lot, loc), q in state.stock.items()
-    ])
-    _bulk(session, Lot, [
-        {"company_id": c, "code": s.lot, "item_code": s.item, "origin": s.origin, "serial": s.serial,
-         "work_order_id": s.work_order_id, "created_at": s.at, "first_event_id": s.key[1]}
-        for (c, _), s in state.lots.items()
-    ])
+    _bulk(
+        session,
+        Stock,
+        [
+            {"company_id": c, "item_code": i, "lot_code": lot, "location_code": loc, "quantity": q}
+            for (c, i, lot, loc), q in state.stock.items()
+        ],
+    )
+    _bulk(session, Lot, [_lot_values(c, s) for (c, _), s in state.lots.items()])
     session.flush()
 
 
-def _parse_iso(value: str) -> object:
-    from datetime import datetime
-
+def _parse_iso(value: str) -> datetime:
     return datetime.fromisoformat(value)
 
 
-def _bulk(session: Session, table: type, rows: list[dict[str, object]], size: int = 5000) -> None:
-    from sqlalchemy import insert
-
+def _bulk(session: Session, table: type, rows: list[dict[str, Any]], size: int = 5000) -> None:
     for i in range(0, len(rows), size):
         session.execute(insert(table), rows[i : i + size])

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jejo.core.errors import Conflict, NotFound, Problem, ValidationError
@@ -42,9 +42,12 @@ class WorkOrderIn(BaseModel):
 
 def next_work_order_code(session: Session, company_id: int, today: date) -> str:
     prefix = f"WO-{today:%Y%m%d}-"
-    last = session.scalar(select(WorkOrder.code).where(WorkOrder.company_id == company_id,
-                                                       WorkOrder.code.like(prefix + "%"))
-                          .order_by(WorkOrder.code.desc()).limit(1))
+    last = session.scalar(
+        select(WorkOrder.code)
+        .where(WorkOrder.company_id == company_id, WorkOrder.code.like(prefix + "%"))
+        .order_by(WorkOrder.code.desc())
+        .limit(1)
+    )
     n = int(last.rsplit("-", 1)[1]) + 1 if last and last.rsplit("-", 1)[1].isdigit() else 1
     return f"{prefix}{n:04d}"
 
@@ -53,31 +56,62 @@ def create_work_order(session: Session, company_id: int, body: WorkOrderIn, acto
     """Create a planned work order; its routing becomes operations and its BOM material requirements."""
     item = session.scalar(select(Item).where(Item.company_id == company_id, Item.code == body.item))
     if item is None:
-        raise ValidationError("work order not created", [Problem(reason=f"item {body.item!r} does not exist",
-                                                                 field="item")])
+        raise ValidationError(
+            "work order not created", [Problem(reason=f"item {body.item!r} does not exist", field="item")]
+        )
     routing = md.active_routing(session, company_id, item.id)
     if routing is None or not routing.operations:
-        raise ValidationError("work order not created", [Problem(
-            reason=f"item {item.code} has no routing; define its operations first", field="item")])
+        raise ValidationError(
+            "work order not created",
+            [Problem(reason=f"item {item.code} has no routing; define its operations first", field="item")],
+        )
     code = body.code or next_work_order_code(session, company_id, utcnow().date())
     if session.scalar(select(WorkOrder.id).where(WorkOrder.company_id == company_id, WorkOrder.code == code)):
         raise Conflict(f"work order {code} already exists", [Problem(reason="already exists", field="code")])
-    wo = WorkOrder(company_id=company_id, code=code, item_id=item.id, quantity=body.quantity,
-                   due_date=body.due_date, sales_order_line=body.sales_order_line, priority=body.priority)
-    wo.operations = [WorkOrderOperation(seq=o.seq, name=o.name, work_center_id=o.work_center_id,
-                                        setup_time_s=o.setup_time_s, cycle_time_s=o.cycle_time_s,
-                                        planned_quantity=body.quantity) for o in routing.operations]
+    wo = WorkOrder(
+        company_id=company_id,
+        code=code,
+        item_id=item.id,
+        quantity=body.quantity,
+        due_date=body.due_date,
+        sales_order_line=body.sales_order_line,
+        priority=body.priority,
+    )
+    wo.operations = [
+        WorkOrderOperation(
+            seq=o.seq,
+            name=o.name,
+            work_center_id=o.work_center_id,
+            setup_time_s=o.setup_time_s,
+            cycle_time_s=o.cycle_time_s,
+            planned_quantity=body.quantity,
+        )
+        for o in routing.operations
+    ]
     bom = md.active_bom(session, company_id, item.id)
     if bom is not None:
         from jejo.masterdata.bom import BomComponent, component_quantity
 
-        wo.materials = [WorkOrderMaterial(item_id=ln.component_id, quantity=component_quantity(
-            BomComponent(ln.component.code, ln.quantity, ln.scrap_factor), body.quantity, bom.base_quantity))
-            for ln in bom.lines]
+        wo.materials = [
+            WorkOrderMaterial(
+                item_id=ln.component_id,
+                quantity=component_quantity(
+                    BomComponent(ln.component.code, ln.quantity, ln.scrap_factor),
+                    body.quantity,
+                    bom.base_quantity,
+                ),
+            )
+            for ln in bom.lines
+        ]
     session.add(wo)
     session.flush()
-    post_events(session, company_id, [NewEvent(type="work_order.created", work_order=code,
-                                               idempotency_key=f"wo-created:{code}")], actor=actor, source="mes")
+    post_events(
+        session,
+        company_id,
+        [NewEvent(type="work_order.created", work_order=code, idempotency_key=f"wo-created:{code}")],
+        actor=actor,
+        source="mes",
+    )
     return wo
 
 
@@ -93,21 +127,33 @@ def work_order_status(session: Session, wo: WorkOrder) -> WOStatus:
     return WOStatus(state.status) if state else WOStatus.PLANNED
 
 
-COMMANDS = {"release": "work_order.released", "hold": "work_order.held", "resume": "work_order.resumed",
-            "cancel": "work_order.cancelled", "close": "work_order.closed"}
+COMMANDS = {
+    "release": "work_order.released",
+    "hold": "work_order.held",
+    "resume": "work_order.resumed",
+    "cancel": "work_order.cancelled",
+    "close": "work_order.closed",
+}
 
 
-def command_work_order(session: Session, company_id: int, code: str, command: str, actor: str,
-                       reason: str | None = None) -> WOStatus:
+def command_work_order(
+    session: Session, company_id: int, code: str, command: str, actor: str, reason: str | None = None
+) -> WOStatus:
     """Apply a planning command (release, hold, resume, cancel, close) after checking the status machine."""
     if command not in COMMANDS:
-        raise ValidationError(f"unknown command {command!r}", [Problem(
-            reason=f"must be one of {', '.join(COMMANDS)}", field="command")])
+        raise ValidationError(
+            f"unknown command {command!r}",
+            [Problem(reason=f"must be one of {', '.join(COMMANDS)}", field="command")],
+        )
     wo = get_work_order(session, company_id, code)
     check_command(code, work_order_status(session, wo), COMMANDS[command])
-    post_events(session, company_id, [NewEvent(type=COMMANDS[command], work_order=code,
-                                               payload={"reason": reason} if reason else {})],
-                actor=actor, source="mes")
+    post_events(
+        session,
+        company_id,
+        [NewEvent(type=COMMANDS[command], work_order=code, payload={"reason": reason} if reason else {})],
+        actor=actor,
+        source="mes",
+    )
     return work_order_status(session, wo)
 
 
@@ -146,9 +192,14 @@ class PostResult:
     duplicate: bool
 
 
-def _fingerprint(type_: str, work_order: str | None, payload: dict[str, Any], occurred_at: datetime | None) -> str:
-    body = json.dumps([type_, work_order, payload, occurred_at.isoformat() if occurred_at else None],
-                      sort_keys=True, default=str)
+def _fingerprint(
+    type_: str, work_order: str | None, payload: dict[str, Any], occurred_at: datetime | None
+) -> str:
+    body = json.dumps(
+        [type_, work_order, payload, occurred_at.isoformat() if occurred_at else None],
+        sort_keys=True,
+        default=str,
+    )
     return hashlib.sha256(body.encode()).hexdigest()
 
 
@@ -157,22 +208,48 @@ class _Refs:
 
     def __init__(self, session: Session, company_id: int, events: Sequence[NewEvent]) -> None:
         wo_codes = {e.work_order for e in events if e.work_order}
-        self.work_orders = {wo.code: wo for wo in session.scalars(
-            select(WorkOrder).where(WorkOrder.company_id == company_id, WorkOrder.code.in_(wo_codes)))} \
-            if wo_codes else {}
+        self.work_orders = (
+            {
+                wo.code: wo
+                for wo in session.scalars(
+                    select(WorkOrder).where(WorkOrder.company_id == company_id, WorkOrder.code.in_(wo_codes))
+                )
+            }
+            if wo_codes
+            else {}
+        )
         ids = [wo.id for wo in self.work_orders.values()]
-        self.status = {s.work_order_id: WOStatus(s.status) for s in session.scalars(
-            select(WorkOrderState).where(WorkOrderState.work_order_id.in_(ids)))} if ids else {}
+        self.status = (
+            {
+                s.work_order_id: WOStatus(s.status)
+                for s in session.scalars(select(WorkOrderState).where(WorkOrderState.work_order_id.in_(ids)))
+            }
+            if ids
+            else {}
+        )
         self.seqs: dict[int, set[int]] = {}
-        for wo_id, seq in session.execute(select(WorkOrderOperation.work_order_id, WorkOrderOperation.seq)
-                                          .where(WorkOrderOperation.work_order_id.in_(ids))):
+        for wo_id, seq in session.execute(
+            select(WorkOrderOperation.work_order_id, WorkOrderOperation.seq).where(
+                WorkOrderOperation.work_order_id.in_(ids)
+            )
+        ):
             self.seqs.setdefault(wo_id, set()).add(seq)
-        names: dict[str, set[str]] = {"item": set(), "location": set(), "equipment": set(), "reason_code": set()}
+        names: dict[str, set[str]] = {
+            "item": set(),
+            "location": set(),
+            "equipment": set(),
+            "reason_code": set(),
+        }
         for e in events:
             p = e.payload
-            for key, bucket in (("item", "item"), ("location", "location"), ("from_location", "location"),
-                                ("to_location", "location"), ("equipment", "equipment"),
-                                ("reason_code", "reason_code")):
+            for key, bucket in (
+                ("item", "item"),
+                ("location", "location"),
+                ("from_location", "location"),
+                ("to_location", "location"),
+                ("equipment", "equipment"),
+                ("reason_code", "reason_code"),
+            ):
                 v = p.get(key)
                 if isinstance(v, str):
                     names[bucket].add(v)
@@ -184,9 +261,14 @@ class _Refs:
 
 def _check_refs(refs: _Refs, payload: dict[str, Any], where: str) -> list[Problem]:
     problems = []
-    checks = (("item", refs.items, "item"), ("location", refs.locations, "location"),
-              ("from_location", refs.locations, "location"), ("to_location", refs.locations, "location"),
-              ("equipment", refs.equipment, "equipment"), ("reason_code", refs.reasons, "reason code"))
+    checks = (
+        ("item", refs.items, "item"),
+        ("location", refs.locations, "location"),
+        ("from_location", refs.locations, "location"),
+        ("to_location", refs.locations, "location"),
+        ("equipment", refs.equipment, "equipment"),
+        ("reason_code", refs.reasons, "reason code"),
+    )
     for key, known, label in checks:
         v = payload.get(key)
         if v is not None and v not in known:
@@ -195,7 +277,12 @@ def _check_refs(refs: _Refs, payload: dict[str, Any], where: str) -> list[Proble
 
 
 def post_events(
-    session: Session, company_id: int, events: Sequence[NewEvent | dict[str, Any]], *, actor: str, source: str,
+    session: Session,
+    company_id: int,
+    events: Sequence[NewEvent | dict[str, Any]],
+    *,
+    actor: str,
+    source: str,
 ) -> list[PostResult]:
     """Validate a batch, store the new events, return each event (the original one for a duplicate).
 
@@ -211,14 +298,19 @@ def post_events(
         try:
             ev = raw if isinstance(raw, NewEvent) else NewEvent.model_validate(raw)
         except PydanticError as exc:
-            problems.extend(Problem(reason=p.reason, field=prefix + (p.field or ""))
-                            for p in md.pydantic_problems(exc))
+            problems.extend(
+                Problem(reason=p.reason, field=prefix + (p.field or "")) for p in md.pydantic_problems(exc)
+            )
             continue
         try:
             payload = PAYLOADS[ev.type].model_validate(ev.payload).model_dump(mode="json", exclude_none=True)
         except PydanticError as exc:
-            problems.extend(Problem(reason=p.reason, field=f"{prefix}payload.{p.field}" if p.field else
-                                    f"{prefix}payload") for p in md.pydantic_problems(exc))
+            problems.extend(
+                Problem(
+                    reason=p.reason, field=f"{prefix}payload.{p.field}" if p.field else f"{prefix}payload"
+                )
+                for p in md.pydantic_problems(exc)
+            )
             continue
         parsed.append((i, ev, payload))
     refs = _Refs(session, company_id, [ev for _, ev, _ in parsed])
@@ -231,13 +323,19 @@ def post_events(
                 continue
             wo = refs.work_orders.get(ev.work_order)
             if wo is None:
-                problems.append(Problem(reason=f"work order {ev.work_order!r} does not exist",
-                                        field=prefix + "work_order"))
+                problems.append(
+                    Problem(
+                        reason=f"work order {ev.work_order!r} does not exist", field=prefix + "work_order"
+                    )
+                )
                 continue
             seq = payload.get("seq")
             if seq is not None and seq not in refs.seqs.get(wo.id, set()):
-                problems.append(Problem(reason=f"work order {wo.code} has no operation {seq}",
-                                        field=prefix + "payload.seq"))
+                problems.append(
+                    Problem(
+                        reason=f"work order {wo.code} has no operation {seq}", field=prefix + "payload.seq"
+                    )
+                )
     if problems:
         raise ValidationError(f"{len(problems)} problem(s) in the events; nothing was stored", problems)
 
@@ -252,8 +350,14 @@ def post_events(
     stored: dict[str, Event] = {}
     for i in range(0, len(keys), 500):
         chunk = keys[i : i + 500]
-        stored.update({row.idempotency_key: row for row in session.scalars(
-            select(Event).where(Event.company_id == company_id, Event.idempotency_key.in_(chunk)))})
+        stored.update(
+            {
+                row.idempotency_key: row
+                for row in session.scalars(
+                    select(Event).where(Event.company_id == company_id, Event.idempotency_key.in_(chunk))
+                )
+            }
+        )
 
     results: list[PostResult] = []
     new_rows: list[dict[str, Any]] = []
@@ -264,47 +368,89 @@ def post_events(
         if key in stored:
             original = stored[key]
             orig_wo = refs.work_orders.get(ev.work_order or "")
-            same = original.type == ev.type and original.payload == payload and (
-                original.work_order_id == (orig_wo.id if orig_wo else None))
+            same = (
+                original.type == ev.type
+                and original.payload == payload
+                and (original.work_order_id == (orig_wo.id if orig_wo else None))
+            )
             if not same:
-                raise Conflict(f"idempotency key {key!r} was already used for a different event",
-                               [Problem(reason="reused with a different event", field="idempotency_key")])
+                raise Conflict(
+                    f"idempotency key {key!r} was already used for a different event",
+                    [Problem(reason="reused with a different event", field="idempotency_key")],
+                )
             results.append(PostResult(record_from_row(original), duplicate=True))
             continue
         if key in in_batch:
             rec, first_fp = in_batch[key]
             if first_fp != fp:
-                raise Conflict(f"idempotency key {key!r} appears twice in the batch for different events",
-                               [Problem(reason="repeated with a different event", field="idempotency_key")])
+                raise Conflict(
+                    f"idempotency key {key!r} appears twice in the batch for different events",
+                    [Problem(reason="repeated with a different event", field="idempotency_key")],
+                )
             results.append(PostResult(rec, duplicate=True))
             continue
         wo = refs.work_orders.get(ev.work_order or "")
         if wo is not None and ev.type in FLOOR_EVENTS:
             check_floor_event(wo.code, refs.status.get(wo.id, WOStatus.PLANNED), ev.type)
-        if wo is not None and ev.type in ("work_order.released", "work_order.held", "work_order.resumed",
-                                          "work_order.cancelled", "work_order.closed"):
+        if wo is not None and ev.type in (
+            "work_order.released",
+            "work_order.held",
+            "work_order.resumed",
+            "work_order.cancelled",
+            "work_order.closed",
+        ):
             check_command(wo.code, refs.status.get(wo.id, WOStatus.PLANNED), ev.type)
         if wo is not None:
             refs.status[wo.id] = status_after(refs.status.get(wo.id, WOStatus.PLANNED), ev.type)
         equipment = payload.get("equipment")
-        rec = EventRecord(id=eid, type=ev.type, occurred_at=occurred, payload=payload,
-                          work_order_id=wo.id if wo else None, equipment_code=equipment, company_id=company_id,
-                          actor=actor, source=ev.source or source, idempotency_key=key, recorded_at=now)
-        new_rows.append({"id": eid, "company_id": company_id, "type": ev.type, "occurred_at": occurred,
-                         "recorded_at": now, "actor": actor, "source": rec.source, "idempotency_key": key,
-                         "work_order_id": rec.work_order_id, "equipment_code": equipment, "payload": payload})
+        rec = EventRecord(
+            id=eid,
+            type=ev.type,
+            occurred_at=occurred,
+            payload=payload,
+            work_order_id=wo.id if wo else None,
+            equipment_code=equipment,
+            company_id=company_id,
+            actor=actor,
+            source=ev.source or source,
+            idempotency_key=key,
+            recorded_at=now,
+        )
+        new_rows.append(
+            {
+                "id": eid,
+                "company_id": company_id,
+                "type": ev.type,
+                "occurred_at": occurred,
+                "recorded_at": now,
+                "actor": actor,
+                "source": rec.source,
+                "idempotency_key": key,
+                "work_order_id": rec.work_order_id,
+                "equipment_code": equipment,
+                "payload": payload,
+            }
+        )
         new_records.append(rec)
         in_batch[key] = (rec, fp)
         results.append(PostResult(rec, duplicate=False))
     if new_rows:
-        session.execute(insert(Event), new_rows)
+        session.connection().execute(Event.__table__.insert(), new_rows)
         apply_new_events(session, new_records)
     return results
 
 
-def list_events(session: Session, company_id: int, *, work_order: str | None = None, type_: str | None = None,
-                since: datetime | None = None, until: datetime | None = None, offset: int = 0,
-                limit: int = 100) -> tuple[list[Event], int]:
+def list_events(
+    session: Session,
+    company_id: int,
+    *,
+    work_order: str | None = None,
+    type_: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    offset: int = 0,
+    limit: int = 100,
+) -> tuple[list[Event], int]:
     from sqlalchemy import func
 
     stmt = select(Event).where(Event.company_id == company_id)

@@ -66,9 +66,19 @@ def solve_cmd(
                 raise ValidationError(str(exc)) from exc
             emit(sol.as_dict(), as_json, _human)
         elif fmt == "roadef2018":
-            raise ValidationError(
-                "format not supported yet", [Problem("roadef2018 is not implemented", field="--format")]
-            )
+            from jejo.furniture.cutting.roadef import read_instance, solve_roadef, write_solution
+
+            if solution_out is None:
+                raise ValidationError(
+                    "missing option", [Problem("required with --format roadef2018", field="--solution-out")]
+                )
+            rinst = read_instance(file)
+            try:
+                lay = solve_roadef(rinst, time_limit, seed)
+            except ValueError as exc:
+                raise ValidationError(str(exc)) from exc
+            write_solution(rinst, lay, solution_out)
+            emit({"waste": lay.waste(rinst), "plates": len(lay.plates)}, as_json, _human)
         else:
             raise ValidationError("unknown format", [Problem("use 2bp or roadef2018", field="--format")])
 

@@ -27,7 +27,9 @@ def component_quantity(c: BomComponent, parent_quantity: float, base_quantity: f
     return parent_quantity / base_quantity * c.quantity * (1.0 + c.scrap_factor)
 
 
-def explode(boms: Mapping[str, BomDef], item: str, quantity: float, levels: int | None = None) -> dict[str, float]:
+def explode(
+    boms: Mapping[str, BomDef], item: str, quantity: float, levels: int | None = None
+) -> dict[str, float]:
     """Gross requirements of every component below ``item`` (all levels, or the first ``levels``).
 
     Semi-finished components with a BOM of their own are exploded further and also listed, since a work

@@ -72,7 +72,9 @@ def shift_instances(
             begin = datetime.combine(day, s.start, zone)
             finish_day = day + timedelta(days=1) if s.end <= s.start else day
             finish = datetime.combine(finish_day, s.end, zone)
-            out.append(ShiftInstance(s.code, day, begin.astimezone(UTC), finish.astimezone(UTC), s.break_minutes))
+            out.append(
+                ShiftInstance(s.code, day, begin.astimezone(UTC), finish.astimezone(UTC), s.break_minutes)
+            )
         day += timedelta(days=1)
     out.sort(key=lambda i: i.start)
     return out

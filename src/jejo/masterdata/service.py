@@ -58,15 +58,29 @@ KINDS: dict[str, Kind] = {
         Kind("sites", Site, s.SiteIn, "사업장", "Sites"),
         Kind("areas", Area, s.AreaIn, "구역", "Areas", {"site": ("site_id", Site)}),
         Kind("lines", Line, s.LineIn, "라인", "Lines", {"area": ("area_id", Area)}),
-        Kind("work_centers", WorkCenter, s.WorkCenterIn, "작업장", "Work centers", {"line": ("line_id", Line)}),
-        Kind("equipment", Equipment, s.EquipmentIn, "설비", "Equipment",
-             {"work_center": ("work_center_id", WorkCenter)}),
+        Kind(
+            "work_centers", WorkCenter, s.WorkCenterIn, "작업장", "Work centers", {"line": ("line_id", Line)}
+        ),
+        Kind(
+            "equipment",
+            Equipment,
+            s.EquipmentIn,
+            "설비",
+            "Equipment",
+            {"work_center": ("work_center_id", WorkCenter)},
+        ),
         Kind("items", Item, s.ItemIn, "품목", "Items"),
         Kind("reason_codes", ReasonCode, s.ReasonCodeIn, "사유 코드", "Reason codes"),
         Kind("shifts", Shift, s.ShiftIn, "근무조", "Shifts"),
         Kind("locations", Location, s.LocationIn, "보관 위치", "Locations"),
-        Kind("calendar_exceptions", CalendarException, s.CalendarExceptionIn, "휴무·특근일", "Calendar exceptions",
-             key="day"),
+        Kind(
+            "calendar_exceptions",
+            CalendarException,
+            s.CalendarExceptionIn,
+            "휴무·특근일",
+            "Calendar exceptions",
+            key="day",
+        ),
     ]
 }
 
@@ -114,8 +128,9 @@ def _ref_code(obj: Any, name: str) -> str | None:
 def codes_to_ids(session: Session, company_id: int, table: type[Any], codes: set[str]) -> dict[str, int]:
     if not codes:
         return {}
-    rows = session.execute(select(table.code, table.id).where(table.company_id == company_id,
-                                                              table.code.in_(codes)))
+    rows = session.execute(
+        select(table.code, table.id).where(table.company_id == company_id, table.code.in_(codes))
+    )
     return {code: id_ for code, id_ in rows}
 
 
@@ -128,11 +143,13 @@ def upsert_many(
     sheet: str | None = None,
     first_row: int = 1,
     problems: list[Problem] | None = None,
+    row_numbers: Sequence[int] | None = None,
 ) -> list[Any]:
     """Validate every row, then create or update each by its code. All or nothing.
 
     With ``problems`` given, problems are appended there instead of raised, so an importer can report
-    every sheet at once.
+    every sheet at once. Rows are numbered from ``first_row`` on, or by ``row_numbers`` (one per row, for
+    an importer that skips empty rows).
     """
     k = kind(kind_name)
     collected: list[Problem] = [] if problems is None else problems
@@ -140,8 +157,10 @@ def upsert_many(
     parsed: list[tuple[int, BaseModel]] = []
     seen: dict[Any, int] = {}
     for i, raw in enumerate(rows):
-        rownum = first_row + i
-        where: dict[str, Any] = {"sheet": sheet, "row": rownum} if sheet else ({"row": rownum} if len(rows) > 1 else {})
+        rownum = row_numbers[i] if row_numbers is not None else first_row + i
+        where: dict[str, Any] = (
+            {"sheet": sheet, "row": rownum} if sheet else ({"row": rownum} if len(rows) > 1 else {})
+        )
         try:
             model = k.schema.model_validate(raw)
         except PydanticError as exc:
@@ -149,9 +168,11 @@ def upsert_many(
             continue
         key = getattr(model, k.key)
         if key in seen:
-            collected.append(Problem(reason=f"duplicate {k.key} {key!s} (also in row {seen[key]})",
-                                     column=k.key, **where) if where else
-                             Problem(reason=f"duplicate {k.key} {key!s}", field=k.key))
+            collected.append(
+                Problem(reason=f"duplicate {k.key} {key!s} (also in row {seen[key]})", column=k.key, **where)
+                if where
+                else Problem(reason=f"duplicate {k.key} {key!s}", field=k.key)
+            )
             continue
         seen[key] = rownum
         parsed.append((rownum, model))
@@ -163,16 +184,27 @@ def upsert_many(
             code = getattr(m, fname)
             if code not in ref_ids[fname]:
                 reason = f"{fname} {code!r} does not exist"
-                collected.append(Problem(reason=reason, column=fname, sheet=sheet, row=rownum) if sheet
-                                 else Problem(reason=reason, field=fname, row=rownum if len(rows) > 1 else None))
+                collected.append(
+                    Problem(reason=reason, column=fname, sheet=sheet, row=rownum)
+                    if sheet
+                    else Problem(reason=reason, field=fname, row=rownum if len(rows) > 1 else None)
+                )
     if problems is None:
         if collected:
             raise ValidationError(f"{k.name}: {len(collected)} problem(s); nothing was saved", collected)
     elif len(collected) > before:
         return []
     keys = [getattr(m, k.key) for _, m in parsed]
-    existing = {getattr(o, k.key): o for o in session.scalars(
-        select(k.table).where(k.table.company_id == company_id, getattr(k.table, k.key).in_(keys)))} if keys else {}
+    existing = (
+        {
+            getattr(o, k.key): o
+            for o in session.scalars(
+                select(k.table).where(k.table.company_id == company_id, getattr(k.table, k.key).in_(keys))
+            )
+        }
+        if keys
+        else {}
+    )
     out = []
     for _, m in parsed:
         values = m.model_dump()
@@ -203,7 +235,9 @@ def update(session: Session, company_id: int, kind_name: str, code: str, body: d
     current = get(session, company_id, kind_name, code)
     merged = {**to_dict(k, current), **body}
     if str(merged.get(k.key)) != code:
-        raise ValidationError("the code of a record cannot be changed", [Problem(reason="cannot change", field=k.key)])
+        raise ValidationError(
+            "the code of a record cannot be changed", [Problem(reason="cannot change", field=k.key)]
+        )
     return upsert_many(session, company_id, kind_name, [merged])[0]
 
 
@@ -229,7 +263,13 @@ def get(session: Session, company_id: int, kind_name: str, code: str) -> Any:
 
 
 def list_rows(
-    session: Session, company_id: int, kind_name: str, *, offset: int = 0, limit: int = 100, q: str | None = None,
+    session: Session,
+    company_id: int,
+    kind_name: str,
+    *,
+    offset: int = 0,
+    limit: int = 100,
+    q: str | None = None,
     filters: dict[str, str] | None = None,
 ) -> tuple[list[Any], int]:
     """A page of rows ordered by key, with the total count. ``q`` searches code and name."""
@@ -237,7 +277,9 @@ def list_rows(
     stmt = select(k.table).where(k.table.company_id == company_id)
     if q:
         like = f"%{q}%"
-        conds = [getattr(k.table, k.key).cast(str).ilike(like) if k.key == "day" else k.table.code.ilike(like)]
+        conds = [
+            getattr(k.table, k.key).cast(str).ilike(like) if k.key == "day" else k.table.code.ilike(like)
+        ]
         if hasattr(k.table, "name"):
             conds.append(k.table.name.ilike(like))
         from sqlalchemy import or_
@@ -273,22 +315,34 @@ def save_bom(session: Session, company_id: int, body: s.BomIn) -> Bom:
     """Create or replace the BOM of an item (one version); components must exist; no cycles."""
     codes = {body.item} | {ln.component for ln in body.lines}
     ids = codes_to_ids(session, company_id, Item, codes)
-    problems = [Problem(reason=f"item {c!r} does not exist", field=f) for c, f in
-                [(body.item, "item"), *((ln.component, f"lines.{i}.component") for i, ln in enumerate(body.lines))]
-                if c not in ids]
+    problems = [
+        Problem(reason=f"item {c!r} does not exist", field=f)
+        for c, f in [
+            (body.item, "item"),
+            *((ln.component, f"lines.{i}.component") for i, ln in enumerate(body.lines)),
+        ]
+        if c not in ids
+    ]
     if any(ln.component == body.item for ln in body.lines):
         problems.append(Problem(reason="an item cannot be a component of itself", field="lines"))
     if problems:
         raise ValidationError("BOM not saved", problems)
-    bom = session.scalar(select(Bom).where(Bom.company_id == company_id, Bom.item_id == ids[body.item],
-                                           Bom.version == body.version))
+    bom = session.scalar(
+        select(Bom).where(
+            Bom.company_id == company_id, Bom.item_id == ids[body.item], Bom.version == body.version
+        )
+    )
     if bom is None:
         bom = Bom(company_id=company_id, item_id=ids[body.item], version=body.version)
         session.add(bom)
     bom.base_quantity = body.base_quantity
     bom.active = True
-    bom.lines = [BomLine(position=i + 1, component_id=ids[ln.component], quantity=ln.quantity,
-                         scrap_factor=ln.scrap_factor) for i, ln in enumerate(body.lines)]
+    bom.lines = [
+        BomLine(
+            position=i + 1, component_id=ids[ln.component], quantity=ln.quantity, scrap_factor=ln.scrap_factor
+        )
+        for i, ln in enumerate(body.lines)
+    ]
     session.flush()
     from jejo.masterdata.bom import explode
 
@@ -300,49 +354,101 @@ def save_routing(session: Session, company_id: int, body: s.RoutingIn) -> Routin
     item_id = codes_to_ids(session, company_id, Item, {body.item}).get(body.item)
     wcs = codes_to_ids(session, company_id, WorkCenter, {o.work_center for o in body.operations})
     problems = [] if item_id else [Problem(reason=f"item {body.item!r} does not exist", field="item")]
-    problems += [Problem(reason=f"work center {o.work_center!r} does not exist", field=f"operations.{i}.work_center")
-                 for i, o in enumerate(body.operations) if o.work_center not in wcs]
+    problems += [
+        Problem(reason=f"work center {o.work_center!r} does not exist", field=f"operations.{i}.work_center")
+        for i, o in enumerate(body.operations)
+        if o.work_center not in wcs
+    ]
     if problems or item_id is None:
         raise ValidationError("routing not saved", problems)
-    routing = session.scalar(select(Routing).where(Routing.company_id == company_id, Routing.item_id == item_id,
-                                                   Routing.version == body.version))
+    routing = session.scalar(
+        select(Routing).where(
+            Routing.company_id == company_id, Routing.item_id == item_id, Routing.version == body.version
+        )
+    )
     if routing is None:
         routing = Routing(company_id=company_id, item_id=item_id, version=body.version)
         session.add(routing)
     routing.active = True
-    routing.operations = [RoutingOperation(seq=o.seq, name=o.name, work_center_id=wcs[o.work_center],
-                                           setup_time_s=o.setup_time_s, cycle_time_s=o.cycle_time_s)
-                          for o in body.operations]
+    if routing.operations:  # delete the old operations first: (routing, seq) is unique
+        routing.operations.clear()
+        session.flush()
+    routing.operations = [
+        RoutingOperation(
+            seq=o.seq,
+            name=o.name,
+            work_center_id=wcs[o.work_center],
+            setup_time_s=o.setup_time_s,
+            cycle_time_s=o.cycle_time_s,
+        )
+        for o in body.operations
+    ]
     session.flush()
     return routing
 
 
 def active_bom(session: Session, company_id: int, item_id: int) -> Bom | None:
-    return session.scalar(select(Bom).where(Bom.company_id == company_id, Bom.item_id == item_id, Bom.active)
-                          .order_by(Bom.version.desc()))
+    return session.scalar(
+        select(Bom)
+        .where(Bom.company_id == company_id, Bom.item_id == item_id, Bom.active)
+        .order_by(Bom.version.desc())
+    )
 
 
 def active_routing(session: Session, company_id: int, item_id: int) -> Routing | None:
-    return session.scalar(select(Routing).where(Routing.company_id == company_id, Routing.item_id == item_id,
-                                                Routing.active).order_by(Routing.version.desc()))
+    return session.scalar(
+        select(Routing)
+        .where(Routing.company_id == company_id, Routing.item_id == item_id, Routing.active)
+        .order_by(Routing.version.desc())
+    )
 
 
 def bom_defs(session: Session, company_id: int) -> dict[str, BomDef]:
-    """Every active BOM of a company, keyed by parent item code, for explosion."""
-    out: dict[str, BomDef] = {}
-    for bom in session.scalars(select(Bom).where(Bom.company_id == company_id, Bom.active)):
-        out[bom.item.code] = BomDef(bom.item.code, bom.base_quantity, tuple(
-            BomComponent(ln.component.code, ln.quantity, ln.scrap_factor) for ln in bom.lines))
-    return out
+    """Every active BOM of a company, keyed by parent item code, for explosion.
+
+    One query of codes and quantities (no ORM objects): ``save_bom`` calls it for every BOM it saves.
+    """
+    from sqlalchemy.orm import aliased
+
+    parent, component = aliased(Item), aliased(Item)
+    rows = session.execute(
+        select(Bom.id, parent.code, Bom.base_quantity, component.code, BomLine.quantity, BomLine.scrap_factor)
+        .join(parent, parent.id == Bom.item_id)
+        .join(BomLine, BomLine.bom_id == Bom.id)
+        .join(component, component.id == BomLine.component_id)
+        .where(Bom.company_id == company_id, Bom.active)
+        .order_by(Bom.id, BomLine.position)
+    )
+    lines: dict[int, tuple[str, float, list[BomComponent]]] = {}
+    for bom_id, item, base, comp, qty, scrap in rows:
+        lines.setdefault(bom_id, (item, base, []))[2].append(BomComponent(comp, qty, scrap))
+    return {item: BomDef(item, base, tuple(comps)) for item, base, comps in lines.values()}
 
 
 def bom_to_dict(bom: Bom) -> dict[str, Any]:
-    return {"item": bom.item.code, "version": bom.version, "base_quantity": bom.base_quantity,
-            "lines": [{"component": ln.component.code, "quantity": ln.quantity, "scrap_factor": ln.scrap_factor}
-                      for ln in bom.lines]}
+    return {
+        "item": bom.item.code,
+        "version": bom.version,
+        "base_quantity": bom.base_quantity,
+        "lines": [
+            {"component": ln.component.code, "quantity": ln.quantity, "scrap_factor": ln.scrap_factor}
+            for ln in bom.lines
+        ],
+    }
 
 
 def routing_to_dict(r: Routing) -> dict[str, Any]:
-    return {"item": r.item.code, "version": r.version,
-            "operations": [{"seq": o.seq, "name": o.name, "work_center": o.work_center.code,
-                            "setup_time_s": o.setup_time_s, "cycle_time_s": o.cycle_time_s} for o in r.operations]}
+    return {
+        "item": r.item.code,
+        "version": r.version,
+        "operations": [
+            {
+                "seq": o.seq,
+                "name": o.name,
+                "work_center": o.work_center.code,
+                "setup_time_s": o.setup_time_s,
+                "cycle_time_s": o.cycle_time_s,
+            }
+            for o in r.operations
+        ],
+    }

@@ -69,7 +69,9 @@ class Equipment(TenantMixin, Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(200))
-    work_center_id: Mapped[int] = mapped_column(ForeignKey("work_centers.id", ondelete="RESTRICT"), index=True)
+    work_center_id: Mapped[int] = mapped_column(
+        ForeignKey("work_centers.id", ondelete="RESTRICT"), index=True
+    )
     manufacturer: Mapped[str | None] = mapped_column(String(200))
     model: Mapped[str | None] = mapped_column(String(200))
     serial_number: Mapped[str | None] = mapped_column(String(200))

@@ -71,8 +71,15 @@ def get_company(session: Session, code: str) -> Company:
     return company
 
 
-def create_user(session: Session, company_id: int, username: str, password: str, roles: list[str],
-                display_name: str | None = None, locale: str = "ko") -> User:
+def create_user(
+    session: Session,
+    company_id: int,
+    username: str,
+    password: str,
+    roles: list[str],
+    display_name: str | None = None,
+    locale: str = "ko",
+) -> User:
     problems = []
     if not is_valid_code(username):
         problems.append(Problem(reason="letters, digits and . _ - only", field="username"))
@@ -84,9 +91,17 @@ def create_user(session: Session, company_id: int, username: str, password: str,
     if problems:
         raise ValidationError("user not created", problems)
     if session.scalar(select(User.id).where(User.company_id == company_id, User.username == username)):
-        raise Conflict(f"user {username} already exists", [Problem(reason="already exists", field="username")])
-    user = User(company_id=company_id, username=username, display_name=display_name or username,
-                password_hash=_hasher.hash(password), roles=list(roles), locale=locale)
+        raise Conflict(
+            f"user {username} already exists", [Problem(reason="already exists", field="username")]
+        )
+    user = User(
+        company_id=company_id,
+        username=username,
+        display_name=display_name or username,
+        password_hash=_hasher.hash(password),
+        roles=list(roles),
+        locale=locale,
+    )
     session.add(user)
     session.flush()
     return user
@@ -109,24 +124,34 @@ def authenticate(session: Session, company_code: str | None, username: str, pass
 
 
 def principal_for_user(user: User) -> Principal:
-    return Principal(user.company_id, user.username, frozenset(scopes_for_roles(user.roles)), tuple(user.roles),
-                     user.id)
+    return Principal(
+        user.company_id, user.username, frozenset(scopes_for_roles(user.roles)), tuple(user.roles), user.id
+    )
 
 
 def _hash_token(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(session: Session, company_id: int, name: str, scopes: list[str],
-                 expires_at: datetime | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    session: Session, company_id: int, name: str, scopes: list[str], expires_at: datetime | None = None
+) -> tuple[ApiToken, str]:
     """Create a token; the plaintext is returned once and never stored."""
     bad = [s for s in scopes if s not in SCOPES]
     if bad or not scopes:
-        raise ValidationError("token not created", [Problem(reason=f"scopes must be among {', '.join(SCOPES)}",
-                                                            field="scopes")])
+        raise ValidationError(
+            "token not created", [Problem(reason=f"scopes must be among {', '.join(SCOPES)}", field="scopes")]
+        )
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken(company_id=company_id, name=name, prefix=secret[:12], token_hash=_hash_token(secret),
-                     scopes=list(scopes), roles=[], expires_at=expires_at)
+    token = ApiToken(
+        company_id=company_id,
+        name=name,
+        prefix=secret[:12],
+        token_hash=_hash_token(secret),
+        scopes=list(scopes),
+        roles=[],
+        expires_at=expires_at,
+    )
     session.add(token)
     session.flush()
     return token, secret

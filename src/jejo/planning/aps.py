@@ -187,7 +187,7 @@ def dispatch_plan(problem: ApsProblem, rule: str = "EDD") -> ApsPlan:
             items = sorted(busy[rid])
             for b0, b1, fam in items:
                 before = problem.setup_time(fam, t.family)
-                after = 0
+                after = problem.setup_time(t.family, fam)
                 if s < b1 + before and b0 < s + d + after:
                     s = b1 + before
                     changed = True
@@ -261,8 +261,19 @@ def plan(problem: ApsProblem, time_limit: float = 10.0, workers: int = 2) -> Aps
     )
     res = {r.id: r for r in problem.resources}
     frozen = {f.task: f for f in problem.frozen}
-    horizon = start_plan.makespan + max((d1 for r in problem.resources for _, d1 in r.downtime), default=0)
-    horizon = max(horizon, 1)
+    # a better weighted tardiness may need a longer makespan than the dispatching plan: use a safe bound
+    tasks = [t for o in problem.orders for t in o.tasks]
+    latest = max(
+        [
+            0,
+            *(o.release for o in problem.orders),
+            *(d1 for r in problem.resources for _, d1 in r.downtime),
+            *(f.start for f in problem.frozen),
+        ]
+    )
+    max_setup = max([0, *problem.setup.values()])
+    horizon = latest + sum(max(problem.duration(t, res[r]) + max_setup for r in t.resources) for t in tasks)
+    horizon = max(horizon, start_plan.makespan, 1)
     m = cp_model.CpModel()
     starts: dict[str, cp_model.IntVar] = {}
     ends: dict[str, cp_model.IntVar] = {}

@@ -248,6 +248,7 @@ def solve(
     initial: Iterable[Schedule] = (),
     secondary: bool = False,
     lns_share: float = 1.0,
+    small_ops: int = 120,
 ) -> Schedule:
     """Minimise the makespan; return the best schedule found before the deadline.
 
@@ -272,10 +273,12 @@ def solve(
     def left() -> float:
         return end_at - time.monotonic()
 
-    # 1. full model, warm-started: proves small instances optimal quickly
+    # 1. full model, warm-started: proves small instances optimal quickly; on instances up to
+    #    ``small_ops`` operations the default portfolio (search + proof + interleaved LNS) gets all the time
     full = JobShopModel(instance, best.makespan, None, None)
     full.hint(best)
-    res = _run(full, min(left(), max(0.5, full_fraction * left())) - 0.05, workers, seed)
+    share = 1.0 if instance.n_operations <= small_ops else full_fraction
+    res = _run(full, min(left(), max(0.5, share * left())) - 0.05, workers, seed)
     if res.schedule is not None and res.schedule.makespan <= best.makespan:
         best = res.schedule
         best.source = "cp-sat"
@@ -287,7 +290,7 @@ def solve(
         return best
 
     # 2. CP-SAT's own neighbourhood search on every worker (no time spent on the bound), re-hinted
-    if lns_share > 0:
+    if lns_share > 0 and left() > 0.3:
         full = JobShopModel(instance, best.makespan, None, None)
         full.hint(best)
         res = _run(full, lns_share * left() - 0.05, workers, seed + 1, lns_only=True)

@@ -120,41 +120,63 @@ async def mqtt_subscribe(url: str, handler: Handler, *, group: str = "ingest", w
 
     host, port = _host_port(url)
     delay = 0.5
+
+    async def handle(raw: bytes) -> None:
+        batch = decode(raw)
+        while True:
+            try:
+                await handler(batch)
+                return
+            except Exception as exc:  # store away: keep the batch, try again
+                log.warning("ingest handler failed (%s); retrying", exc)
+                await asyncio.sleep(1.0)
+
     while not stop.is_set():
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = 3600
+        client = aiomqtt.Client(host, port, identifier=worker_id, protocol=aiomqtt.ProtocolVersion.V5,
+                                clean_start=False, properties=props, timeout=5)
         try:
-            async with aiomqtt.Client(host, port, identifier=worker_id, protocol=aiomqtt.ProtocolVersion.V5,
-                                      clean_start=False, properties=props, timeout=5) as client:
+            async with client:
                 await client.subscribe(f"$share/{group}/{TOPIC_PREFIX}/#", qos=1)
                 delay = 0.5
                 if on_connected:
                     on_connected()
                 stopper = asyncio.create_task(stop.wait())
                 it = aiomqtt_messages(client)
-                while not stop.is_set():
-                    nxt = asyncio.ensure_future(anext(it))
-                    done, _ = await asyncio.wait({nxt, stopper}, return_when=asyncio.FIRST_COMPLETED)
-                    if nxt not in done:
-                        nxt.cancel()
-                        break
-                    msg = nxt.result()
-                    batch = decode(bytes(msg.payload))  # type: ignore[arg-type]
-                    while True:
-                        try:
-                            await handler(batch)
+                try:
+                    while not stop.is_set():
+                        nxt = asyncio.ensure_future(anext(it))
+                        done, _ = await asyncio.wait({nxt, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                        if nxt not in done:
+                            nxt.cancel()
                             break
-                        except Exception as exc:  # store away: keep the batch, try again
-                            log.warning("ingest handler failed (%s); retrying", exc)
-                            await asyncio.sleep(1.0)
-                stopper.cancel()
+                        await handle(bytes(nxt.result().payload))  # type: ignore[arg-type]
+                finally:
+                    stopper.cancel()
         except aiomqtt.MqttError as exc:
             log.warning("bus %s unreachable (%s); retrying in %.1fs", url, exc, delay)
+            for msg in received_but_unread(client):  # acknowledged to the broker already: never drop them
+                await handle(bytes(msg.payload))  # type: ignore[arg-type]
             try:
                 await asyncio.wait_for(stop.wait(), delay)
             except TimeoutError:
                 pass
             delay = min(delay * 2, 30.0)
+        for msg in received_but_unread(client):
+            await handle(bytes(msg.payload))  # type: ignore[arg-type]
+
+
+def received_but_unread(client: object) -> list[object]:
+    """Messages the MQTT client received (and acknowledged) but the application has not read yet.
+
+    aiomqtt keeps them in its queue and stops iterating when the connection drops; they must still be
+    handled, or a broker outage would lose them."""
+    queue = getattr(client, "_queue", None)
+    out: list[object] = []
+    while queue is not None and not queue.empty():
+        out.append(queue.get_nowait())
+    return out
 
 
 async def aiomqtt_messages(client: object):  # type: ignore[no-untyped-def]

@@ -12,8 +12,6 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
-
 from sqlalchemy import select
 
 from jejo.core.errors import NotFound
@@ -38,6 +36,7 @@ class IngestStats:
     rejected_events: int = 0
     failures: int = 0
     last_error: str | None = None
+    problems: list[str] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
 
 
@@ -45,12 +44,13 @@ class IngestWorker:
     """Stateless apart from caches: any number of these may run against the same database."""
 
     def __init__(self, runtime: Runtime, tags: dict[str, Tag] | None = None, *, machine_events: bool = True,
-                 rollup_every_s: float = 10.0, track_latency: bool = False) -> None:
+                 rollup_every_s: float = 10.0, track_latency: bool = False, scrap_reason: str = "SC-DIM") -> None:
         self.runtime = runtime
         self.tags = tags or {}
         self.machine_events = machine_events
         self.rollup_every_s = rollup_every_s
         self.track_latency = track_latency
+        self.scrap_reason = scrap_reason
         self.stats = IngestStats()
         self._registry = store.TagRegistry()
         self._companies: dict[str, int] = {}
@@ -80,10 +80,12 @@ class IngestWorker:
                     added = store.write_samples(conn, rows)
                     store.update_last(conn, rows)
                     if self.machine_events and self.tags:
-                        ms = process_machine_samples(session, company_id, batch.samples, self.tags)
+                        ms = process_machine_samples(session, company_id, batch.samples, self.tags,
+                                                    scrap_reason=self.scrap_reason)
                         self.stats.state_events += ms.state_events
                         self.stats.quantity_events += ms.quantity_events
                         self.stats.rejected_events += ms.rejected
+                        self.stats.problems = (self.stats.problems + ms.problems)[-20:]
             except Exception as exc:
                 self.stats.failures += 1
                 self.stats.last_error = str(exc).splitlines()[0][:300]
@@ -114,6 +116,3 @@ class IngestWorker:
     async def handle(self, batch: Batch) -> None:
         await asyncio.to_thread(self.write, batch)
 
-
-def window(start: datetime, end: datetime) -> tuple[datetime, datetime]:
-    return start, end

@@ -53,7 +53,7 @@ def _downtime(session: Session, company_id: int, equipment: str, ts_ms: int, sta
         Downtime.started_at < at)).all()
     for d in open_:
         d.ended_at = at
-    if state is not MachineStateKind.RUNNING:
+    if state not in (MachineStateKind.RUNNING, MachineStateKind.IDLE):
         exists = session.scalar(select(Downtime.id).where(Downtime.company_id == company_id,
                                                           Downtime.equipment_code == equipment,
                                                           Downtime.started_at == at))
@@ -62,7 +62,7 @@ def _downtime(session: Session, company_id: int, equipment: str, ts_ms: int, sta
 
 
 def process_machine_samples(session: Session, company_id: int, samples: list[Sample], tags: dict[str, Tag],
-                            *, scrap_reason: str = "SCR-MACHINE") -> MachineStats:
+                            *, scrap_reason: str = "SC-DIM") -> MachineStats:
     """Turn the state and counter samples of a batch into events and downtime records."""
     from jejo.execution.service import NewEvent, post_events
 
@@ -113,19 +113,26 @@ def process_machine_samples(session: Session, company_id: int, samples: list[Sam
                 payload["reason_code"] = scrap_reason
             events.append(NewEvent(type="quantity.reported", occurred_at=ms_to_dt(ts_ms), work_order=op[0],
                                    payload=payload, idempotency_key=f"qty:{equipment}:{ts_ms}"))
-        try:
-            with session.begin_nested():
-                if events:
-                    post_events(session, company_id, events, actor=f"machine:{equipment}", source="telemetry")
-                for tr in changes:
-                    _downtime(session, company_id, equipment, tr.ts_ms, tr.state)
-        except JejoError as exc:
-            stats.rejected += len(events)
-            stats.problems.append(f"{equipment}: {exc}")
-            log.warning("machine events of %s rejected: %s", equipment, exc)
-        else:
-            stats.state_events += len(changes)
-            stats.quantity_events += sum(1 for e in events if e.type == "quantity.reported")
+        state_events = [e for e in events if e.type == "machine.state_changed"]
+        qty_events = [e for e in events if e.type == "quantity.reported"]
+        for group in (state_events, qty_events):  # one bad group never holds back the other
+            if not group:
+                continue
+            try:
+                with session.begin_nested():
+                    post_events(session, company_id, group, actor=f"machine:{equipment}", source="telemetry")
+                    if group is state_events:
+                        for tr in changes:
+                            _downtime(session, company_id, equipment, tr.ts_ms, tr.state)
+            except JejoError as exc:
+                stats.rejected += len(group)
+                stats.problems.append(f"{equipment}: {exc}")
+                log.warning("machine events of %s rejected: %s", equipment, exc)
+            else:
+                if group is state_events:
+                    stats.state_events += len(group)
+                else:
+                    stats.quantity_events += len(group)
         if changes:
             cursor.state = changes[-1].state.value
         if readings:

@@ -134,7 +134,10 @@ class Tag(_Model):
     @field_validator("state_map", mode="before")
     @classmethod
     def _keys(cls, v: Any) -> Any:
-        return {str(k): s for k, s in v.items()} if isinstance(v, dict) else v
+        # YAML 1.1 reads a bare ``off`` as false: take it for the state it names
+        if not isinstance(v, dict):
+            return v
+        return {str(k): ("off" if s is False else s) for k, s in v.items()}
 
     def scaled(self, raw: float | int | bool | str | None) -> float | str | None:
         """Apply scale and offset (strings pass through)."""
@@ -147,12 +150,9 @@ class Tag(_Model):
 
 class TagMap(_Model):
     company: str
+    scrap_reason: str = Field(default="SC-DIM", description="reason code of scrap counted by machines")
     sources: list[Source] = Field(default_factory=list)
     tags: list[Tag] = Field(default_factory=list)
-
-    @model_validator(mode="after")
-    def _cross(self) -> TagMap:
-        return self
 
     def source(self, name: str) -> Source:
         for s in self.sources:

@@ -88,7 +88,8 @@ class MachineCursor(TenantMixin, Base):
 
 
 class Downtime(TenantMixin, Base):
-    """A stretch of time a machine was not running (down, idle, setup, planned stop, off).
+    """A stretch of time a machine stood still (down, setup, planned stop, off; short idle gaps between
+    parts are not recorded here, they show in the state events).
 
     Opened and closed from machine-state events; an operator attaches the reason later."""
 

@@ -8,10 +8,10 @@ their RFC 9457 problem details.
 from __future__ import annotations
 
 import logging
-from urllib.parse import urlencode
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,7 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jejo.core import i18n
 from jejo.core.errors import JejoError, Unauthorized
-from jejo.web.context import LoginRequired, chosen_locale
+from jejo.web.context import LoginRequired, Viewer, chosen_locale, viewer_for
 from jejo.web.routes import auth, dashboard, masterdata, work_orders
 from jejo.web.templating import is_htmx, render
 
@@ -33,16 +33,21 @@ API_PREFIXES = ("/api/", "/healthz")
 Handler = Callable[[Request, Any], Awaitable[Response] | Response]
 
 
-def missing_vendor_files(static: Path = STATIC) -> list[str]:
+def missing_vendor_files(static: Path | None = None) -> list[str]:
     """Front-end files the build step should have put into ``static/vendor/``."""
-    return [name for name in VENDOR_FILES if not (static / "vendor" / name).is_file()]
+    folder = (static or STATIC) / "vendor"
+    return [name for name in VENDOR_FILES if not (folder / name).is_file()]
 
 
-def check_vendor_assets() -> bool:
-    missing = missing_vendor_files()
+def check_vendor_assets(static: Path | None = None) -> bool:
+    """Log a clear error (pages still render) when the vendored front-end files are missing."""
+    missing = missing_vendor_files(static)
     if missing:
-        log.error("web assets missing from src/jejo/web/static/vendor (%s): run scripts/build-web-assets.sh; "
-                  "pages still render, but without htmx and charts", ", ".join(missing))
+        log.error(
+            "web assets missing from src/jejo/web/static/vendor (%s): run scripts/build-web-assets.sh; "
+            "pages still render, but without htmx and charts",
+            ", ".join(missing),
+        )
     return not missing
 
 
@@ -59,19 +64,46 @@ def login_redirect(request: Request) -> Response:
     return RedirectResponse(url, status_code=303)
 
 
+def viewer_or_none(request: Request) -> Viewer | None:
+    """The logged-in viewer for an error page (so it keeps the menu), or ``None``."""
+    try:
+        with request.app.state.runtime.transaction() as session:
+            return viewer_for(request, session)
+    except LoginRequired:
+        return None
+
+
 def error_page(request: Request, status: int, detail: str) -> Response:
-    tr = i18n.translator(chosen_locale(request))
-    titles = {404: tr.gettext("Not found"), 403: tr.gettext("Not allowed"), 409: tr.gettext("Conflict"),
-              422: tr.gettext("Invalid input")}
-    return render(request, "error.html", tr, status_code=status, status=status,
-                  title=titles.get(status, tr.gettext("Something went wrong")), detail=detail)
+    viewer = viewer_or_none(request)
+    tr = viewer.tr if viewer else i18n.translator(chosen_locale(request))
+    titles = {
+        404: tr.gettext("Not found"),
+        403: tr.gettext("Not allowed"),
+        409: tr.gettext("Conflict"),
+        422: tr.gettext("Invalid input"),
+    }
+    explain = {
+        404: tr.gettext("It does not exist, or you cannot see it."),
+        403: tr.gettext("Your role does not allow this."),
+    }
+    return render(
+        request,
+        "error.html",
+        tr,
+        viewer=viewer,
+        status_code=status,
+        status=status,
+        title=titles.get(status, tr.gettext("Something went wrong")),
+        explain=explain.get(status, ""),
+        detail=detail,
+    )
 
 
 def _install_error_pages(app: FastAPI) -> None:
     """Page routes answer errors with pages; the API's handlers stay as they are for API routes."""
-    api_jejo: Handler | None = app.exception_handlers.get(JejoError)  # type: ignore[assignment]
-    api_http: Handler | None = app.exception_handlers.get(StarletteHTTPException)  # type: ignore[assignment]
-    api_validation: Handler | None = app.exception_handlers.get(RequestValidationError)  # type: ignore[assignment]
+    api_jejo: Handler | None = app.exception_handlers.get(JejoError)
+    api_http: Handler | None = app.exception_handlers.get(StarletteHTTPException)
+    api_validation: Handler | None = app.exception_handlers.get(RequestValidationError)
 
     async def delegate(handler: Handler | None, request: Request, exc: Exception) -> Response:
         if handler is None:

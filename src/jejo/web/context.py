@@ -67,8 +67,9 @@ def viewer_for(request: Request, session: Session) -> Viewer:
     company = session.get(Company, who.company_id)
     if user is None or company is None:
         raise LoginRequired
-    return Viewer(who, user.display_name, company.code, company.name,
-                  translator(chosen_locale(request, user.locale)))
+    return Viewer(
+        who, user.display_name, company.code, company.name, translator(chosen_locale(request, user.locale))
+    )
 
 
 def _viewer(request: Request, session: DB) -> Viewer:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from jejo.core.i18n import Translator
 
 
-def N_(message: str) -> str:  # noqa: N802 - the conventional marker name
+def N_(message: str) -> str:
     """Mark a message for extraction without translating it now."""
     return message
 

@@ -59,9 +59,13 @@ def _num(ctx: Context, value: float | None, digits: int = 2) -> str:
 @pass_context
 def _label(ctx: Context, key: str | None, table: str) -> str:
     tables: dict[str, dict[str, str]] = {
-        "wo_status": labels.WORK_ORDER_STATUS, "op_status": labels.OPERATION_STATUS,
-        "machine": labels.MACHINE_STATE, "event": labels.EVENT_TYPE, "field": labels.FIELD,
-        "kind": labels.KIND_LABEL, "command": labels.COMMANDS,
+        "wo_status": labels.WORK_ORDER_STATUS,
+        "op_status": labels.OPERATION_STATUS,
+        "machine": labels.MACHINE_STATE,
+        "event": labels.EVENT_TYPE,
+        "field": labels.FIELD,
+        "kind": labels.KIND_LABEL,
+        "command": labels.COMMANDS,
     }
     return labels.label(tables[table], key, _tr(ctx))
 
@@ -69,8 +73,13 @@ def _label(ctx: Context, key: str | None, table: str) -> str:
 @cache
 def environment() -> Environment:
     """The shared environment; ``gettext`` reads the translator from each render's context."""
-    env = Environment(loader=FileSystemLoader(TEMPLATES), autoescape=select_autoescape(["html"]),
-                      extensions=["jinja2.ext.i18n"], trim_blocks=True, lstrip_blocks=True)
+    env = Environment(
+        loader=FileSystemLoader(TEMPLATES),
+        autoescape=select_autoescape(["html"]),
+        extensions=["jinja2.ext.i18n"],
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
     env.install_gettext_callables(_gettext, _ngettext, newstyle=True)  # type: ignore[attr-defined]
     env.filters.update(time=_time, day=_day, krw=_krw, num=_num, label=_label)
     env.globals.update(version=__version__)
@@ -87,12 +96,28 @@ def lang_switch_url(request: Request, lang: str) -> str:
     return f"{request.url.path}?{request.url.include_query_params(lang=lang).query}"
 
 
-def render(request: Request, template: str, tr: Translator, *, viewer: Viewer | None = None,
-           status_code: int = 200, **context: Any) -> HTMLResponse:
+def render(
+    request: Request,
+    template: str,
+    tr: Translator,
+    *,
+    viewer: Viewer | None = None,
+    status_code: int = 200,
+    **context: Any,
+) -> HTMLResponse:
     """Render ``template`` in the translator's language; keep a ``?lang=`` choice in a cookie."""
-    body = environment().get_template(template).render(
-        request=request, tr=tr, lang=tr.locale, viewer=viewer, lang_url=lambda code: lang_switch_url(request, code),
-        **context)
+    body = (
+        environment()
+        .get_template(template)
+        .render(
+            request=request,
+            tr=tr,
+            lang=tr.locale,
+            viewer=viewer,
+            lang_url=lambda code: lang_switch_url(request, code),
+            **context,
+        )
+    )
     response = HTMLResponse(body, status_code=status_code)
     asked = normalise_locale(request.query_params.get("lang"))
     if asked:

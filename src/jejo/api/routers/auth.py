@@ -40,21 +40,34 @@ class UserIn(BaseModel):
 
 
 def user_out(u: User) -> dict[str, Any]:
-    return {"username": u.username, "display_name": u.display_name, "roles": u.roles, "locale": u.locale,
-            "active": u.active}
+    return {
+        "username": u.username,
+        "display_name": u.display_name,
+        "roles": u.roles,
+        "locale": u.locale,
+        "active": u.active,
+    }
 
 
 @router.post("/auth/login")
 def login(body: LoginIn, request: Request, session: DB) -> dict[str, Any]:
     """Exchange a password for a bearer token (valid 12 hours)."""
     user = accounts.authenticate(session, body.company, body.username, body.password)
-    return {"access_token": issue_session_token(request, user), "token_type": "bearer", "user": user_out(user)}
+    return {
+        "access_token": issue_session_token(request, user),
+        "token_type": "bearer",
+        "user": user_out(user),
+    }
 
 
 @router.get("/auth/me")
 def me(caller: Caller) -> dict[str, Any]:
-    return {"name": caller.name, "company_id": caller.company_id, "roles": list(caller.roles),
-            "scopes": sorted(caller.scopes)}
+    return {
+        "name": caller.name,
+        "company_id": caller.company_id,
+        "roles": list(caller.roles),
+        "scopes": sorted(caller.scopes),
+    }
 
 
 @router.post("/tokens", status_code=201, dependencies=[require("admin")])
@@ -66,9 +79,21 @@ def create_token(body: TokenIn, caller: Caller, session: DB) -> dict[str, Any]:
 
 @router.get("/tokens", dependencies=[require("admin")])
 def list_tokens(caller: Caller, session: DB) -> list[dict[str, Any]]:
-    rows = session.scalars(select(ApiToken).where(ApiToken.company_id == caller.company_id).order_by(ApiToken.id))
-    return [{"id": t.id, "name": t.name, "prefix": t.prefix, "scopes": t.scopes, "created_at": t.created_at,
-             "expires_at": t.expires_at, "revoked_at": t.revoked_at} for t in rows]
+    rows = session.scalars(
+        select(ApiToken).where(ApiToken.company_id == caller.company_id).order_by(ApiToken.id)
+    )
+    return [
+        {
+            "id": t.id,
+            "name": t.name,
+            "prefix": t.prefix,
+            "scopes": t.scopes,
+            "created_at": t.created_at,
+            "expires_at": t.expires_at,
+            "revoked_at": t.revoked_at,
+        }
+        for t in rows
+    ]
 
 
 @router.delete("/tokens/{token_id}", status_code=204, dependencies=[require("admin")])
@@ -88,6 +113,7 @@ def list_users(caller: Caller, session: DB, page: PageQ) -> dict[str, Any]:
 
 @router.post("/users", status_code=201, dependencies=[require("admin")])
 def create_user(body: UserIn, caller: Caller, session: DB) -> dict[str, Any]:
-    user = accounts.create_user(session, caller.company_id, body.username, body.password, body.roles,
-                                body.display_name, body.locale)
+    user = accounts.create_user(
+        session, caller.company_id, body.username, body.password, body.roles, body.display_name, body.locale
+    )
     return user_out(user)

@@ -1,6 +1,5 @@
 """Master data: one set of routes per kind (list, create, get, replace, delete), plus BOMs and routings."""
 
-
 from typing import Any
 
 from fastapi import APIRouter, Body, Query
@@ -20,12 +19,17 @@ def _add_kind_routes(k: md.Kind) -> None:
     schema = k.schema
     filter_names = list(k.refs)
 
-    def list_(caller: Caller, session: DB, page: PageQ, q: str | None = Query(None, description="search"),
-              parent: str | None = Query(None, description=f"filter by {', '.join(filter_names) or '-'} code"),
-              ) -> dict[str, Any]:
+    def list_(
+        caller: Caller,
+        session: DB,
+        page: PageQ,
+        q: str | None = Query(None, description="search"),
+        parent: str | None = Query(None, description=f"filter by {', '.join(filter_names) or '-'} code"),
+    ) -> dict[str, Any]:
         filters = {filter_names[0]: parent} if parent and filter_names else {}
-        rows, total = md.list_rows(session, caller.company_id, k.name, offset=page.offset, limit=page.limit, q=q,
-                                   filters=filters)
+        rows, total = md.list_rows(
+            session, caller.company_id, k.name, offset=page.offset, limit=page.limit, q=q, filters=filters
+        )
         return paged([md.to_dict(k, r) for r in rows], total, page)
 
     def create(caller: Caller, session: DB, body: schema = Body(...)) -> dict[str, Any]:  # type: ignore[valid-type]
@@ -35,21 +39,42 @@ def _add_kind_routes(k: md.Kind) -> None:
         return md.to_dict(k, md.get(session, caller.company_id, k.name, code))
 
     def replace(code: str, caller: Caller, session: DB, body: schema = Body(...)) -> dict[str, Any]:  # type: ignore[valid-type]
-        return md.to_dict(k, md.update(session, caller.company_id, k.name, code, body.model_dump(mode="json")))
+        return md.to_dict(
+            k, md.update(session, caller.company_id, k.name, code, body.model_dump(mode="json"))
+        )
 
     def remove(code: str, caller: Caller, session: DB) -> None:
         md.delete(session, caller.company_id, k.name, code)
 
     write = [require("masterdata:write")]
-    router.add_api_route(path, list_, methods=["GET"], summary=f"List {k.label_en.lower()} ({k.label_ko})",
-                         operation_id=f"list_{k.name}")
-    router.add_api_route(path, create, methods=["POST"], status_code=201, dependencies=write,
-                         summary=f"Create {k.label_en.lower()}", operation_id=f"create_{k.name}")
+    router.add_api_route(
+        path,
+        list_,
+        methods=["GET"],
+        summary=f"List {k.label_en.lower()} ({k.label_ko})",
+        operation_id=f"list_{k.name}",
+    )
+    router.add_api_route(
+        path,
+        create,
+        methods=["POST"],
+        status_code=201,
+        dependencies=write,
+        summary=f"Create {k.label_en.lower()}",
+        operation_id=f"create_{k.name}",
+    )
     router.add_api_route(path + "/{code}", get, methods=["GET"], operation_id=f"get_{k.name}")
-    router.add_api_route(path + "/{code}", replace, methods=["PUT"], dependencies=write,
-                         operation_id=f"replace_{k.name}")
-    router.add_api_route(path + "/{code}", remove, methods=["DELETE"], status_code=204, dependencies=write,
-                         operation_id=f"delete_{k.name}")
+    router.add_api_route(
+        path + "/{code}", replace, methods=["PUT"], dependencies=write, operation_id=f"replace_{k.name}"
+    )
+    router.add_api_route(
+        path + "/{code}",
+        remove,
+        methods=["DELETE"],
+        status_code=204,
+        dependencies=write,
+        operation_id=f"delete_{k.name}",
+    )
 
 
 for _kind in md.KINDS.values():
@@ -78,13 +103,21 @@ def explode_bom(item: str, caller: Caller, session: DB, quantity: float = Query(
 
     md.get(session, caller.company_id, "items", item)
     need = explode(md.bom_defs(session, caller.company_id), item, quantity)
-    return {"item": item, "quantity": quantity, "requirements": [{"item": k, "quantity": v} for k, v in need.items()]}
+    return {
+        "item": item,
+        "quantity": quantity,
+        "requirements": [{"item": k, "quantity": v} for k, v in need.items()],
+    }
 
 
 @router.get("/boms")
 def list_boms(caller: Caller, session: DB) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Bom).join(Item, Item.id == Bom.item_id)
-                           .where(Bom.company_id == caller.company_id).order_by(Item.code, Bom.version))
+    rows = session.scalars(
+        select(Bom)
+        .join(Item, Item.id == Bom.item_id)
+        .where(Bom.company_id == caller.company_id)
+        .order_by(Item.code, Bom.version)
+    )
     return [md.bom_to_dict(b) for b in rows]
 
 
@@ -105,6 +138,10 @@ def get_routing(item: str, caller: Caller, session: DB) -> dict[str, Any]:
 
 @router.get("/routings")
 def list_routings(caller: Caller, session: DB) -> list[dict[str, Any]]:
-    rows = session.scalars(select(Routing).join(Item, Item.id == Routing.item_id)
-                           .where(Routing.company_id == caller.company_id).order_by(Item.code, Routing.version))
+    rows = session.scalars(
+        select(Routing)
+        .join(Item, Item.id == Routing.item_id)
+        .where(Routing.company_id == caller.company_id)
+        .order_by(Item.code, Routing.version)
+    )
     return [md.routing_to_dict(r) for r in rows]

@@ -365,6 +365,8 @@ class Search:
                 return self._finish()
         if self.best is None:
             raise ValueError("some part fits on no sheet")
+        if self._exact():
+            return self._finish()
         rounds = 0
         while self.time_left() > 0 and not self.optimal():
             rounds += 1
@@ -391,6 +393,37 @@ class Search:
                 self.offer(self.local_search(pk2, 0.2 * self.time_left()), "local")
         self.stats["rounds"] = rounds
         return self._finish()
+
+    def _exact(self) -> bool:
+        """Small free-packing jobs: CP-SAT for one sheet fewer; True when the best is proven optimal."""
+        from jejo.furniture.cutting.exact import EXACT_MAX_ITEMS, fit_in_bins
+
+        if (
+            self.opt.guillotine
+            or len(self.stocks) != 1
+            or len(self.items) > EXACT_MAX_ITEMS
+            or self.time_left() < 4.0
+        ):
+            return self.optimal()
+        st = self.stocks[0]
+        while not self.optimal() and self.time_left() > 1.0:
+            assert self.best is not None
+            status, bins = fit_in_bins(
+                list(self.items.values()),
+                st.w,
+                st.h,
+                len(self.best) - 1,
+                0.5 * self.time_left(),
+                self.opt.seed,
+            )
+            self.stats["exact_runs"] += 1
+            if status == "infeasible":
+                self.stats["proven_optimal"] = 1
+                return True
+            if bins is None:
+                break
+            self.offer([(0, pl) for pl in bins], "exact")
+        return self.optimal()
 
     def _finish(self) -> Packing:
         assert self.best is not None

@@ -21,20 +21,55 @@ from jejo.masterdata.service import KINDS
 
 #: the order sheets are written in and applied in: every reference points to an earlier sheet
 ORDER: tuple[str, ...] = (
-    "sites", "areas", "lines", "work_centers", "equipment", "items", "boms", "routings",
-    "reason_codes", "shifts", "locations", "calendar_exceptions",
+    "sites",
+    "areas",
+    "lines",
+    "work_centers",
+    "equipment",
+    "items",
+    "boms",
+    "routings",
+    "reason_codes",
+    "shifts",
+    "locations",
+    "calendar_exceptions",
 )
 
 #: Korean label of each field (the template's second row); a sheet may override one below
 LABELS_KO: dict[str, str] = {
-    "code": "코드", "name": "이름", "timezone": "시간대", "site": "사업장", "area": "구역", "line": "라인",
-    "work_center": "작업장", "manufacturer": "제조사", "model": "모델", "serial_number": "일련번호",
-    "ideal_cycle_time_s": "이론 사이클타임(초)", "kind": "유형", "uom": "단위", "description": "설명",
-    "category": "분류", "planned": "계획 정지", "oee_loss": "OEE 손실", "start": "시작 시각",
-    "end": "종료 시각", "break_minutes": "휴게(분)", "weekdays": "근무 요일", "day": "날짜",
-    "working": "근무일", "note": "비고", "item": "품목", "version": "버전", "base_quantity": "기준 수량",
-    "component": "구성 품목", "quantity": "수량", "scrap_factor": "손실률", "seq": "공정 순번",
-    "setup_time_s": "준비 시간(초)", "cycle_time_s": "사이클타임(초)",
+    "code": "코드",
+    "name": "이름",
+    "timezone": "시간대",
+    "site": "사업장",
+    "area": "구역",
+    "line": "라인",
+    "work_center": "작업장",
+    "manufacturer": "제조사",
+    "model": "모델",
+    "serial_number": "일련번호",
+    "ideal_cycle_time_s": "이론 사이클타임(초)",
+    "kind": "유형",
+    "uom": "단위",
+    "description": "설명",
+    "category": "분류",
+    "planned": "계획 정지",
+    "oee_loss": "OEE 손실",
+    "start": "시작 시각",
+    "end": "종료 시각",
+    "break_minutes": "휴게(분)",
+    "weekdays": "근무 요일",
+    "day": "날짜",
+    "working": "근무일",
+    "note": "비고",
+    "item": "품목",
+    "version": "버전",
+    "base_quantity": "기준 수량",
+    "component": "구성 품목",
+    "quantity": "수량",
+    "scrap_factor": "손실률",
+    "seq": "공정 순번",
+    "setup_time_s": "준비 시간(초)",
+    "cycle_time_s": "사이클타임(초)",
 }
 
 _SHEET_LABELS_KO: dict[str, dict[str, str]] = {
@@ -80,9 +115,20 @@ ALIASES: dict[str, tuple[str, ...]] = {
 
 #: choices shown as Korean words next to the stored English ones, in the template's guide sheet
 CHOICE_LABELS_KO: dict[str, str] = {
-    "raw": "원자재", "semi": "반제품", "finished": "완제품", "downtime": "비가동", "scrap": "불량(폐기)",
-    "rework": "재작업", "availability": "가용성", "performance": "성능", "quality": "품질", "none": "없음",
-    "storage": "보관", "wip": "재공", "shipping": "출하", "quarantine": "격리",
+    "raw": "원자재",
+    "semi": "반제품",
+    "finished": "완제품",
+    "downtime": "비가동",
+    "scrap": "불량(폐기)",
+    "rework": "재작업",
+    "availability": "가용성",
+    "performance": "성능",
+    "quality": "품질",
+    "none": "없음",
+    "storage": "보관",
+    "wip": "재공",
+    "shipping": "출하",
+    "quarantine": "격리",
 }
 
 ColumnType = type[str] | type[int] | type[float] | type[bool] | type[date] | type[time]
@@ -154,39 +200,58 @@ def _base(annotation: Any) -> tuple[ColumnType, tuple[str, ...]]:
         inner = [a for a in get_args(annotation) if a is not type(None)]
         return _base(inner[0])
     if annotation in (str, int, float, bool, date, time):
-        return annotation, ()  # type: ignore[no-any-return]
+        return annotation, ()
     return str, ()
 
 
-_REF_SHEET = {"site": "sites", "area": "areas", "line": "lines", "work_center": "work_centers",
-              "item": "items", "component": "items"}
+_REF_SHEET = {
+    "site": "sites",
+    "area": "areas",
+    "line": "lines",
+    "work_center": "work_centers",
+    "item": "items",
+    "component": "items",
+}
 
 
-def _columns(sheet: str, schema: type[BaseModel], names: list[str] | None = None,
-             required: set[str] | None = None) -> tuple[Column, ...]:
+def _columns(
+    sheet: str, schema: type[BaseModel], names: list[str] | None = None, required: set[str] | None = None
+) -> tuple[Column, ...]:
     labels = {**LABELS_KO, **_SHEET_LABELS_KO.get(sheet, {})}
     out = []
     for name in names or list(schema.model_fields):
         info = schema.model_fields[name]
         typ, choices = _base(info.annotation)
-        out.append(Column(name=name, label_ko=labels.get(name, name), type=typ,
-                          required=info.is_required() if required is None else name in required,
-                          choices=choices, ref=_REF_SHEET.get(name),
-                          aliases=ALIASES.get(name, ())))
+        out.append(
+            Column(
+                name=name,
+                label_ko=labels.get(name, name),
+                type=typ,
+                required=info.is_required() if required is None else name in required,
+                choices=choices,
+                ref=_REF_SHEET.get(name),
+                aliases=ALIASES.get(name, ()),
+            )
+        )
     return tuple(out)
 
 
 def _bom_columns() -> tuple[Column, ...]:
     head = _columns("boms", s.BomIn, ["item", "version", "base_quantity"], {"item"})
-    lines = _columns("boms", s.BomLineIn, ["component", "quantity", "scrap_factor"], {"component", "quantity"})
+    lines = _columns(
+        "boms", s.BomLineIn, ["component", "quantity", "scrap_factor"], {"component", "quantity"}
+    )
     return head + lines
 
 
 def _routing_columns() -> tuple[Column, ...]:
     head = _columns("routings", s.RoutingIn, ["item", "version"], {"item"})
-    ops = _columns("routings", s.RoutingOperationIn,
-                   ["seq", "name", "work_center", "setup_time_s", "cycle_time_s"],
-                   {"seq", "name", "work_center", "cycle_time_s"})
+    ops = _columns(
+        "routings",
+        s.RoutingOperationIn,
+        ["seq", "name", "work_center", "setup_time_s", "cycle_time_s"],
+        {"seq", "name", "work_center", "cycle_time_s"},
+    )
     return head + ops
 
 
@@ -195,18 +260,61 @@ _EXAMPLES: dict[str, tuple[dict[str, Any], ...]] = {
     "areas": ({"code": "A1", "name": "가공동", "site": "PLANT-1"},),
     "lines": ({"code": "L1", "name": "캐비닛 라인", "area": "A1"},),
     "work_centers": ({"code": "WC-SAW", "name": "재단", "line": "L1"},),
-    "equipment": ({"code": "PC-SAW-01", "name": "패널 재단기", "work_center": "WC-SAW", "manufacturer": "한국기계",
-                   "model": "PS-320", "serial_number": "SN-0001", "ideal_cycle_time_s": 45.0},),
-    "items": ({"code": "PB-18", "name": "PB 18mm 판재", "kind": "raw", "uom": "m2", "description": "2440x1220"},
-              {"code": "CAB-600", "name": "하부장 600", "kind": "finished", "uom": "EA", "description": None}),
-    "boms": ({"item": "CAB-600", "version": "1", "base_quantity": 1.0, "component": "PB-18", "quantity": 1.2,
-              "scrap_factor": 0.1},),
-    "routings": ({"item": "CAB-600", "version": "1", "seq": 10, "name": "재단", "work_center": "WC-SAW",
-                  "setup_time_s": 600.0, "cycle_time_s": 90.0},),
-    "reason_codes": ({"code": "DT-BREAK", "name": "설비 고장", "category": "downtime", "planned": False,
-                      "oee_loss": "availability"},),
-    "shifts": ({"code": "DAY", "name": "주간", "start": time(8, 0), "end": time(17, 0), "break_minutes": 60,
-                "weekdays": "0,1,2,3,4"},),
+    "equipment": (
+        {
+            "code": "PC-SAW-01",
+            "name": "패널 재단기",
+            "work_center": "WC-SAW",
+            "manufacturer": "한국기계",
+            "model": "PS-320",
+            "serial_number": "SN-0001",
+            "ideal_cycle_time_s": 45.0,
+        },
+    ),
+    "items": (
+        {"code": "PB-18", "name": "PB 18mm 판재", "kind": "raw", "uom": "m2", "description": "2440x1220"},
+        {"code": "CAB-600", "name": "하부장 600", "kind": "finished", "uom": "EA", "description": None},
+    ),
+    "boms": (
+        {
+            "item": "CAB-600",
+            "version": "1",
+            "base_quantity": 1.0,
+            "component": "PB-18",
+            "quantity": 1.2,
+            "scrap_factor": 0.1,
+        },
+    ),
+    "routings": (
+        {
+            "item": "CAB-600",
+            "version": "1",
+            "seq": 10,
+            "name": "재단",
+            "work_center": "WC-SAW",
+            "setup_time_s": 600.0,
+            "cycle_time_s": 90.0,
+        },
+    ),
+    "reason_codes": (
+        {
+            "code": "DT-BREAK",
+            "name": "설비 고장",
+            "category": "downtime",
+            "planned": False,
+            "oee_loss": "availability",
+        },
+    ),
+    "shifts": (
+        {
+            "code": "DAY",
+            "name": "주간",
+            "start": time(8, 0),
+            "end": time(17, 0),
+            "break_minutes": 60,
+            "weekdays": "0,1,2,3,4",
+        },
+    ),
     "locations": ({"code": "WH-RAW", "name": "원자재 창고", "kind": "storage"},),
     "calendar_exceptions": ({"day": date(2026, 8, 3), "working": False, "note": "하계 휴가"},),
 }
@@ -216,23 +324,46 @@ def _build() -> dict[str, SheetSpec]:
     out: dict[str, SheetSpec] = {}
     for name in ORDER:
         if name == "boms":
-            out[name] = SheetSpec("boms", "BOM(자재명세서)", "BOMs", _bom_columns(), ("item", "version", "component"),
-                                  _EXAMPLES[name])
+            out[name] = SheetSpec(
+                "boms",
+                "BOM(자재명세서)",
+                "BOMs",
+                _bom_columns(),
+                ("item", "version", "component"),
+                _EXAMPLES[name],
+            )
         elif name == "routings":
-            out[name] = SheetSpec("routings", "공정 순서(라우팅)", "Routings", _routing_columns(),
-                                  ("item", "version", "seq"), _EXAMPLES[name])
+            out[name] = SheetSpec(
+                "routings",
+                "공정 순서(라우팅)",
+                "Routings",
+                _routing_columns(),
+                ("item", "version", "seq"),
+                _EXAMPLES[name],
+            )
         else:
             k = KINDS[name]
-            out[name] = SheetSpec(name, k.label_ko, k.label_en, _columns(name, k.schema), (k.key,), _EXAMPLES[name])
+            out[name] = SheetSpec(
+                name, k.label_ko, k.label_en, _columns(name, k.schema), (k.key,), _EXAMPLES[name]
+            )
     return out
 
 
 SHEETS: dict[str, SheetSpec] = _build()
 
 _SHEET_ALIASES: dict[str, str] = {
-    "bom": "boms", "자재명세서": "boms", "routing": "routings", "라우팅": "routings", "공정순서": "routings",
-    "공정": "routings", "설비목록": "equipment", "품목마스터": "items", "휴무일": "calendar_exceptions",
-    "위치": "locations", "창고": "locations", "사유": "reason_codes",
+    "bom": "boms",
+    "자재명세서": "boms",
+    "routing": "routings",
+    "라우팅": "routings",
+    "공정순서": "routings",
+    "공정": "routings",
+    "설비목록": "equipment",
+    "품목마스터": "items",
+    "휴무일": "calendar_exceptions",
+    "위치": "locations",
+    "창고": "locations",
+    "사유": "reason_codes",
 }
 
 

@@ -27,7 +27,9 @@ def safe_next(target: str | None) -> str:
 @router.get("/login")
 def login_form(request: Request, next: str | None = None) -> HTMLResponse:
     tr = translator(chosen_locale(request))
-    return render(request, "login.html", tr, next=safe_next(next), company=request.cookies.get("jejo_company", ""))
+    return render(
+        request, "login.html", tr, next=safe_next(next), company=request.cookies.get("jejo_company", "")
+    )
 
 
 @router.post("/login")
@@ -43,15 +45,30 @@ def login(
     try:
         user = accounts.authenticate(session, company.strip() or None, username.strip(), password)
     except Unauthorized:
-        return render(request, "login.html", tr, status_code=401, next=safe_next(next), company=company,
-                      username=username, error=tr.gettext("Wrong company code, username or password."))
+        return render(
+            request,
+            "login.html",
+            tr,
+            status_code=401,
+            next=safe_next(next),
+            company=company,
+            username=username,
+            error=tr.gettext("Wrong company code, username or password."),
+        )
     response = RedirectResponse(safe_next(next), status_code=303)
     secure = request.url.scheme == "https"
-    response.set_cookie(SESSION_COOKIE, issue_session_token(request, user), max_age=SESSION_MAX_AGE_S,
-                        httponly=True, samesite="lax", secure=secure)
+    response.set_cookie(
+        SESSION_COOKIE,
+        issue_session_token(request, user),
+        max_age=SESSION_MAX_AGE_S,
+        httponly=True,
+        samesite="lax",
+        secure=secure,
+    )
     # remembered so that a shared shop-floor tablet only asks for username and password next time
-    response.set_cookie("jejo_company", company.strip(), max_age=365 * 24 * 3600, httponly=True, samesite="lax",
-                        secure=secure)
+    response.set_cookie(
+        "jejo_company", company.strip(), max_age=365 * 24 * 3600, httponly=True, samesite="lax", secure=secure
+    )
     return response
 
 

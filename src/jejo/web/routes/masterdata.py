@@ -66,11 +66,14 @@ def cell(column: str, value: Any, tr: Translator) -> str:
     return str(value)
 
 
-def registry_table(session: Session, company_id: int, kind: str, q: str | None, page: int,
-                   tr: Translator) -> Table:
+def registry_table(
+    session: Session, company_id: int, kind: str, q: str | None, page: int, tr: Translator
+) -> Table:
     k = md.kind(kind)
     rows, total = md.list_rows(session, company_id, kind, offset=(page - 1) * PAGE_SIZE, limit=PAGE_SIZE, q=q)
-    return Table(k.columns, [[cell(c, v, tr) for c, v in md.to_dict(k, r).items()] for r in rows], total, page)
+    return Table(
+        k.columns, [[cell(c, v, tr) for c, v in md.to_dict(k, r).items()] for r in rows], total, page
+    )
 
 
 def _item_search(stmt: Any, q: str | None) -> Any:
@@ -83,26 +86,50 @@ def _item_search(stmt: Any, q: str | None) -> Any:
 def bom_table(session: Session, company_id: int, q: str | None, page: int, tr: Translator) -> Table:
     stmt = _item_search(select(Bom).join(Item, Item.id == Bom.item_id).where(Bom.company_id == company_id), q)
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    boms = session.scalars(stmt.options(selectinload(Bom.lines).selectinload(BomLine.component),
-                                        selectinload(Bom.item))
-                           .order_by(Item.code, Bom.version).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE))
-    rows = [[b.item.code, b.item.name, b.version, cell("q", b.base_quantity, tr),
-             ", ".join(f"{ln.component.code} × {cell('q', ln.quantity, tr)}" for ln in b.lines),
-             cell("active", b.active, tr)] for b in boms]
+    boms = session.scalars(
+        stmt.options(selectinload(Bom.lines).selectinload(BomLine.component), selectinload(Bom.item))
+        .order_by(Item.code, Bom.version)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    rows = [
+        [
+            b.item.code,
+            b.item.name,
+            b.version,
+            cell("q", b.base_quantity, tr),
+            ", ".join(f"{ln.component.code} × {cell('q', ln.quantity, tr)}" for ln in b.lines),
+            cell("active", b.active, tr),
+        ]
+        for b in boms
+    ]
     return Table(["item", "name", "version", "base_quantity", "components", "active"], rows, total, page)
 
 
 def routing_table(session: Session, company_id: int, q: str | None, page: int, tr: Translator) -> Table:
-    stmt = _item_search(select(Routing).join(Item, Item.id == Routing.item_id)
-                        .where(Routing.company_id == company_id), q)
+    stmt = _item_search(
+        select(Routing).join(Item, Item.id == Routing.item_id).where(Routing.company_id == company_id), q
+    )
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    routings = session.scalars(stmt.options(selectinload(Routing.operations).selectinload(RoutingOperation.work_center),
-                                            selectinload(Routing.item))
-                               .order_by(Item.code, Routing.version).offset((page - 1) * PAGE_SIZE)
-                               .limit(PAGE_SIZE))
-    rows = [[r.item.code, r.item.name, r.version,
-             " → ".join(f"{o.seq} {o.name} ({o.work_center.code})" for o in r.operations),
-             cell("active", r.active, tr)] for r in routings]
+    routings = session.scalars(
+        stmt.options(
+            selectinload(Routing.operations).selectinload(RoutingOperation.work_center),
+            selectinload(Routing.item),
+        )
+        .order_by(Item.code, Routing.version)
+        .offset((page - 1) * PAGE_SIZE)
+        .limit(PAGE_SIZE)
+    )
+    rows = [
+        [
+            r.item.code,
+            r.item.name,
+            r.version,
+            " → ".join(f"{o.seq} {o.name} ({o.work_center.code})" for o in r.operations),
+            cell("active", r.active, tr),
+        ]
+        for r in routings
+    ]
     return Table(["item", "name", "version", "operations", "active"], rows, total, page)
 
 
@@ -114,8 +141,14 @@ def masterdata_home() -> Any:
 
 
 @router.get("/masterdata/{kind_slug}")
-def masterdata_list(request: Request, kind_slug: str, viewer: CurrentViewer, session: DB,
-                    q: str | None = Query(None, max_length=100), page: int = Query(1, ge=1)) -> HTMLResponse:
+def masterdata_list(
+    request: Request,
+    kind_slug: str,
+    viewer: CurrentViewer,
+    session: DB,
+    q: str | None = Query(None, max_length=100),
+    page: int = Query(1, ge=1),
+) -> HTMLResponse:
     kind = kind_slug.replace("-", "_")
     q = (q or "").strip() or None
     if kind == "boms":
@@ -127,5 +160,15 @@ def masterdata_list(request: Request, kind_slug: str, viewer: CurrentViewer, ses
     else:
         raise NotFound(f"no master-data list {kind_slug!r}")
     template = "masterdata/_table.html" if is_htmx(request) else "masterdata/list.html"
-    return render(request, template, viewer.tr, viewer=viewer, kind=kind, kinds=nav_kinds(), slug=slug,
-                  table=table, q=q or "", url=f"/masterdata/{slug(kind)}")
+    return render(
+        request,
+        template,
+        viewer.tr,
+        viewer=viewer,
+        kind=kind,
+        kinds=nav_kinds(),
+        slug=slug,
+        table=table,
+        q=q or "",
+        url=f"/masterdata/{slug(kind)}",
+    )

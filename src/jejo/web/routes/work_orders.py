@@ -26,36 +26,56 @@ PAGE_SIZE = 25
 TIMELINE_LIMIT = 500
 
 
-def list_work_orders(session: Session, company_id: int, status: str | None, q: str | None,
-                     page: int) -> tuple[list[dict[str, Any]], int]:
+def list_work_orders(
+    session: Session, company_id: int, status: str | None, q: str | None, page: int
+) -> tuple[list[dict[str, Any]], int]:
     """A page of the company's work orders (due date first), each with its item's name."""
     state = func.coalesce(WorkOrderState.status, "planned")
-    stmt = (select(WorkOrder, Item.name).join(Item, Item.id == WorkOrder.item_id)
-            .outerjoin(WorkOrderState, WorkOrderState.work_order_id == WorkOrder.id)
-            .where(WorkOrder.company_id == company_id))
+    stmt = (
+        select(WorkOrder, Item.name)
+        .join(Item, Item.id == WorkOrder.item_id)
+        .outerjoin(WorkOrderState, WorkOrderState.work_order_id == WorkOrder.id)
+        .where(WorkOrder.company_id == company_id)
+    )
     if status:
         stmt = stmt.where(state == status)
     if q:
         like = f"%{q}%"
         stmt = stmt.where(or_(WorkOrder.code.ilike(like), Item.code.ilike(like), Item.name.ilike(like)))
     total = session.scalar(select(func.count()).select_from(stmt.subquery())) or 0
-    rows = session.execute(stmt.order_by(WorkOrder.due_date, WorkOrder.code)
-                           .offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)).all()
+    rows = session.execute(
+        stmt.order_by(WorkOrder.due_date, WorkOrder.code).offset((page - 1) * PAGE_SIZE).limit(PAGE_SIZE)
+    ).all()
     return [{**work_order_out(session, wo), "item_name": name} for wo, name in rows], total
 
 
 @router.get("/work-orders")
-def work_order_list(request: Request, viewer: CurrentViewer, session: DB,
-                    status: str | None = Query(None, max_length=16), q: str | None = Query(None, max_length=100),
-                    page: int = Query(1, ge=1)) -> HTMLResponse:
+def work_order_list(
+    request: Request,
+    viewer: CurrentViewer,
+    session: DB,
+    status: str | None = Query(None, max_length=16),
+    q: str | None = Query(None, max_length=100),
+    page: int = Query(1, ge=1),
+) -> HTMLResponse:
     status = status if status in labels.WORK_ORDER_STATUS else None
     q = (q or "").strip() or None
     rows, total = list_work_orders(session, viewer.company_id, status, q, page)
     template = "work_orders/_table.html" if is_htmx(request) else "work_orders/list.html"
-    return render(request, template, viewer.tr, viewer=viewer, rows=rows, total=total, page=page,
-                  pages=max(1, -(-total // PAGE_SIZE)), status=status or "", q=q or "",
-                  params={k: v for k, v in (("status", status), ("q", q)) if v},
-                  statuses=list(labels.WORK_ORDER_STATUS))
+    return render(
+        request,
+        template,
+        viewer.tr,
+        viewer=viewer,
+        rows=rows,
+        total=total,
+        page=page,
+        pages=max(1, -(-total // PAGE_SIZE)),
+        status=status or "",
+        q=q or "",
+        params={k: v for k, v in (("status", status), ("q", q)) if v},
+        statuses=list(labels.WORK_ORDER_STATUS),
+    )
 
 
 def allowed_commands(status: str) -> list[str]:
@@ -69,25 +89,43 @@ def detail_context(session: Session, viewer: Viewer, code: str) -> dict[str, Any
     wo = ex.get_work_order(session, viewer.company_id, code)
     data = work_order_out(session, wo, detail=True)
     codes = {data["item"], *(m["item"] for m in data["materials"])}
-    names = dict(session.execute(select(Item.code, Item.name).where(Item.company_id == viewer.company_id,
-                                                                     Item.code.in_(codes))).all())
-    uoms = dict(session.execute(select(Item.code, Item.uom).where(Item.company_id == viewer.company_id,
-                                                                   Item.code.in_(codes))).all())
+    names = dict(
+        session.execute(
+            select(Item.code, Item.name).where(Item.company_id == viewer.company_id, Item.code.in_(codes))
+        ).all()
+    )
+    uoms = dict(
+        session.execute(
+            select(Item.code, Item.uom).where(Item.company_id == viewer.company_id, Item.code.in_(codes))
+        ).all()
+    )
     events, total = ex.list_events(session, viewer.company_id, work_order=code, limit=TIMELINE_LIMIT)
+    if total > TIMELINE_LIMIT:  # the latest ones matter most
+        events, total = ex.list_events(
+            session, viewer.company_id, work_order=code, limit=TIMELINE_LIMIT, offset=total - TIMELINE_LIMIT
+        )
     timeline = [event_out(e) for e in reversed(events)]  # newest first
-    return {"wo": data, "item_names": names, "uoms": uoms, "timeline": timeline, "event_total": total,
-            "commands": allowed_commands(data["status"]) if viewer.can("workorders:write") else []}
+    return {
+        "wo": data,
+        "item_names": names,
+        "uoms": uoms,
+        "timeline": timeline,
+        "event_total": total,
+        "commands": allowed_commands(data["status"]) if viewer.can("workorders:write") else [],
+    }
 
 
 @router.get("/work-orders/{code}")
 def work_order_page(request: Request, code: str, viewer: CurrentViewer, session: DB) -> HTMLResponse:
-    return render(request, "work_orders/detail.html", viewer.tr, viewer=viewer,
-                  **detail_context(session, viewer, code))
+    return render(
+        request, "work_orders/detail.html", viewer.tr, viewer=viewer, **detail_context(session, viewer, code)
+    )
 
 
 @router.post("/work-orders/{code}/actions/{command}")
-def work_order_command(request: Request, code: str, command: str, viewer: CurrentViewer,
-                       session: DB) -> HTMLResponse:
+def work_order_command(
+    request: Request, code: str, command: str, viewer: CurrentViewer, session: DB
+) -> HTMLResponse:
     """Apply a command; answer the refreshed page body with a clear message (409 when not allowed now)."""
     tr = viewer.tr
     if request.headers.get("HX-Request") != "true":
@@ -102,13 +140,25 @@ def work_order_command(request: Request, code: str, command: str, viewer: Curren
     else:
         try:
             ex.command_work_order(session, viewer.company_id, code, command, viewer.principal.name)
-            message, ok = tr.gettext("Done: %(action)s.") % {
-                "action": labels.label(labels.COMMANDS, command, tr)}, True
+            message, ok = (
+                tr.gettext("Done: %(action)s.") % {"action": labels.label(labels.COMMANDS, command, tr)},
+                True,
+            )
         except IllegalTransition as exc:
             current = str(exc.extra.get("current_status", ""))
-            message = tr.gettext("Not allowed: the work order is %(status)s, so “%(action)s” is not possible now.") % {
+            message = tr.gettext(
+                "Not allowed: the work order is %(status)s, so “%(action)s” is not possible now."
+            ) % {
                 "status": labels.label(labels.WORK_ORDER_STATUS, current, tr),
-                "action": labels.label(labels.COMMANDS, command, tr)}
+                "action": labels.label(labels.COMMANDS, command, tr),
+            }
             ok, status_code = False, 409
-    return render(request, "work_orders/_body.html", tr, viewer=viewer, status_code=status_code,
-                  flash={"ok": ok, "message": message}, **detail_context(session, viewer, code))
+    return render(
+        request,
+        "work_orders/_body.html",
+        tr,
+        viewer=viewer,
+        status_code=status_code,
+        flash={"ok": ok, "message": message},
+        **detail_context(session, viewer, code),
+    )

@@ -1,0 +1,237 @@
+"""Event-log throughput and projection rebuild time, on SQLite and PostgreSQL.
+
+For each database: N events posted in batches through the service layer (validation, idempotency,
+live projections), beside a raw insert of the same rows in the same run (executemany on SQLite,
+COPY on PostgreSQL); then the projections rebuilt from an event log of M events.
+
+    uv run python bench/events.py --events 100000 --rebuild-events 1000000 \\
+        --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import random
+import sys
+import tempfile
+import time
+import uuid
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import text
+
+from jejo.core.ids import new_event_id
+from jejo.core.runtime import Runtime
+from jejo.core.settings import Settings
+from jejo.execution import service as ex
+from jejo.execution.projector import rebuild
+from jejo.execution.tables import Event
+from jejo.masterdata import schemas, users
+from jejo.masterdata import service as md
+
+T0 = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=1)  # after the orders are released
+
+
+def make_plant(rt: Runtime, code: str, n_orders: int) -> int:
+    with rt.transaction() as s:
+        cid = users.create_company(s, code, code).id
+        md.upsert_many(s, cid, "sites", [{"code": "S", "name": "s"}])
+        md.upsert_many(s, cid, "areas", [{"code": "A", "name": "a", "site": "S"}])
+        md.upsert_many(s, cid, "lines", [{"code": "L", "name": "l", "area": "A"}])
+        md.upsert_many(
+            s, cid, "work_centers", [{"code": f"W{i}", "name": "w", "line": "L"} for i in range(4)]
+        )
+        md.upsert_many(
+            s, cid, "equipment", [{"code": f"M{i}", "name": "m", "work_center": f"W{i}"} for i in range(4)]
+        )
+        md.upsert_many(s, cid, "items", [{"code": "FG", "name": "fg", "kind": "finished"}])
+        md.upsert_many(s, cid, "reason_codes", [{"code": "SC", "name": "sc", "category": "scrap"}])
+        md.save_routing(
+            s,
+            cid,
+            schemas.RoutingIn(
+                item="FG",
+                operations=[
+                    schemas.RoutingOperationIn(
+                        seq=10 * (i + 1), name="op", work_center=f"W{i}", cycle_time_s=30
+                    )
+                    for i in range(4)
+                ],
+            ),
+        )
+        for i in range(n_orders):
+            ex.create_work_order(
+                s,
+                cid,
+                ex.WorkOrderIn(code=f"WO{i}", item="FG", quantity=1000, due_date=T0.date()),
+                actor="bench",
+            )
+            ex.command_work_order(s, cid, f"WO{i}", "release", "bench")
+    return cid
+
+
+def workload(n: int, n_orders: int, seed: int = 1) -> list[dict[str, Any]]:
+    """A plant's event mix: mostly counts and machine states, some starts/stops and scans; ~2 % late."""
+    rnd = random.Random(seed)
+    out = []
+    for i in range(n):
+        at = T0 + timedelta(seconds=i * 3 - (rnd.randint(60, 3600) if rnd.random() < 0.02 else 0))
+        wo = f"WO{rnd.randrange(n_orders)}"
+        seq = 10 * rnd.randint(1, 4)
+        r = rnd.random()
+        if r < 0.5:
+            ev: dict[str, Any] = {
+                "type": "quantity.reported",
+                "work_order": wo,
+                "payload": {"seq": seq, "good": 1},
+            }
+        elif r < 0.8:
+            ev = {
+                "type": "machine.state_changed",
+                "payload": {
+                    "equipment": f"M{rnd.randrange(4)}",
+                    "state": rnd.choice(["running", "idle", "down"]),
+                },
+            }
+        elif r < 0.9:
+            ev = {
+                "type": rnd.choice(["operation.started", "operation.paused", "operation.resumed"]),
+                "work_order": wo,
+                "payload": {"seq": seq},
+            }
+        else:
+            ev = {
+                "type": "part.scanned",
+                "work_order": wo,
+                "payload": {"part_id": f"P{rnd.randrange(5000)}", "station": f"ST{rnd.randrange(5)}"},
+            }
+        out.append(ev | {"occurred_at": at.isoformat(), "idempotency_key": f"k{i}"})
+    return out
+
+
+def raw_rows(cid: int, events: list[dict[str, Any]], tag: str) -> list[dict[str, Any]]:
+    now = datetime.now(UTC)
+    return [
+        {
+            "id": new_event_id(),
+            "company_id": cid,
+            "type": e["type"],
+            "occurred_at": datetime.fromisoformat(e["occurred_at"]),
+            "recorded_at": now,
+            "actor": "bench",
+            "source": "raw",
+            "idempotency_key": f"{tag}{i}",
+            "work_order_id": None,
+            "equipment_code": e["payload"].get("equipment"),
+            "payload": e["payload"],
+        }
+        for i, e in enumerate(events)
+    ]
+
+
+def raw_insert(rt: Runtime, rows: list[dict[str, Any]]) -> float:
+    t = time.perf_counter()
+    if rt.engine.dialect.name == "postgresql":
+        cols = [
+            "id",
+            "company_id",
+            "type",
+            "occurred_at",
+            "recorded_at",
+            "actor",
+            "source",
+            "idempotency_key",
+            "work_order_id",
+            "equipment_code",
+            "payload",
+        ]
+        raw = rt.engine.raw_connection()
+        try:
+            cur = raw.cursor()
+            with cur.copy(f"COPY events ({', '.join(cols)}) FROM STDIN") as copy:  # type: ignore[attr-defined]
+                for r in rows:
+                    copy.write_row([r[c] if c != "payload" else json.dumps(r[c]) for c in cols])
+            raw.commit()
+        finally:
+            raw.close()
+    else:
+        with rt.engine.begin() as conn:  # plain executemany through the same column types
+            for i in range(0, len(rows), 5000):
+                conn.execute(Event.__table__.insert(), rows[i : i + 5000])
+    return time.perf_counter() - t
+
+
+def bench_db(url: str, label: str, n: int, batch: int, n_orders: int, rebuild_n: int) -> dict[str, Any]:
+    rt = Runtime(Settings(database_url=url, data_dir=Path(tempfile.mkdtemp())))
+    rt.upgrade()
+    tag = uuid.uuid4().hex[:6]
+    cid = make_plant(rt, f"B{tag}", n_orders)
+    events = workload(n, n_orders)
+    t = time.perf_counter()
+    for i in range(0, n, batch):
+        with rt.transaction() as s:
+            ex.post_events(s, cid, events[i : i + batch], actor="bench", source="bench")
+    service_s = time.perf_counter() - t
+    raw_cid = make_plant(rt, f"R{tag}", 1)
+    raw_s = raw_insert(rt, raw_rows(raw_cid, events, "r"))
+    out: dict[str, Any] = {
+        "database": label,
+        "events": n,
+        "batch": batch,
+        "service_events_per_s": round(n / service_s),
+        "raw_events_per_s": round(n / raw_s),
+        "service_vs_raw": round(raw_s / service_s, 3),
+    }
+    if rebuild_n:
+        big_cid = make_plant(rt, f"G{tag}", n_orders)
+        big = workload(rebuild_n, n_orders, seed=2)
+        wo_ids = dict(
+            rt.engine.connect()
+            .execute(text("SELECT code, id FROM work_orders WHERE company_id = :c"), {"c": big_cid})
+            .all()
+        )
+        rows = raw_rows(big_cid, big, "g")
+        for row, e in zip(rows, big, strict=True):
+            row["work_order_id"] = wo_ids.get(e.get("work_order"))
+        load_s = raw_insert(rt, rows)
+        with rt.transaction() as s:
+            stats = rebuild(s, big_cid)
+        out |= {
+            "rebuild_events": stats.events,
+            "rebuild_s": round(stats.seconds, 2),
+            "rebuild_events_per_s": round(stats.events / stats.seconds),
+            "load_s": round(load_s, 1),
+        }
+    rt.engine.dispose()
+    return out
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--events", type=int, default=100_000)
+    ap.add_argument("--batch", type=int, default=1000)
+    ap.add_argument("--orders", type=int, default=200)
+    ap.add_argument("--rebuild-events", type=int, default=1_000_000)
+    ap.add_argument("--postgres", default=None, help="PostgreSQL URL; omitted: SQLite only")
+    ap.add_argument("--sqlite-only", action="store_true")
+    args = ap.parse_args()
+    print(
+        f"# {platform.machine()} · {platform.python_implementation()} {platform.python_version()}",
+        file=sys.stderr,
+    )
+    targets = [(f"sqlite:///{Path(tempfile.mkdtemp()) / 'bench.db'}", "sqlite")]
+    if args.postgres and not args.sqlite_only:
+        targets.append((args.postgres, "postgresql"))
+    for url, label in targets:
+        print(
+            json.dumps(bench_db(url, label, args.events, args.batch, args.orders, args.rebuild_events)),
+            flush=True,
+        )
+
+
+if __name__ == "__main__":
+    main()

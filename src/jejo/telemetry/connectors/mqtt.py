@@ -1,0 +1,170 @@
+"""MQTT connector (aiomqtt): Sparkplug B (births, aliases, seq checks, rebirth requests) or plain JSON,
+QoS 1 with a persistent session (a fixed client id and clean_session off), reconnect with back-off.
+
+Plain JSON payloads are either ``{"ts": <epoch ms>, "values": {"<address>": value, ...}}`` or a list of
+``{"name": "<address>", "ts": <epoch ms>, "value": value}``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+from jejo.telemetry import sparkplug as spb
+from jejo.telemetry.bus import received_but_unread
+from jejo.telemetry.connectors import Backoff, Emit, Health
+from jejo.telemetry.model import MqttSource, Sample, Tag
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class _Node:
+    seq: int | None = None
+    born: bool = False
+    aliases: dict[str | None, dict[int, str]] = field(default_factory=dict)
+    datatypes: dict[str | None, dict[str, int]] = field(default_factory=dict)
+
+
+class SparkplugDecoder:
+    """Turns Sparkplug B messages into samples; tracks births and seq per edge node (host-application side).
+
+    ``rebirths`` collects the (group, node) pairs that must be asked to send their births again (data
+    before birth, or a gap in seq). Metrics that carry their names are taken even then (the store ignores
+    a repeat), so a collector that starts after the edge node loses nothing; aliased metrics need the birth."""
+
+    def __init__(self, tags: list[Tag]) -> None:
+        self.tags = {(t.device, t.address): t for t in tags}
+        self.nodes: dict[tuple[str, str], _Node] = {}
+        self.rebirths: list[tuple[str, str]] = []
+        self.gaps = 0
+
+    def feed(self, topic: str, raw: bytes) -> list[Sample]:
+        tp = spb.Topic.parse(topic)
+        key = (tp.group, tp.edge_node)
+        node = self.nodes.setdefault(key, _Node())
+        mt = tp.message_type
+        if mt == "NDEATH":
+            node.born = False
+            return []
+        if mt in ("NCMD", "DCMD", "STATE", "DDEATH"):
+            return []
+        dev = tp.device
+        payload = spb.decode(raw, datatypes=node.datatypes.get(dev), aliases=node.aliases.get(dev))
+        if mt == "NBIRTH":
+            node.born, node.seq = True, payload.seq
+            node.aliases, node.datatypes = {}, {}
+        elif not node.born:
+            # data before its birth: ask for a rebirth; metrics that carry their names are still taken
+            if key not in self.rebirths:
+                self.rebirths.append(key)
+        else:
+            expected = ((node.seq or 0) + 1) % 256
+            if payload.seq is not None and payload.seq != expected:
+                node.born = False
+                self.gaps += 1
+                if key not in self.rebirths:
+                    self.rebirths.append(key)
+            node.seq = payload.seq
+        if mt in ("NBIRTH", "DBIRTH"):
+            node.aliases[dev] = {m.alias: m.name for m in payload.metrics if m.alias is not None and m.name}
+            node.datatypes[dev] = {m.name: m.datatype for m in payload.metrics if m.name}
+        out: list[Sample] = []
+        owner = dev if dev is not None else tp.edge_node
+        for m in payload.metrics:
+            if m.name is None:
+                continue
+            tag = self.tags.get((owner, m.name))
+            if tag is None:
+                continue
+            v: Any = m.value
+            value = v if isinstance(v, str) else tag.scaled(v)
+            out.append(Sample(tag.tag, m.timestamp or payload.timestamp, value))
+        return out
+
+
+class JsonDecoder:
+    def __init__(self, tags: list[Tag]) -> None:
+        self.tags = {t.address: t for t in tags}
+
+    def feed(self, topic: str, raw: bytes) -> list[Sample]:
+        body = json.loads(raw)
+        out: list[Sample] = []
+        if isinstance(body, dict):
+            ts = int(body["ts"])
+            items = [(k, ts, v) for k, v in dict(body["values"]).items()]
+        elif isinstance(body, list):
+            items = [(str(p["name"]), int(p["ts"]), p["value"]) for p in body]
+        else:
+            raise ValueError("JSON payload must be an object with ts and values, or a list of points")
+        for name, ts, v in items:
+            tag = self.tags.get(name)
+            if tag is not None:
+                out.append(Sample(tag.tag, ts, v if isinstance(v, str) else tag.scaled(v)))
+        return out
+
+
+def rebirth_request(group: str, node: str) -> tuple[str, bytes]:
+    payload = spb.Payload(timestamp=spb.now_ms(), metrics=[spb.Metric("Node Control/Rebirth", True, spb.BOOLEAN)])
+    return str(spb.Topic(group, "NCMD", node)), spb.encode(payload)
+
+
+async def run_mqtt(source: MqttSource, tags: list[Tag], emit: Emit, health: Health, stop: asyncio.Event) -> None:
+    import aiomqtt
+
+    u = urlparse(source.url)
+    decoder: SparkplugDecoder | JsonDecoder = SparkplugDecoder(tags) if source.format == "sparkplug" \
+        else JsonDecoder(tags)
+    backoff = Backoff()
+
+    async def take(msg: Any, client: Any) -> None:
+        try:
+            samples = decoder.feed(str(msg.topic), bytes(msg.payload))
+        except Exception as exc:  # bad payload: count it, keep going
+            health.bad_payloads += 1
+            health.last_error = f"bad payload on {msg.topic}: {exc}"[:300]
+            log.warning("mqtt %s: %s", source.name, health.last_error)
+            return
+        if isinstance(decoder, SparkplugDecoder) and client is not None:
+            while decoder.rebirths:
+                group, node = decoder.rebirths.pop()
+                topic, body = rebirth_request(group, node)
+                await client.publish(topic, body, qos=0)
+        if samples:
+            health.samples += len(samples)
+            emit(samples)
+
+    while not stop.is_set():
+        client = aiomqtt.Client(u.hostname or "127.0.0.1", u.port or 1883,
+                                identifier=source.client_id or f"jejo-collector-{source.name}",
+                                clean_session=False, timeout=5)
+        try:
+            async with client:
+                for t in source.topics:
+                    await client.subscribe(t, qos=source.qos)
+                health.connected, health.last_error = True, None
+                backoff.reset()
+                stopper = asyncio.ensure_future(stop.wait())
+                it = client.messages.__aiter__()
+                try:
+                    while not stop.is_set():
+                        nxt = asyncio.ensure_future(it.__anext__())
+                        done, _ = await asyncio.wait({nxt, stopper}, return_when=asyncio.FIRST_COMPLETED)
+                        if nxt not in done:
+                            nxt.cancel()
+                            break
+                        await take(nxt.result(), client)
+                finally:
+                    stopper.cancel()
+        except aiomqtt.MqttError as exc:
+            health.error(exc)
+            health.reconnects += 1
+            log.info("mqtt %s: %s", source.name, health.last_error)
+        for msg in received_but_unread(client):  # acknowledged already: never drop them
+            await take(msg, None)
+        if not stop.is_set():
+            await backoff.wait(stop)

@@ -1,0 +1,32 @@
+"""The disk buffer keeps batches in order across restarts and honours its size cap."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jejo.telemetry.buffer import DiskBuffer
+from jejo.telemetry.model import Sample
+
+
+def test_fifo_ack_and_restart(tmp_path: Path) -> None:
+    b = DiskBuffer(tmp_path / "buf.db")
+    for i in range(5):
+        b.put([Sample("t", i * 10 + j, float(j)) for j in range(3)])
+    first = b.peek(2)
+    assert [s.ts_ms for s in first[0][1]] == [0, 1, 2]
+    b.ack(first[1][0])
+    assert b.pending_batches == 3 and b.pending_samples == 9
+    b.close()
+    again = DiskBuffer(tmp_path / "buf.db")
+    assert again.pending_samples == 9
+    assert [s.ts_ms for _, batch in again.peek(10) for s in batch] == [20, 21, 22, 30, 31, 32, 40, 41, 42]
+
+
+def test_size_cap_drops_oldest_and_counts(tmp_path: Path) -> None:
+    b = DiskBuffer(tmp_path / "buf.db", max_bytes=2000)
+    for i in range(50):
+        b.put([Sample("tag-with-a-name", i, 1.0)] * 5)
+    assert b.size_bytes <= 2000
+    assert b.dropped_samples > 0
+    assert b.dropped_samples + b.pending_samples == 250
+    assert b.peek(1)[0][1][0].ts_ms == 50 - b.pending_batches

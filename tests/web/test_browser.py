@@ -1,0 +1,160 @@
+"""The pages in a real browser: Debian's chromium driven by Playwright against a uvicorn server.
+
+Run with ``uv run pytest -m browser tests/web``. Screenshots land in ``out/web/`` (git-ignored).
+"""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from fastapi.testclient import TestClient
+from tests.web.helpers import Plant, make_plant
+
+from jejo.core.runtime import Runtime
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[2] / "out" / "web"
+ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port: int = s.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="module")
+def server(app: Any) -> Iterator[str]:
+    """A real HTTP server on 127.0.0.1 (in a thread) over the test database."""
+    port = free_port()
+    srv = uvicorn.Server(
+        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
+    )
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 15
+    while not srv.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def plant(runtime: Runtime, app: Any) -> Plant:
+    with TestClient(app) as c:
+        return make_plant(runtime, c, {"WO-BR-0": "release", "WO-BR-1": "", "WO-BR-2": ""})
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Iterator[Any]:
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        # a 10-inch shop-floor tablet in landscape
+        context = browser.new_context(
+            base_url=server, viewport={"width": 1280, "height": 800}, locale="ko-KR", timezone_id="Asia/Seoul"
+        )
+        context.set_default_timeout(10_000)
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield pg
+        context.close()
+        browser.close()
+        assert not errors, f"JavaScript errors on the pages: {errors}"
+
+
+def shot(page: Any, name: str) -> None:
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def test_log_in_search_open_release_and_switch_language(page: Any, plant: Plant) -> None:
+    from playwright.sync_api import expect
+
+    page.goto("/work-orders/WO-BR-1")
+    expect(page).to_have_url(re.compile(r"/login\?next="))
+    shot(page, "01-login")
+    page.get_by_label("회사 코드").fill(plant.a.code)
+    page.get_by_label("사용자 ID").fill("admin")
+    page.get_by_label("비밀번호").fill(plant.a.password)
+    page.get_by_role("button", name="로그인").click()
+    expect(page.locator("h1 .code")).to_have_text("WO-BR-1")  # back where the login started
+
+    page.get_by_role("link", name="대시보드").click()
+    expect(page.locator("h1")).to_have_text("대시보드")
+    expect(page.locator("#wo-chart svg")).to_be_visible()  # ECharts drew the chart from the vendored copy
+    shot(page, "02-dashboard")
+
+    page.get_by_role("link", name="기준정보").click()
+    expect(page.locator("#md-table tbody tr")).to_have_count(4)
+    page.get_by_placeholder("코드나 이름으로 검색").fill("엣지")
+    expect(page.locator("#md-table tbody tr")).to_have_count(1)  # htmx live filter
+    expect(page.locator("#md-table tbody tr td").first).to_have_text("EDGE-1")
+    expect(page).to_have_url(re.compile(r"/masterdata/items\?q="))
+    shot(page, "03-items-search")
+    for kind in ("equipment", "routings"):
+        page.get_by_role("link", name={"equipment": "설비", "routings": "라우팅(공정 순서)"}[kind]).click()
+        expect(page.locator("#md-table tbody tr").first).to_be_visible()
+        shot(page, f"03-{kind}")
+
+    page.get_by_role("link", name="작업지시", exact=True).click()
+    page.get_by_role("link", name="WO-BR-1").click()
+    expect(page.locator("#wo-status")).to_have_text("계획")
+    shot(page, "04-work-order")
+    page.locator('button[data-command="release"]').click()
+    expect(page.locator("#wo-flash")).to_contain_text("처리했습니다")
+    expect(page.locator("#wo-status")).to_have_text("지시됨")
+    expect(page.locator("#timeline li").first).to_contain_text("작업지시 발행")
+    shot(page, "05-released")
+    page.set_viewport_size({"width": 800, "height": 1280})  # the same tablet held upright
+    shot(page, "05b-released-portrait")
+    page.set_viewport_size({"width": 1280, "height": 800})
+
+    # someone else releases WO-BR-2 while this page still offers the button: the 409 is shown clearly
+    page.goto("/work-orders/WO-BR-2")
+    plant.a.ok(plant.a.post("/work-orders/WO-BR-2/release"))
+    page.locator('button[data-command="release"]').click()
+    expect(page.locator("#wo-flash")).to_contain_text("처리할 수 없습니다")
+    expect(page.locator("#wo-status")).to_have_text("지시됨")
+    shot(page, "06-conflict")
+
+    page.goto("/work-orders/WO-BR-0")  # one the floor has started
+    expect(page.locator("#timeline li").first).to_contain_text("실적 보고")
+    shot(page, "06b-in-progress")
+
+    page.get_by_role("link", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", name="Timeline")).to_be_visible()
+    expect(page.locator("#wo-status")).to_have_text("In progress")
+    shot(page, "07-english")
+    page.get_by_role("link", name="Work orders", exact=True).click()
+    expect(page.get_by_role("heading", name="Work orders")).to_be_visible()  # the choice is remembered
+    shot(page, "08-work-orders-en")
+    page.goto("/work-orders/NO-SUCH-ORDER")
+    expect(page.get_by_role("heading", name="Not found")).to_be_visible()
+    expect(page.get_by_role("link", name="Work orders", exact=True)).to_be_visible()  # the menu stays
+    shot(page, "09-not-found")
