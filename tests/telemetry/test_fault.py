@@ -46,7 +46,6 @@ def test_broker_outage_loses_nothing_doubles_nothing(runtime: Runtime, company: 
 
     async def main() -> None:
         sim = FactorySim(cfg, protocols={"sparkplug"})
-        tm = TagMap.model_validate(FactorySim(cfg, protocols=set()).tag_map(code) | {"sources": [], "tags": []})
         await sim.start()
         assert sim.edge is not None
         await asyncio.wait_for(sim.edge.connected.wait(), 10)
@@ -89,7 +88,8 @@ def test_broker_outage_loses_nothing_doubles_nothing(runtime: Runtime, company: 
             rows = s.execute(select(TsTag.code, TsSample.ts, TsSample.value, TsSample.text).join(
                 TsTag, TsTag.id == TsSample.tag_id).where(TsTag.company_id == cid)).all()
         stored = [(tag, dt_to_ms(ts), txt if txt is not None else v) for tag, ts, v, txt in rows]
-        assert len(stored) == len(set(stored)) == len(emitted), (len(stored), len(emitted), col.status())
+        info = (len(stored), len(emitted), col.status(), len(sim.edge._queue), sim.edge.births, sim.edge.sent_messages)
+        assert len(stored) == len(set(stored)) == len(emitted), info
         assert _digest(set(stored)) == _digest(emitted)
 
     asyncio.run(main())

@@ -240,5 +240,8 @@ def test_lists_page_through_their_rows(
     second = client.get("/masterdata/items", params={"page": 2}, headers=HX)
     assert "2 / 2 쪽" in second.text and second.text.count("<tr>") == 2  # heading + the 4th item
     assert "이전" in second.text and "다음" not in second.text
-    wo = client.get("/work-orders", params={"status": "planned", "page": 2}, headers=HX)
-    assert 'href="/work-orders?status=planned&amp;page=1"' in wo.text
+    wo = client.get("/work-orders", params={"q": "WO-", "page": 2}, headers=HX)  # 5 orders, 2 a page
+    assert (
+        'href="/work-orders?q=WO-&amp;page=1"' in wo.text
+        and 'href="/work-orders?q=WO-&amp;page=3"' in wo.text
+    )

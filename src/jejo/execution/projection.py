@@ -103,7 +103,7 @@ class WorkOrderProgress:
         return sum(op.rework for op in self.ops.values())
 
     def wip(self) -> dict[int, float]:
-        """Units waiting at or inside each operation: good out of the previous one minus what left this one."""
+        """Units at or inside each operation: good out of the previous one minus what left this one."""
         result: dict[int, float] = {}
         previous_good: float | None = None
         for seq in self.op_seqs:

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import time
+import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select
+from sqlalchemy import bindparam, delete, insert, select, text
 from sqlalchemy.orm import Session
 
 from jejo.execution.events import EventRecord
@@ -496,17 +498,47 @@ def rebuild(session: Session, company_id: int | None = None, batch: int = 20_000
     wo_company = {wid: cid for wid, cid in session.execute(wo_q)}
     seqs = _load_op_seqs(session, wo_company)
     state = ProjectionState(seqs, wo_company)
-    q = select(*_EVENT_COLS).order_by(Event.occurred_at, Event.id)
-    if company_id is not None:
-        q = q.where(Event.company_id == company_id)
     count = 0
-    for row in session.execute(q.execution_options(yield_per=batch)):
-        state.apply(_record(row))
+    for record in _stream_events(session, company_id, batch):
+        state.apply(record)
         count += 1
     _write_state(session, state)
     seconds = time.perf_counter() - t0
     log.info("projections rebuilt", extra={"events": count, "seconds": round(seconds, 3)})
     return RebuildStats(count, len(state.work_orders), seconds)
+
+
+def _stream_events(session: Session, company_id: int | None, batch: int) -> Iterator[EventRecord]:
+    """Every event in the order it happened, read straight from the driver for speed.
+
+    A full rebuild reads millions of rows; SQLAlchemy's per-value result processing would cost more than
+    the fold itself, so the few conversions needed (UUID, timestamp, JSON) are done here once per row.
+    """
+    where = "WHERE company_id = :company " if company_id is not None else ""
+    sql = text(
+        f"SELECT id, type, occurred_at, payload, work_order_id, equipment_code, company_id FROM events "
+        f"{where}ORDER BY occurred_at, id"
+    )
+    params = {"company": company_id} if company_id is not None else {}
+    result = session.connection().execution_options(yield_per=batch).execute(sql, params)
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    loads, from_iso, uuid_of = json.loads, datetime.fromisoformat, uuid.UUID
+    for rows in result.partitions(batch):
+        for id_, type_, at, payload, wo, eq, cid in rows:
+            if sqlite:
+                id_ = uuid_of(hex=id_)
+                at = from_iso(at).replace(tzinfo=UTC)
+            if isinstance(payload, str):
+                payload = loads(payload)
+            yield EventRecord(
+                id=id_,
+                type=type_,
+                occurred_at=at,
+                payload=payload,
+                work_order_id=wo,
+                equipment_code=eq,
+                company_id=cid,
+            )
 
 
 def _write_state(session: Session, state: ProjectionState) -> None:

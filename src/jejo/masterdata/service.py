@@ -311,8 +311,12 @@ def delete(session: Session, company_id: int, kind_name: str, code: str) -> None
 # ---- BOMs and routings ---------------------------------------------------------------------------
 
 
-def save_bom(session: Session, company_id: int, body: s.BomIn) -> Bom:
-    """Create or replace the BOM of an item (one version); components must exist; no cycles."""
+def save_bom(session: Session, company_id: int, body: s.BomIn, *, check_cycles: bool = True) -> Bom:
+    """Create or replace the BOM of an item (one version); components must exist; no cycles.
+
+    ``check_cycles=False`` is for a caller that checks cycles itself (the importer, which saves many BOMs
+    and keeps their definitions in memory rather than reading every BOM back for each one).
+    """
     codes = {body.item} | {ln.component for ln in body.lines}
     ids = codes_to_ids(session, company_id, Item, codes)
     problems = [
@@ -346,7 +350,8 @@ def save_bom(session: Session, company_id: int, body: s.BomIn) -> Bom:
     session.flush()
     from jejo.masterdata.bom import explode
 
-    explode(bom_defs(session, company_id), body.item, 1.0)  # raises on a cycle; the caller rolls back
+    if check_cycles:
+        explode(bom_defs(session, company_id), body.item, 1.0)  # raises on a cycle; the caller rolls back
     return bom
 
 

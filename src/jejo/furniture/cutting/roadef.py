@@ -449,6 +449,8 @@ def solve_roadef(inst: RInstance, time_limit: float, seed: int = 0) -> Layout:
                 "wide": float(rng.random() < 0.7),
                 "big": rng.choice((0.0, 0.05, 0.1, 0.2, 0.3)),
                 "rows": float(rng.choice((1, 1, 3, 6))),
+                "samples": float(rng.choice((1, 1, 2, 4))),
+                "stack2": float(rng.random() < 0.8),
             }
         )
         lay = Builder(inst, rng, params, end if best is not None else None).run()

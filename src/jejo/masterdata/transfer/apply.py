@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from pydantic import BaseModel
@@ -20,6 +21,7 @@ from sqlalchemy.orm import Session, contains_eager, joinedload, selectinload
 from jejo.core.errors import Problem, ValidationError
 from jejo.masterdata import schemas as s
 from jejo.masterdata import service as md
+from jejo.masterdata.bom import BomComponent, BomDef, explode
 from jejo.masterdata.tables import Bom, BomLine, Item, Routing, RoutingOperation
 from jejo.masterdata.transfer.layout import ORDER, SHEETS
 from jejo.masterdata.transfer.reader import SheetData
@@ -46,7 +48,8 @@ def apply_sheets(
             unsaved[name] = sd.codes()
             continue
         if name == "boms":
-            count, ok = _apply_groups(session, company_id, sd, problems, unsaved, _save_bom)
+            save = partial(_save_bom, defs=md.bom_defs(session, company_id))
+            count, ok = _apply_groups(session, company_id, sd, problems, unsaved, save)
         elif name == "routings":
             count, ok = _apply_groups(session, company_id, sd, problems, unsaved, _save_routing)
         else:
@@ -216,7 +219,10 @@ def _save_bom(
     rows: list[Row],
     problems: list[Problem],
     unsaved: dict[str, set[str]],
+    defs: dict[str, BomDef],
 ) -> bool:
+    """One BOM version. ``defs`` (every BOM by parent item, kept up to date here) finds cycles without
+    reading all BOMs back from the database for each one."""
     before = len(problems)
     first = rows[0][0]
     base = _header_value(sd, rows, "base_quantity", problems)
@@ -233,13 +239,20 @@ def _save_bom(
     except PydanticError as exc:
         problems.extend(md.pydantic_problems(exc, sheet=sd.source, row=first))
         return False
+    new = BomDef(
+        item,
+        body.base_quantity,
+        tuple(BomComponent(ln.component, ln.quantity, ln.scrap_factor) for ln in body.lines),
+    )
     try:
-        md.save_bom(session, company_id, body)
+        explode({**defs, item: new}, item, 1.0)  # raises on a cycle
+        md.save_bom(session, company_id, body, check_cycles=False)
     except ValidationError as exc:
         problems.extend(
             _service_problems(exc, sd, first, [n for n, _ in lines], "lines", dict(rows), unsaved)
         )
         return False
+    defs[item] = new
     return True
 
 

@@ -37,6 +37,7 @@ class SparkplugEdgeNode:
         self.births = 0
         self.sent_messages = 0
         self._queue: deque[tuple[str, str, int, Any]] = deque()
+        self._last_ts: dict[tuple[str, str], int] = {}
         self._wake = asyncio.Event()
         self._rebirth = False
         self._task: asyncio.Task[None] | None = None
@@ -46,6 +47,7 @@ class SparkplugEdgeNode:
         for u in updates:
             if u[0] in self.machines and u[1] in FIELDS:
                 self._queue.append(u)
+                self._last_ts[(u[0], u[1])] = u[2]
                 if self.keep_log:
                     self.log.append(u)
         self._wake.set()
@@ -65,8 +67,9 @@ class SparkplugEdgeNode:
                               spb.Metric("Node Control/Rebirth", False, spb.BOOLEAN, ts)], seq=self._next_seq())
         await client.publish(self._topic("NBIRTH"), spb.encode(nb), qos=0)
         for code, m in self.machines.items():
-            metrics = [spb.Metric(f, m.values[f], DTYPES[FIELDS[f][0]], ts, alias=i + 1)
-                       for i, f in enumerate(FIELDS)]
+            # each value carries the time it took that value (births repeat what was sent before)
+            metrics = [spb.Metric(f, m.values[f], DTYPES[FIELDS[f][0]], self._last_ts.get((code, f), ts),
+                                  alias=i + 1) for i, f in enumerate(FIELDS)]
             await client.publish(self._topic("DBIRTH", code),
                                  spb.encode(spb.Payload(ts, metrics, seq=self._next_seq())), qos=0)
         self.births += 1
@@ -141,6 +144,8 @@ class SparkplugEdgeNode:
                 self._wake.set()
 
     async def start(self) -> None:
+        now = next(iter(self.machines.values())).plant.now_ms() if self.machines else spb.now_ms()
+        self.push([(code, f, now, m.values[f]) for code, m in self.machines.items() for f in FIELDS])
         self._task = asyncio.create_task(self.run())
 
     async def stop(self) -> None:
