@@ -61,7 +61,7 @@ def demo_command(
 
 
 def _start_factory(rt: object, speed: float, seed: int, stop: threading.Event) -> None:
-    """Run the simulated machines, collector and ingest in a background event loop, if that part is installed."""
+    """Run the simulated machines, collector and ingest in a background event loop, if installed."""
     try:
         factory = importlib.import_module("jejo.demo.factory")
     except ModuleNotFoundError as exc:

@@ -1,4 +1,4 @@
-"""The whole MES core through the API: master data → work order → events → quantities, WIP, state, genealogy."""
+"""The MES core through the API: master data → work order → events → quantities, WIP, state, genealogy."""
 
 from __future__ import annotations
 

@@ -12,8 +12,14 @@ import pytest
 
 
 def jejo(args: list[str], env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "jejo.cli", *args], capture_output=True, text=True, env=env,
-                          input=stdin, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "jejo.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        input=stdin,
+        timeout=120,
+    )
 
 
 @pytest.fixture
@@ -37,13 +43,18 @@ def test_db_user_and_rebuild_commands(env: dict[str, str]) -> None:
     r = jejo(["db", "upgrade", "--json"], env)
     assert r.returncode == 0, r.stderr
     assert one_json(r.stdout)["revision"]
-    r = jejo(["user", "add", "kim", "--company", "PC01", "--roles", "supervisor,quality", "--json"], env,
-             stdin="a-good-password\n")
+    r = jejo(
+        ["user", "add", "kim", "--company", "PC01", "--roles", "supervisor,quality", "--json"],
+        env,
+        stdin="a-good-password\n",
+    )
     assert r.returncode == 0, r.stderr
     assert one_json(r.stdout) == {"company": "PC01", "username": "kim", "roles": ["supervisor", "quality"]}
     r = jejo(["user", "add", "kim", "--company", "PC01", "--password", "a-good-password", "--json"], env)
     assert r.returncode == 2 and r.stdout == "" and "already exists" in r.stderr
-    r = jejo(["user", "add", "lee", "--company", "PC01", "--roles", "boss", "--password", "short", "--json"], env)
+    r = jejo(
+        ["user", "add", "lee", "--company", "PC01", "--roles", "boss", "--password", "short", "--json"], env
+    )
     assert r.returncode == 2 and "roles" in r.stderr and "password" in r.stderr
     r = jejo(["rebuild", "--json"], env)
     assert r.returncode == 0, r.stderr

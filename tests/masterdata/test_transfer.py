@@ -278,3 +278,21 @@ def test_api_downloads(tenant: Tenant) -> None:
     r = tenant.get("/masterdata/export", params={"format": "csv", "kind": "items"})
     assert r.content == codecs.BOM_UTF8 + b"code,name,kind,uom,description\r\n"
     assert tenant.client.get("/api/v1/masterdata/template.xlsx").status_code == 401
+    r = tenant.get("/masterdata/export", params={"format": "xlsx", "kind": "items"})
+    assert load_workbook(io.BytesIO(r.content)).sheetnames == ["items"]
+
+
+def test_api_import_needs_masterdata_write(runtime: Runtime, tenant: Tenant) -> None:
+    from jejo.masterdata.users import create_token
+
+    with runtime.transaction() as s:
+        _token, secret = create_token(s, tenant.company_id, "reader", ["read"])
+    headers = {"Authorization": f"Bearer {secret}"}
+    client = tenant.client
+    assert client.get("/api/v1/masterdata/export", headers=headers).status_code == 200
+    r = client.post(
+        "/api/v1/masterdata/import",
+        headers=headers,
+        files={"file": ("template.xlsx", transfer.template(), XLSX)},
+    )
+    assert r.status_code == 403 and r.headers["content-type"].startswith("application/problem+json")

@@ -149,3 +149,6 @@ def test_unreadable_files() -> None:
     )
     assert result.problems == [] and result.sheets[0].rows == [(2, {"code": "A", "name": "a", "kind": "raw"})]
     assert read_file("export.xlsx", xlsx({"_notes": [["x"]]})).sheets == []
+    assert "old .xls" in read_file("a.xls", b"\xd0\xcf").problems[0].reason
+    # an upload without a known extension (a browser blob) is recognised as a workbook by its content
+    assert read_file("blob", xlsx({"items": [["code", "name", "kind"], ["A", "a", "raw"]]})).problems == []

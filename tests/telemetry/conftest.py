@@ -3,6 +3,7 @@ and a helper that runs the simulator, collector and ingest together on loopback.
 
 from __future__ import annotations
 
+import getpass
 import shutil
 import socket
 import subprocess
@@ -31,7 +32,9 @@ class Broker:
         self.conf = folder / "mosquitto.conf"
         self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
                              f"persistence_location {folder}/\nautosave_interval 1\nmax_queued_messages 0\n"
-                             f"log_dest file {folder}/mosquitto.log\n")
+                             f"log_dest file {folder}/mosquitto.log\n"
+                             # stay who we are (as root, mosquitto would switch to a user that cannot write here)
+                             f"user {getpass.getuser()}\n")
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property

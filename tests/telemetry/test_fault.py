@@ -88,7 +88,8 @@ def test_broker_outage_loses_nothing_doubles_nothing(runtime: Runtime, company: 
             rows = s.execute(select(TsTag.code, TsSample.ts, TsSample.value, TsSample.text).join(
                 TsTag, TsTag.id == TsSample.tag_id).where(TsTag.company_id == cid)).all()
         stored = [(tag, dt_to_ms(ts), txt if txt is not None else v) for tag, ts, v, txt in rows]
-        info = (len(stored), len(emitted), col.status(), len(sim.edge._queue), sim.edge.births, sim.edge.sent_messages)
+        missing = sorted(emitted - set(stored), key=lambda r: (r[1], r[0]))
+        info = (len(stored), len(emitted), missing[:8], missing[-3:], worker.stats, sim.edge.births)
         assert len(stored) == len(set(stored)) == len(emitted), info
         assert _digest(set(stored)) == _digest(emitted)
 

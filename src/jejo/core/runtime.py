@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -31,7 +32,7 @@ class Runtime:
         with unit_of_work(self.session_factory) as session:
             yield session
 
-    def alembic_config(self):  # type: ignore[no-untyped-def]
+    def alembic_config(self) -> Any:
         from alembic.config import Config
 
         cfg = Config()

@@ -216,7 +216,7 @@ def _master_data(s: Session, cid: int) -> None:
 
 
 def _working_days(today: date, days: int) -> list[date]:
-    out = []
+    out: list[date] = []
     d = today - timedelta(days=1)
     while len(out) < days and d > today - timedelta(days=days * 3):
         if d.weekday() < 5 and korean_holiday(d) is None:

@@ -38,7 +38,7 @@ from jejo.inventory.tables import Lot, Stock
 
 log = logging.getLogger(__name__)
 
-PROJECTION_TABLES = [OperationState, WorkOrderState, MachineState, GenealogyLink, PartState, Stock, Lot]
+PROJECTION_TABLES: list[Any] = [OperationState, WorkOrderState, MachineState, GenealogyLink, PartState, Stock, Lot]
 
 
 def record_from_row(row: Event) -> EventRecord:
@@ -228,13 +228,13 @@ def apply_new_events(session: Session, events: list[EventRecord]) -> None:
             session.expire(obj)
 
 
-def _rows(session: Session, table: type, *where: Any) -> list[Any]:
+def _rows(session: Session, table: Any, *where: Any) -> list[Any]:
     return list(session.execute(select(*table.__table__.columns).where(*where)).all())
 
 
-def _upsert(session: Session, table: type, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
+def _upsert(session: Session, table: Any, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
     """Insert new rows and update changed ones by primary key, each as one executemany (Core, no ORM)."""
-    t = table.__table__  # type: ignore[attr-defined]
+    t = table.__table__
     conn = session.connection()
     if new:
         conn.execute(t.insert(), new)
@@ -263,7 +263,10 @@ def _apply_work_orders(session: Session, events: list[EventRecord]) -> None:
     op_rows: dict[int, list[Any]] = defaultdict(list)
     for r in _rows(session, OperationState, OperationState.work_order_id.in_(wo_ids)):
         op_rows[r.work_order_id].append(r)
-    new_states, changed_states, new_ops, changed_ops = [], [], [], []
+    new_states: list[dict[str, Any]] = []
+    changed_states: list[dict[str, Any]] = []
+    new_ops: list[dict[str, Any]] = []
+    changed_ops: list[dict[str, Any]] = []
     new_links: set[tuple[int, str, str, int]] = set()
     replayed: list[int] = []
     for wo_id, evs in by_wo.items():
@@ -333,7 +336,8 @@ def _apply_machines(session: Session, events: list[EventRecord]) -> None:
             MachineState.equipment_code.in_({code for _, code in latest}),
         )
     }
-    new, changed = [], []
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for key, e in latest.items():
         row = stored.get(key)
         if row is not None and e.order_key <= (row.since, row.last_event_id):
@@ -366,7 +370,8 @@ def _apply_parts(session: Session, events: list[EventRecord]) -> None:
             PartState.part_id.in_({p for _, p in by_part}),
         )
     }
-    new, changed = [], []
+    new: list[dict[str, Any]] = []
+    changed: list[dict[str, Any]] = []
     for key, evs in by_part.items():
         row = stored.get(key)
         scans = [list(s) for s in row.scans] if row is not None else []
@@ -408,11 +413,12 @@ def _apply_stock_and_lots(session: Session, events: list[EventRecord]) -> None:
                 Stock.lot_code.in_({k[2] for k in deltas}),
             )
         }
-        new, changed = [], []
-        for k, qty in deltas.items():
-            values = {"company_id": k[0], "item_code": k[1], "lot_code": k[2], "location_code": k[3]}
-            if k in stored:
-                changed.append(values | {"quantity": stored[k] + qty})
+        new: list[dict[str, Any]] = []
+        changed: list[dict[str, Any]] = []
+        for dk, qty in deltas.items():
+            values = {"company_id": dk[0], "item_code": dk[1], "lot_code": dk[2], "location_code": dk[3]}
+            if dk in stored:
+                changed.append(values | {"quantity": stored[dk] + qty})
             else:
                 new.append(values | {"quantity": qty})
         _upsert(session, Stock, new, changed)
@@ -426,14 +432,15 @@ def _apply_stock_and_lots(session: Session, events: list[EventRecord]) -> None:
                 Lot.code.in_({c for _, c in sightings}),
             )
         }
-        new, changed = [], []
+        new_lots: list[dict[str, Any]] = []
+        changed_lots: list[dict[str, Any]] = []
         for (company_id, code), s in sightings.items():
             row = lots.get((company_id, code))
             if row is None:
-                new.append(_lot_values(company_id, s))
+                new_lots.append(_lot_values(company_id, s))
             elif s.key < (row.created_at, row.first_event_id):
-                changed.append(_lot_values(company_id, s))
-        _upsert(session, Lot, new, changed)
+                changed_lots.append(_lot_values(company_id, s))
+        _upsert(session, Lot, new_lots, changed_lots)
 
 
 def _lot_values(company_id: int, s: LotSighting) -> dict[str, Any]:

@@ -9,11 +9,11 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, cast
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import select
+from sqlalchemy import Table, insert, select
 from sqlalchemy.orm import Session
 
 from jejo.core.errors import Conflict, NotFound, Problem, ValidationError
@@ -435,7 +435,7 @@ def post_events(
         in_batch[key] = (rec, fp)
         results.append(PostResult(rec, duplicate=False))
     if new_rows:
-        session.connection().execute(Event.__table__.insert(), new_rows)
+        session.connection().execute(insert(cast(Table, Event.__table__)), new_rows)
         apply_new_events(session, new_records)
     return results
 

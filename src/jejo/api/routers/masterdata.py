@@ -3,6 +3,7 @@
 from typing import Any
 
 from fastapi import APIRouter, Body, Query
+from pydantic import BaseModel
 from sqlalchemy import select
 
 from jejo.api.deps import DB, Caller, PageQ, paged, require
@@ -32,13 +33,13 @@ def _add_kind_routes(k: md.Kind) -> None:
         )
         return paged([md.to_dict(k, r) for r in rows], total, page)
 
-    def create(caller: Caller, session: DB, body: schema = Body(...)) -> dict[str, Any]:  # type: ignore[valid-type]
+    def create(caller: Caller, session: DB, body: BaseModel = Body(...)) -> dict[str, Any]:
         return md.to_dict(k, md.create(session, caller.company_id, k.name, body.model_dump(mode="json")))
 
     def get(code: str, caller: Caller, session: DB) -> dict[str, Any]:
         return md.to_dict(k, md.get(session, caller.company_id, k.name, code))
 
-    def replace(code: str, caller: Caller, session: DB, body: schema = Body(...)) -> dict[str, Any]:  # type: ignore[valid-type]
+    def replace(code: str, caller: Caller, session: DB, body: BaseModel = Body(...)) -> dict[str, Any]:
         return md.to_dict(
             k, md.update(session, caller.company_id, k.name, code, body.model_dump(mode="json"))
         )
@@ -46,6 +47,8 @@ def _add_kind_routes(k: md.Kind) -> None:
     def remove(code: str, caller: Caller, session: DB) -> None:
         md.delete(session, caller.company_id, k.name, code)
 
+    create.__annotations__["body"] = schema  # FastAPI validates the body with this kind's schema
+    replace.__annotations__["body"] = schema
     write = [require("masterdata:write")]
     router.add_api_route(
         path,

@@ -16,8 +16,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from jejo.furniture.cutting.verify import is_guillotine
-
 PItem = tuple[int, int, int, bool]
 PPlace = tuple[int, int, int, int, int, bool]
 
@@ -261,17 +259,11 @@ def shelf_fill(
 
 
 def fill(W: int, H: int, items: Sequence[PItem], method: str) -> list[PPlace]:
-    """Dispatch on a method name: ``free-<rule>``, ``freeg-<rule>`` (free, cut back to guillotine),
-    ``guil-<split>-<rule>``, ``gbf-<split>``,
+    """Dispatch on a method name: ``free-<rule>``, ``guil-<split>-<rule>``, ``gbf-<split>``,
     ``shelf<stages>[-v]``."""
     parts = method.split("-")
     if parts[0] == "free":
         return maxrects_fill(W, H, items, parts[1])
-    if parts[0] == "freeg":  # a free fill cut back until it is guillotine
-        pl = maxrects_fill(W, H, items, parts[1])
-        while pl and not is_guillotine([(x, y, x + w, y + h) for _, x, y, w, h, _ in pl]):
-            pl.pop()
-        return pl
     if parts[0] == "gbf":
         return guillotine_bestfit_fill(W, H, items, parts[1])
     if parts[0] == "guil":
@@ -287,7 +279,7 @@ def methods_for(guillotine: bool, stages: int | None = None) -> list[str]:
     guil = [f"guil-{s}-{r}" for s in ("slas", "llas", "minas", "maxas") for r in ("bssf", "baf")]
     gbf = [f"gbf-{s}" for s in ("slas", "llas", "minas", "maxas")]
     if guillotine:
-        return [*guil, *gbf, "shelf3", "shelf3-v", "freeg-bssf", "freeg-bl"]
+        return [*guil, *gbf, "shelf3", "shelf3-v"]
     return ["free-bssf", "free-baf", "free-bl", *guil[:4]]
 
 

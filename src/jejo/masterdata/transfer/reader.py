@@ -278,8 +278,11 @@ def read_csv(data: bytes, filename: str, kind: str | None = None) -> ReadResult:
 
 
 def read_file(filename: str, data: bytes, kind: str | None = None) -> ReadResult:
-    """A workbook (.xlsx/.xlsm) or a CSV file (.csv/.txt/.tsv), by its extension."""
+    """A workbook (.xlsx/.xlsm) or a CSV file (.csv/.txt/.tsv), by its extension (or, for a name
+    without a known one, by its content: a zip is a workbook)."""
     suffix = PurePath(filename).suffix.lower()
+    if suffix not in (".xlsx", ".xlsm", ".csv", ".txt", ".tsv", ".xls") and data[:4] == b"PK\x03\x04":
+        suffix = ".xlsx"
     if suffix in (".xlsx", ".xlsm"):
         result = read_xlsx(data, filename)
         if kind:  # a workbook with one sheet of another name, imported as one kind
@@ -288,7 +291,10 @@ def read_file(filename: str, data: bytes, kind: str | None = None) -> ReadResult
     if suffix in (".csv", ".txt", ".tsv"):
         return read_csv(data, filename, kind)
     out = ReadResult()
-    out.problems.append(Problem(sheet=filename, reason="unsupported file type; use .xlsx or .csv"))
+    reason = "unsupported file type; use .xlsx or .csv"
+    if suffix == ".xls":
+        reason = "old .xls files are not supported; save it as .xlsx (Excel workbook) or .csv first"
+    out.problems.append(Problem(sheet=filename, reason=reason))
     return out
 
 
