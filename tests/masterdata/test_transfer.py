@@ -261,6 +261,8 @@ def test_api_rejects_a_bad_upload_with_problem_details(runtime: Runtime, tenant:
         ("items", 3, "kind"),
     }
     assert all(set(e) == {"sheet", "row", "column", "reason"} for e in body["errors"])
+    reasons = {(e["sheet"], e["row"], e["column"]): e["reason"] for e in body["errors"]}
+    assert "letters, digits" in reasons[("items", 3, "code")] and "empty" in reasons[("items", 3, "name")]
     assert snapshot(runtime, tenant.company_id) == before
 
     r = _upload(tenant, "notes.txt", b"\xff\xfe\x00garbage", kind="nothing")

@@ -220,6 +220,8 @@ def test_sparkplug_edge_node_to_store_and_independent_decode(runtime: Runtime, c
 
     asyncio.run(main())
     spy.loop_stop()
+    assert any(t == "spBv1.0/STATE/jejo" for t, _ in seen)  # the collector announced itself as primary host
+    seen[:] = [(t, p) for t, p in seen if "/STATE/" not in t]
     kinds = [t.split("/")[2] for t, _ in seen]
     assert kinds[0] == "NBIRTH" and "DBIRTH" in kinds and "DDATA" in kinds and kinds[-1] == "NDEATH"
     births = [psp.NBirth.decode(p) for t, p in seen if "/NBIRTH/" in t]

@@ -100,4 +100,9 @@ TABLE_MODULES = [
     "jejo.execution.tables",
     "jejo.inventory.tables",
     "jejo.telemetry.tables",
+    "jejo.sales.tables",
+    "jejo.quality.tables",
+    "jejo.purchasing.tables",
+    "jejo.costing.tables",
+    "jejo.maintenance.tables",
 ]

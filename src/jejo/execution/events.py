@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
+from importlib import import_module
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -138,7 +139,7 @@ EventType = Literal[
     "inventory.adjusted",
 ]
 
-PAYLOADS: dict[str, type[_Payload]] = {
+PAYLOADS: dict[str, type[BaseModel]] = {
     "work_order.created": Empty,
     "work_order.released": Empty,
     "work_order.held": Empty,
@@ -159,6 +160,15 @@ PAYLOADS: dict[str, type[_Payload]] = {
     "inventory.transferred": InventoryTransfer,
     "inventory.adjusted": InventoryAdjustment,
 }
+
+#: The plant's daily modules (sales, quality, purchasing, costing, maintenance) add their own event types:
+#: shipments and returns of lots, inspection results, holds, dispositions, receipts, labour, maintenance.
+#: They name work orders, lots and customers in their payloads, so they leave work-order projections alone.
+for _module in ("sales", "quality", "purchasing", "costing", "maintenance"):
+    for _type, _model in import_module(f"jejo.{_module}.events").PAYLOADS.items():
+        if _type in PAYLOADS:
+            raise RuntimeError(f"event type {_type} is defined twice")
+        PAYLOADS[_type] = _model
 
 #: Events that belong to a work order and need one.
 WORK_ORDER_EVENTS = frozenset(

@@ -293,9 +293,13 @@ def _apply_work_orders(session: Session, events: list[EventRecord]) -> None:
             replayed.append(wo_id)
         state, ops = _wo_rows(wo)
         (changed_states if stored is not None else new_states).append(state)
-        known = {r.seq for r in op_rows[wo_id]}
+        known = {r.seq: r._mapping for r in op_rows[wo_id]}
         for op in ops:
-            (changed_ops if op["seq"] in known else new_ops).append(op)
+            before = known.get(op["seq"])
+            if before is None:
+                new_ops.append(op)
+            elif any(before[k] != v for k, v in op.items()):  # write only the operations that changed
+                changed_ops.append(op)
     if replayed:
         session.execute(delete(GenealogyLink).where(GenealogyLink.work_order_id.in_(replayed)))
     _upsert(session, WorkOrderState, new_states, changed_states)

@@ -3,8 +3,6 @@ post events (single or batch) with idempotency, validation and live projections.
 
 from __future__ import annotations
 
-import hashlib
-import json
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -194,13 +192,15 @@ class PostResult:
 
 def _fingerprint(
     type_: str, work_order: str | None, payload: dict[str, Any], occurred_at: datetime | None
-) -> str:
-    body = json.dumps(
-        [type_, work_order, payload, occurred_at.isoformat() if occurred_at else None],
-        sort_keys=True,
-        default=str,
-    )
-    return hashlib.sha256(body.encode()).hexdigest()
+) -> tuple[Any, ...]:
+    """What makes two deliveries the same event (compared when an idempotency key repeats in a batch)."""
+    return (type_, work_order, payload, occurred_at)
+
+
+@dataclass(frozen=True, slots=True)
+class _WorkOrderRef:
+    id: int
+    code: str
 
 
 class _Refs:
@@ -208,25 +208,23 @@ class _Refs:
 
     def __init__(self, session: Session, company_id: int, events: Sequence[NewEvent]) -> None:
         wo_codes = {e.work_order for e in events if e.work_order}
-        self.work_orders = (
-            {
-                wo.code: wo
-                for wo in session.scalars(
-                    select(WorkOrder).where(WorkOrder.company_id == company_id, WorkOrder.code.in_(wo_codes))
+        self.work_orders: dict[str, _WorkOrderRef] = {}
+        if wo_codes:
+            rows = session.execute(
+                select(WorkOrder.code, WorkOrder.id).where(
+                    WorkOrder.company_id == company_id, WorkOrder.code.in_(wo_codes)
                 )
-            }
-            if wo_codes
-            else {}
-        )
+            )
+            self.work_orders = {code: _WorkOrderRef(id_, code) for code, id_ in rows}
         ids = [wo.id for wo in self.work_orders.values()]
-        self.status = (
-            {
-                s.work_order_id: WOStatus(s.status)
-                for s in session.scalars(select(WorkOrderState).where(WorkOrderState.work_order_id.in_(ids)))
-            }
-            if ids
-            else {}
-        )
+        self.status: dict[int, WOStatus] = {}
+        if ids:
+            rows2 = session.execute(
+                select(WorkOrderState.work_order_id, WorkOrderState.status).where(
+                    WorkOrderState.work_order_id.in_(ids)
+                )
+            )
+            self.status = {wo_id: WOStatus(status) for wo_id, status in rows2}
         self.seqs: dict[int, set[int]] = {}
         for wo_id, seq in session.execute(
             select(WorkOrderOperation.work_order_id, WorkOrderOperation.seq).where(
@@ -362,7 +360,7 @@ def post_events(
     results: list[PostResult] = []
     new_rows: list[dict[str, Any]] = []
     new_records: list[EventRecord] = []
-    in_batch: dict[str, tuple[EventRecord, str]] = {}
+    in_batch: dict[str, tuple[EventRecord, tuple[Any, ...]]] = {}
     for ev, payload, key, occurred, eid in prepared:
         fp = _fingerprint(ev.type, ev.work_order, payload, ev.occurred_at)
         if key in stored:

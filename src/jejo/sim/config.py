@@ -93,6 +93,7 @@ class Endpoints(_M):
     mqtt_url: str = "mqtt://127.0.0.1:1883"
     sparkplug_group: str = "jejo"
     edge_node: str = "DEMO-EDGE"
+    primary_host: str | None = "jejo"  # Sparkplug primary host id the edge node waits for (None: don't wait)
 
 
 class SimConfig(_M):

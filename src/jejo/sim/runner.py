@@ -65,7 +65,13 @@ class FactorySim:
         spb = self._by_protocol("sparkplug")
         if "sparkplug" in self.protocols and spb:
             self.edge = SparkplugEdgeNode(spb, self.mqtt_url, self.cfg.endpoints.sparkplug_group,
-                                          self.cfg.endpoints.edge_node)
+                                          self.cfg.endpoints.edge_node,
+                                          primary_host=self.cfg.endpoints.primary_host)
+            for u in self.edge.initial_values():  # through the same path as changes (same-instant coalescing)
+                self._pending[u[0]].append(u)
+        self.plant.run_until(1e-6)  # what happens at the first instant belongs to the first values
+        await self.flush()
+        if self.edge is not None:
             await self.edge.start()
 
     async def flush(self) -> None:
@@ -137,7 +143,8 @@ class FactorySim:
         if self.edge is not None:
             group, node = self.cfg.endpoints.sparkplug_group, self.cfg.endpoints.edge_node
             sources.append({"name": "sparkplug", "kind": "mqtt", "url": self.mqtt_url, "format": "sparkplug",
-                            "topics": [f"spBv1.0/{group}/+/{node}/#"], "client_id": f"jejo-collector-{node}"})
+                            "topics": [f"spBv1.0/{group}/+/{node}/#"], "client_id": f"jejo-collector-{node}",
+                            "host_id": self.cfg.endpoints.primary_host})
             for code in self.edge.machines:
                 for fld in FIELDS:
                     if fld == "state_code":

@@ -101,6 +101,7 @@ class MqttSource(_Model):
     topics: list[str] = Field(min_length=1)
     client_id: str | None = None
     qos: Literal[0, 1] = 1
+    host_id: str | None = Field(default=None, description="Sparkplug primary host id: publish STATE online/offline")
 
 
 Source = OpcUaSource | ModbusSource | MqttSource

@@ -66,11 +66,11 @@ def read_table(spec: SheetSpec, source: str, rows: Iterable[Sequence[Any]]) -> R
     orphan_cols: set[int] = set()
     titled: set[int] = set()
     for rownum, cells in enumerate(rows, start=1):
-        if rownum > MAX_ROWS:
-            out.problems.append(Problem(sheet=source, row=rownum, reason=f"more than {MAX_ROWS} rows"))
-            break
         if all(blank(c) for c in cells):
             continue
+        if len(data.rows) >= MAX_ROWS:
+            out.problems.append(Problem(sheet=source, row=rownum, reason=f"more than {MAX_ROWS} rows"))
+            break
         if header is None:
             header, header_row = _header(spec, source, cells, rownum, out.problems), rownum
             titled = {i for i, c in enumerate(cells) if not blank(c)}

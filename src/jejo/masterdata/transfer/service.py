@@ -8,7 +8,7 @@ same way and keeps nothing.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import PurePath
 from typing import Any, Literal
 
@@ -68,6 +68,7 @@ def import_sheets(
     applied = apply_sheets(session, company_id, read.sheets, problems)
     if problems:
         session.rollback()
+        problems = [_friendly(p) for p in problems]
         rank = {sd.source: ORDER.index(sd.spec.name) for sd in read.sheets}
         problems.sort(key=lambda p: (rank.get(p.sheet or "", -1), p.row or 0))
         raise ValidationError(f"{len(problems)} problem(s) in the file; nothing was imported", problems)
@@ -76,6 +77,19 @@ def import_sheets(
     else:
         session.flush()
     return ImportResult({k: applied[k] for k in ORDER if k in applied}, read.row_count, dry_run)
+
+
+_CODE_PATTERN = "String should match pattern '^[A-Za-z0-9][A-Za-z0-9._\\-/]{0,63}$'"
+
+
+def _friendly(p: Problem) -> Problem:
+    """Reasons in a spreadsheet user's words (what a code may hold, not the schema's regular expression)."""
+    if p.reason == _CODE_PATTERN:
+        reason = "a code is 1 to 64 letters, digits and . _ - / (no spaces), starting with a letter or digit"
+        return replace(p, reason=reason)
+    if p.reason == "Field required" and p.row is not None:
+        return replace(p, reason="required, but the cell is empty")
+    return p
 
 
 def import_file(

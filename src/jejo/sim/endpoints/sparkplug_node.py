@@ -10,6 +10,7 @@ simulator emitted is lost. ``log`` holds every (device, metric, ts, value) the n
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 from collections import deque
 from typing import Any
@@ -25,10 +26,14 @@ DTYPES = {"string": spb.STRING, "int": spb.INT64, "float": spb.DOUBLE}
 
 class SparkplugEdgeNode:
     def __init__(self, machines: list[SimMachine], url: str, group: str, node: str, *,
-                 max_metrics: int = 100, keep_log: bool = True) -> None:
+                 max_metrics: int = 100, keep_log: bool = True, primary_host: str | None = None) -> None:
         self.machines = {m.code: m for m in machines}
         self.url, self.group, self.node = url, group, node
         self.max_metrics = max_metrics
+        self.primary_host = primary_host
+        self.host_online = asyncio.Event()
+        if primary_host is None:
+            self.host_online.set()
         self.keep_log = keep_log
         self.log: list[tuple[str, str, int, Any]] = []
         self.connected = asyncio.Event()
@@ -62,7 +67,7 @@ class SparkplugEdgeNode:
 
     async def _births(self, client: Any) -> None:
         self.seq = 0
-        ts = spb.now_ms()
+        ts = next(iter(self.machines.values())).plant.now_ms() if self.machines else spb.now_ms()
         nb = spb.Payload(ts, [spb.Metric("bdSeq", self.bd_seq, spb.INT64, ts),
                               spb.Metric("Node Control/Rebirth", False, spb.BOOLEAN, ts)], seq=self._next_seq())
         await client.publish(self._topic("NBIRTH"), spb.encode(nb), qos=0)
@@ -102,12 +107,26 @@ class SparkplugEdgeNode:
                 async with aiomqtt.Client(u.hostname or "127.0.0.1", u.port or 1883, identifier=f"edge-{self.node}",
                                           will=will, clean_session=True, timeout=5) as client:
                     await client.subscribe(self._topic("NCMD"), qos=0)
-                    await self._births(client)
+                    if self.primary_host:
+                        self.host_online.clear()
+                        await client.subscribe(f"{spb.NAMESPACE}/STATE/{self.primary_host}", qos=1)
+                    listener = asyncio.create_task(self._commands(client))
                     self.connected.set()
                     delay = 0.2
-                    listener = asyncio.create_task(self._commands(client))
+                    born = False
                     try:
                         while not self._stop.is_set():
+                            if not self.host_online.is_set():  # wait for the primary host (Sparkplug 3.0)
+                                born = False
+                                try:
+                                    await asyncio.wait_for(self.host_online.wait(), 0.5)
+                                except TimeoutError:
+                                    if listener.done():
+                                        listener.result()
+                                    continue
+                            if not born:
+                                await self._births(client)
+                                born = True
                             if self._rebirth:
                                 self._rebirth = False
                                 await self._births(client)
@@ -135,6 +154,17 @@ class SparkplugEdgeNode:
 
     async def _commands(self, client: Any) -> None:
         async for msg in client.messages:
+            if "/STATE/" in str(msg.topic):
+                try:
+                    online = bool(json.loads(bytes(msg.payload)).get("online"))
+                except (ValueError, AttributeError):
+                    continue
+                if online:
+                    self.host_online.set()
+                else:
+                    self.host_online.clear()
+                self._wake.set()
+                continue
             try:
                 p = spb.decode(bytes(msg.payload))
             except Exception:
@@ -143,9 +173,12 @@ class SparkplugEdgeNode:
                 self._rebirth = True
                 self._wake.set()
 
-    async def start(self) -> None:
+    def initial_values(self) -> list[tuple[str, str, int, Any]]:
+        """Every field's current value, stamped now (what the node publishes first)."""
         now = next(iter(self.machines.values())).plant.now_ms() if self.machines else spb.now_ms()
-        self.push([(code, f, now, m.values[f]) for code, m in self.machines.items() for f in FIELDS])
+        return [(code, f, now, m.values[f]) for code, m in self.machines.items() for f in FIELDS]
+
+    async def start(self) -> None:
         self._task = asyncio.create_task(self.run())
 
     async def stop(self) -> None:

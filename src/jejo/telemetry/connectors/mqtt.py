@@ -108,6 +108,11 @@ class JsonDecoder:
         return out
 
 
+def host_state(online: bool) -> bytes:
+    """The Sparkplug 3.0 primary host STATE payload."""
+    return json.dumps({"online": online, "timestamp": spb.now_ms()}).encode()
+
+
 def rebirth_request(group: str, node: str) -> tuple[str, bytes]:
     payload = spb.Payload(timestamp=spb.now_ms(), metrics=[spb.Metric("Node Control/Rebirth", True, spb.BOOLEAN)])
     return str(spb.Topic(group, "NCMD", node)), spb.encode(payload)
@@ -138,14 +143,18 @@ async def run_mqtt(source: MqttSource, tags: list[Tag], emit: Emit, health: Heal
             health.samples += len(samples)
             emit(samples)
 
+    state_topic = f"{spb.NAMESPACE}/STATE/{source.host_id}" if source.host_id else None
     while not stop.is_set():
+        will = aiomqtt.Will(state_topic, host_state(False), qos=1, retain=True) if state_topic else None
         client = aiomqtt.Client(u.hostname or "127.0.0.1", u.port or 1883,
                                 identifier=source.client_id or f"jejo-collector-{source.name}",
-                                clean_session=False, timeout=5)
+                                clean_session=False, timeout=5, will=will)
         try:
             async with client:
                 for t in source.topics:
                     await client.subscribe(t, qos=source.qos)
+                if state_topic:  # Sparkplug primary host: edge nodes wait for this before they publish
+                    await client.publish(state_topic, host_state(True), qos=1, retain=True)
                 health.connected, health.last_error = True, None
                 backoff.reset()
                 stopper = asyncio.ensure_future(stop.wait())
@@ -160,6 +169,8 @@ async def run_mqtt(source: MqttSource, tags: list[Tag], emit: Emit, health: Heal
                         await take(nxt.result(), client)
                 finally:
                     stopper.cancel()
+                if state_topic:
+                    await client.publish(state_topic, host_state(False), qos=1, retain=True)
         except aiomqtt.MqttError as exc:
             health.error(exc)
             health.reconnects += 1
