@@ -21,8 +21,13 @@ copy htmx.org/dist/htmx.min.js htmx.min.js
 copy echarts/dist/echarts.min.js echarts.min.js
 copy htmx.org/LICENSE LICENSE.htmx
 copy echarts/LICENSE LICENSE.echarts
+copy @zxing/browser/umd/zxing-browser.min.js zxing-browser.min.js  # camera barcode scanning (bundles @zxing/library)
+copy @zxing/browser/LICENSE LICENSE.zxing
+copy axe-core/axe.min.js axe.min.js  # accessibility checks in the browser tests
+copy axe-core/LICENSE LICENSE.axe-core
 
 node -e 'const l=require(process.argv[1]);const p=l.packages;
-  console.log(JSON.stringify({htmx: p["node_modules/htmx.org"].version, echarts: p["node_modules/echarts"].version}))' \
+  console.log(JSON.stringify({htmx: p["node_modules/htmx.org"].version, echarts: p["node_modules/echarts"].version,
+    "zxing-browser": p["node_modules/@zxing/browser"].version, "axe-core": p["node_modules/axe-core"].version}))' \
   "$web/package-lock.json" > "$vendor/versions.json"
 echo "vendored into src/jejo/web/static/vendor: $(cat "$vendor/versions.json")"

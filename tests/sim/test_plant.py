@@ -1,0 +1,86 @@
+"""The demo factory model: reproducible from its seed, with breakdowns, setups, tool wear that raises
+scrap, a bearing that announces its failure hours ahead, and a furniture line whose parts are scanned."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+
+from jejo.sim.config import Bearing, Cabinet, Dist, Failures, FurnitureLine, Machine, PartsCell, Quality, SimConfig
+from jejo.sim.config import load_sim_config
+from jejo.sim.plant import Plant
+
+DEMO_YAML = Path(__file__).resolve().parents[2] / "src" / "jejo" / "demo" / "factory.yaml"
+
+
+def config(seed: int = 5) -> SimConfig:
+    return SimConfig(seed=seed, start=datetime(2026, 11, 2, tzinfo=UTC), sample_s=60,
+                     parts_cell=PartsCell(products=["A", "B"], batch=Dist(mean=40, sd=10), machines=[
+                         Machine(code="MC-01", protocol="opcua", cycle_s=Dist(mean=90, sd=6),
+                                 failures=Failures(weibull_scale_h=8), quality=Quality(tool_life_parts=300),
+                                 bearing=Bearing(life_scale_h=30, drift_h=6)),
+                         Machine(code="MC-02", protocol="modbus", cycle_s=Dist(mean=60, sd=4))]),
+                     furniture_line=FurnitureLine(
+                         cabinets=[Cabinet(item="BASE-600", parts=["SIDE-L", "SIDE-R", "BOTTOM", "BACK"])],
+                         stations=[Machine(code=c, protocol="modbus", kind=k, cycle_s=Dist(mean=ct, sd=2))
+                                   for c, k, ct in (("SAW", "saw", 40), ("EB", "edge", 30), ("BORE", "boring", 25),
+                                                    ("ASM", "station", 300), ("PACK", "station", 90))]))
+
+
+def run(cfg: SimConfig, hours: float) -> tuple[Plant, list[tuple[str, str, int, object]]]:
+    plant = Plant(cfg)
+    log: list[tuple[str, str, int, object]] = []
+    plant.listeners.append(log.append)
+    plant.run_until(hours * 3600)
+    return plant, log
+
+
+def test_same_seed_same_factory_other_seed_other_factory() -> None:
+    _, a = run(config(5), 12)
+    _, b = run(config(5), 12)
+    _, c = run(config(6), 12)
+    assert a == b and a != c
+
+
+def test_breakdowns_setups_wear_and_bearing() -> None:
+    plant, log = run(config(5), 72)
+    mc = [(f, ts, v) for code, f, ts, v in log if code == "MC-01"]
+    states = [v for f, _, v in mc if f == "state"]
+    assert {"running", "idle", "setup", "down"} <= set(states)
+    assert plant.machines["MC-01"].failures >= 2
+    # tool wear raises the quality deviation: worn tools make more scrap than fresh ones
+    wear = [v for f, _, v in mc if f == "tool_wear"]
+    qual = [abs(v) for f, _, v in mc if f == "quality"]  # type: ignore[arg-type]
+    pairs = list(zip(wear, qual, strict=False))
+    fresh = [q for w, q in pairs if w < 30]  # type: ignore[operator]
+    worn = [q for w, q in pairs if w > 80]  # type: ignore[operator]
+    assert sum(worn) / len(worn) > 1.5 * sum(fresh) / len(fresh)
+    # the bearing: vibration climbs in the hours before the BEARING alarm
+    alarm_ts = next(ts for f, ts, v in mc if f == "alarm" and v == "BEARING")
+    vib = [(ts, v) for f, ts, v in mc if f == "vibration"]
+    early = [v for ts, v in vib if alarm_ts - 12 * 3_600_000 < ts < alarm_ts - 7 * 3_600_000]
+    late = [v for ts, v in vib if alarm_ts - 3_600_000 < ts < alarm_ts]
+    assert max(late) > 2 * (sum(early) / len(early))  # type: ignore[operator]
+
+
+def test_furniture_parts_are_scanned_at_every_station() -> None:
+    plant, _ = run(config(5), 24)
+    by_part: dict[str, list[str]] = defaultdict(list)
+    for s in plant.scans:
+        by_part[s.part_id].append(s.station)
+    finished = [p for p, st in by_part.items() if "ASM" in st]
+    assert len(finished) >= 8
+    for p in finished:
+        assert by_part[p][:4] == ["SAW", "EB", "BORE", "ASM"]
+    packed = [p for p, st in by_part.items() if st == ["PACK"]]  # packing scans the cabinet label
+    assert packed and all(p.count("-") == 2 for p in packed)
+    assert len(packed) - 1 <= plant.machines["PACK"].values["good"] <= len(packed)  # one may be in progress
+
+
+def test_demo_yaml_is_valid() -> None:
+    cfg = load_sim_config(DEMO_YAML)
+    protocols = {m.protocol for m in cfg.machines()}
+    assert protocols == {"opcua", "modbus", "sparkplug"}
+    assert {m.code for m in cfg.machines()} >= {"PC-SAW-01", "EB-01", "CNC-BORE-01", "ASM-01", "PACK-01",
+                                                "MC-01", "MC-02", "MC-03"}
