@@ -26,6 +26,7 @@ _GROUPS: list[tuple[str, str, str]] = [
     ("jejo.furniture.cli", "cut", "Panel cutting optimisation (guillotine / nesting)."),
     ("jejo.planning.cli", "plan", "Finite-capacity scheduling and job-shop benchmarks."),
     ("jejo.ai.cli", "ai", "Anomaly detection, RUL, quality prediction."),
+    ("jejo.telemetry.cli", "telemetry", "Machine data: tag maps, collector, ingest workers, simulator."),
 ]
 
 

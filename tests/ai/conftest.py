@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-SHARED_DATA = Path(os.environ.get("JEJO_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data"))
+SHARED_DATA = Path(
+    os.environ.get("JEJO_SHARED_DATA", Path(__file__).resolve().parents[2].parent / "shared" / "data")
+)
 
 
 def shared(*parts: str) -> Path:
@@ -20,7 +22,9 @@ def shared(*parts: str) -> Path:
     return path
 
 
-def telemetry(n: int = 600, start: int = 350, stop: int = 500, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+def telemetry(
+    n: int = 600, start: int = 350, stop: int = 500, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
     """Four correlated noisy channels and a slowly drifting temperature; a collective anomaly
     (shifted flow and broken correlation) between ``start`` and ``stop``."""
     rng = np.random.default_rng(seed)
@@ -59,9 +63,20 @@ def cmapss_like(units: int = 24, seed: int = 0, truncate: bool = False) -> tuple
             sensors += [21.6, 554.0 - 4 * wear, 2388.0 + 0.2 * wear, 9050.0 + 30 * wear, 1.3]
             sensors += [47.5 + 1.0 * wear, 522.0 - 3 * wear, 2388.0, 8140.0, 8.42 + 0.1 * wear]
             sensors += [0.03, 392.0 + 3 * wear, 2388.0, 100.0, 39.0 - 0.5 * wear, 23.4 - 0.3 * wear]
-            noise = rng.normal(0, 1, 21) * np.array([0 if s in (500.0, 14.62, 21.6, 1.3, 2388.0, 8140.0, 0.03, 100.0)
-                                                     else 0.05 for s in sensors]) * np.abs(sensors) / 100
-            rows.append([u, t, rng.normal(0, 0.002), rng.normal(0, 0.0003), 100.0, *(np.array(sensors) + noise)])
+            noise = (
+                rng.normal(0, 1, 21)
+                * np.array(
+                    [
+                        0 if s in (500.0, 14.62, 21.6, 1.3, 2388.0, 8140.0, 0.03, 100.0) else 0.05
+                        for s in sensors
+                    ]
+                )
+                * np.abs(sensors)
+                / 100
+            )
+            rows.append(
+                [u, t, rng.normal(0, 0.002), rng.normal(0, 0.0003), 100.0, *(np.array(sensors) + noise)]
+            )
         ruls.append(life - stop)
     return pd.DataFrame(rows, columns=CMAPSS_COLUMNS), np.array(ruls, float)
 

@@ -28,8 +28,20 @@ def _telemetry_csv(path: Path, sep: str = ";") -> pd.DataFrame:
 def test_detect_writes_every_row_in_order(tmp_path: Path) -> None:
     src = _telemetry_csv(tmp_path / "in.csv")
     out = tmp_path / "out.csv"
-    args = ["detect", "--input", str(tmp_path / "in.csv"), "--time-col", "datetime", "--train-rows", "300",
-            "--ignore-cols", "label_note", "--output", str(out), "--json"]
+    args = [
+        "detect",
+        "--input",
+        str(tmp_path / "in.csv"),
+        "--time-col",
+        "datetime",
+        "--train-rows",
+        "300",
+        "--ignore-cols",
+        "label_note",
+        "--output",
+        str(out),
+        "--json",
+    ]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     summary = json.loads(result.stdout)  # one JSON object, no logs
@@ -42,8 +54,15 @@ def test_detect_writes_every_row_in_order(tmp_path: Path) -> None:
 
 def test_detect_comma_file_and_errors_name_the_column(tmp_path: Path) -> None:
     _telemetry_csv(tmp_path / "in.csv", sep=",")
-    base = ["detect", "--input", str(tmp_path / "in.csv"), "--time-col", "datetime", "--output",
-            str(tmp_path / "o.csv")]
+    base = [
+        "detect",
+        "--input",
+        str(tmp_path / "in.csv"),
+        "--time-col",
+        "datetime",
+        "--output",
+        str(tmp_path / "o.csv"),
+    ]
     # the text column is not ignored: error names it
     r = runner.invoke(app, [*base, "--train-rows", "300"])
     assert r.exit_code != 0 and "label_note" in r.stderr and r.stdout == ""
@@ -56,22 +75,40 @@ def test_detect_comma_file_and_errors_name_the_column(tmp_path: Path) -> None:
     df = pd.read_csv(tmp_path / "in.csv")
     df.loc[10, "Flow rate"] = np.nan
     df.to_csv(tmp_path / "nan.csv", index=False)
-    r = runner.invoke(app, ["detect", "--input", str(tmp_path / "nan.csv"), "--time-col", "datetime",
-                            "--train-rows", "300", "--ignore-cols", "label_note", "--output", str(tmp_path / "o.csv")])
+    r = runner.invoke(
+        app,
+        [
+            "detect",
+            "--input",
+            str(tmp_path / "nan.csv"),
+            "--time-col",
+            "datetime",
+            "--train-rows",
+            "300",
+            "--ignore-cols",
+            "label_note",
+            "--output",
+            str(tmp_path / "o.csv"),
+        ],
+    )
     assert r.exit_code != 0 and "Flow rate" in r.stderr and "row=10" in r.stderr
 
 
 def test_rul_fit_predict(tmp_path: Path) -> None:
-    train, _ = cmapss_like(units=16, seed=4)
+    train, _ = cmapss_like(units=10, seed=4)
     test, truth = cmapss_like(units=8, seed=5, truncate=True)
     write_cmapss(train, tmp_path / "train.txt")
     write_cmapss(test, tmp_path / "test.txt")
     model, out = tmp_path / "m.joblib", tmp_path / "pred.csv"
-    r = runner.invoke(app, ["rul", "fit", "--train", str(tmp_path / "train.txt"), "--out", str(model), "--json"])
+    r = runner.invoke(
+        app, ["rul", "fit", "--train", str(tmp_path / "train.txt"), "--out", str(model), "--json"]
+    )
     assert r.exit_code == 0, r.output
-    assert json.loads(r.stdout)["units"] == 16
-    r = runner.invoke(app, ["rul", "predict", "--model", str(model), "--test", str(tmp_path / "test.txt"),
-                            "--output", str(out)])
+    assert json.loads(r.stdout)["units"] == 10
+    r = runner.invoke(
+        app,
+        ["rul", "predict", "--model", str(model), "--test", str(tmp_path / "test.txt"), "--output", str(out)],
+    )
     assert r.exit_code == 0, r.output
     pred = pd.read_csv(out)
     assert list(pred.columns[:2]) == ["unit", "rul"] and pred["unit"].tolist() == list(range(1, 9))
@@ -89,20 +126,50 @@ def test_tabular_fit_predict_with_bom(tmp_path: Path) -> None:
     test = tmp_path / "test.csv"
     df.iloc[700:].drop(columns=["Machine failure"]).to_csv(test, index=False)
     model, out = tmp_path / "clf.joblib", tmp_path / "pred.csv"
-    r = runner.invoke(app, ["tabular", "fit", "--train", str(train), "--target", "Machine failure",
-                            "--drop-cols", "UDI,Product ID,PWF,OSF", "--positive", "1", "--out", str(model),
-                            "--json"])
+    r = runner.invoke(
+        app,
+        [
+            "tabular",
+            "fit",
+            "--train",
+            str(train),
+            "--target",
+            "Machine failure",
+            "--drop-cols",
+            "UDI,Product ID,PWF,OSF",
+            "--positive",
+            "1",
+            "--out",
+            str(model),
+            "--json",
+        ],
+    )
     assert r.exit_code == 0, r.output
     info = json.loads(r.stdout)
     assert info["positives"] == int(df.iloc[:700]["Machine failure"].sum())
-    r = runner.invoke(app, ["tabular", "predict", "--model", str(model), "--input", str(test), "--output", str(out)])
+    r = runner.invoke(
+        app, ["tabular", "predict", "--model", str(model), "--input", str(test), "--output", str(out)]
+    )
     assert r.exit_code == 0, r.output
     pred = pd.read_csv(out)
     assert list(pred.columns) == ["row", "proba", "pred"] and pred["row"].tolist() == list(range(200))
     truth = df.iloc[700:]["Machine failure"].to_numpy()
     assert ((pred["pred"] == 1) & (truth == 1)).sum() > 0.6 * truth.sum()
-    r = runner.invoke(app, ["tabular", "fit", "--train", str(train), "--target", "Failure", "--out", str(model)])
+    r = runner.invoke(
+        app, ["tabular", "fit", "--train", str(train), "--target", "Failure", "--out", str(model)]
+    )
     assert r.exit_code != 0 and "Failure" in r.stderr
-    r = runner.invoke(app, ["tabular", "predict", "--model", str(tmp_path / "none.joblib"), "--input", str(test),
-                            "--output", str(out)])
+    r = runner.invoke(
+        app,
+        [
+            "tabular",
+            "predict",
+            "--model",
+            str(tmp_path / "none.joblib"),
+            "--input",
+            str(test),
+            "--output",
+            str(out),
+        ],
+    )
     assert r.exit_code != 0 and "not found" in r.stderr

@@ -17,8 +17,11 @@ from jejo.core.errors import ValidationError
 @pytest.mark.parametrize("sep", [";", ",", "\t"])
 def test_read_table_detects_delimiter_and_strips_bom(tmp_path: Path, sep: str) -> None:
     path = tmp_path / "x.csv"
-    path.write_bytes(("\ufeff" + sep.join(["time", "a b", "c"]) + "\n" + sep.join(["t0", "1.5", "2"]) + "\n")
-                     .encode("utf-8"))
+    path.write_bytes(
+        ("\ufeff" + sep.join(["time", "a b", "c"]) + "\n" + sep.join(["t0", "1.5", "2"]) + "\n").encode(
+            "utf-8"
+        )
+    )
     df = read_table(path)
     assert list(df.columns) == ["time", "a b", "c"]
     assert df["a b"].iloc[0] == 1.5

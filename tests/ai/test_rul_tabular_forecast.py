@@ -14,7 +14,7 @@ from jejo.core.errors import ValidationError
 
 from .conftest import cmapss_like, machine_table
 
-SMALL = dict(n_estimators=150, learning_rate=0.08, min_child_samples=20, n_jobs=1)
+SMALL = dict(n_estimators=100, learning_rate=0.1, min_child_samples=20, n_jobs=1)
 
 
 def test_capped_rul_target() -> None:
@@ -23,7 +23,7 @@ def test_capped_rul_target() -> None:
 
 
 def test_rul_regressor_beats_the_mean_and_gives_intervals() -> None:
-    train, _ = cmapss_like(units=30, seed=1)
+    train, _ = cmapss_like(units=20, seed=1)
     test, truth = cmapss_like(units=20, seed=2, truncate=True)
     model = RULRegressor(**SMALL).fit(train)
     assert "s1" not in model.sensors_ and "s2" in model.sensors_  # constant sensors dropped
@@ -57,7 +57,7 @@ def test_quality_classifier_uses_interactions_and_an_f1_threshold() -> None:
     assert {"UDI", "Product ID"} - set(clf.dropped_columns_) == {"UDI"}  # UDI is numeric: used
     assert "Product ID" in clf.dropped_columns_ and "Type" in clf.categories_
     proba = clf.predict_proba(X.iloc[1200:])
-    assert ((0 <= proba) & (proba <= 1)).all()
+    assert ((proba >= 0) & (proba <= 1)).all()
     f1_with = clf.score(X.iloc[1200:], y.iloc[1200:])
     plain = QualityClassifier(**SMALL, cv=3, interactions=False).fit(X.iloc[:1200], y.iloc[:1200])
     assert f1_with > 0.8 and f1_with > plain.score(X.iloc[1200:], y.iloc[1200:])
@@ -88,13 +88,22 @@ def test_quality_classifier_names_bad_columns() -> None:
 
 def test_quality_regressor() -> None:
     rng = np.random.default_rng(0)
-    X = pd.DataFrame({"temp": rng.normal(200, 5, 400), "speed": rng.normal(50, 5, 400), "line": rng.choice(["A", "B"], 400)})
+    X = pd.DataFrame(
+        {
+            "temp": rng.normal(200, 5, 400),
+            "speed": rng.normal(50, 5, 400),
+            "line": rng.choice(["A", "B"], 400),
+        }
+    )
     y = 0.5 * X["temp"] - X["speed"] + np.where(X["line"] == "B", 3.0, 0.0) + rng.normal(0, 0.5, 400)
     reg = QualityRegressor(**SMALL).fit(X.iloc[:300], y.iloc[:300])
     assert reg.score(X.iloc[300:], y.iloc[300:]) > 0.8
 
 
-@pytest.mark.parametrize("method", ["auto-ets", "auto-arima", "croston", "seasonal-naive"])
+@pytest.mark.parametrize(
+    "method",
+    [pytest.param("auto-ets", marks=pytest.mark.slow), "auto-arima", "croston", "seasonal-naive"],
+)
 def test_forecaster_tracks_a_weekly_pattern(method: str) -> None:
     rng = np.random.default_rng(0)
     y = 20 + 5 * np.sin(np.arange(140) * 2 * np.pi / 7) + rng.normal(0, 0.5, 140)

@@ -24,6 +24,19 @@ CODE_BY_PREFIX = {
     "/masterdata/calendar-exceptions": "2026-12-31",
     "/work-orders": "WO-A1",
     "/lots": "RAW-A1",
+    "/sales/customers": "CUST-A1",
+    "/sales/orders": "SO-A1",
+    "/sales/shipments": "SH-A1",
+    "/quality/plans": "QP-A1",
+    "/quality/inspections": "IQ-A1",
+    "/quality/lots": "RAW-A1",
+    "/quality/ncrs": "NCR-A1",
+    "/purchasing/suppliers": "SUP-A1",
+    "/purchasing/orders": "PO-A1",
+    "/purchasing/work-orders": "WO-A1",
+    "/costing/work-orders": "WO-A1",
+    "/maintenance/orders": "MO-A1",
+    "/maintenance/reliability": "PC-SAW-01",
 }
 PUBLIC = {("POST", "/api/v1/auth/login")}
 
@@ -101,8 +114,67 @@ def company_a(tenant: Tenant) -> tuple[Tenant, int]:
         ),
         201,
     )
+    plant_modules(t)
     token = t.ok(t.post("/tokens", {"name": "saw collector", "scopes": ["events:write", "read"]}), 201)
     return t, token["id"]
+
+
+def plant_modules(t: Tenant) -> None:
+    """Company A's sales, quality, purchasing, costing and maintenance records (codes named *-A1)."""
+    t.ok(t.post("/sales/customers", {"code": "CUST-A1", "name": "테스트 고객"}), 201)
+    line = {"item": "CAB-600", "quantity": 2, "unit_price": 150000, "requested_date": "2026-12-20"}
+    t.ok(
+        t.post(
+            "/sales/orders",
+            {"code": "SO-A1", "customer": "CUST-A1", "order_date": "2026-11-20", "lines": [line]},
+        ),
+        201,
+    )
+    t.ok(
+        t.post(
+            "/events",
+            {
+                "type": "inventory.received",
+                "payload": {"item": "CAB-600", "lot": "FG-A1", "quantity": 3, "location": "WH-FG"},
+            },
+        ),
+        201,
+    )
+    t.ok(
+        t.post(
+            "/sales/orders/SO-A1/shipments",
+            {"code": "SH-A1", "lines": [{"line": 1, "lot": "FG-A1", "location": "WH-FG", "quantity": 1}]},
+        ),
+        201,
+    )
+    t.ok(t.put("/quality/plans", {"code": "QP-A1", "item": "PB-18", "stage": "incoming", "aql": 1.0}))
+    t.ok(
+        t.post("/quality/inspections", {"code": "IQ-A1", "lot": "RAW-A1", "plan": "QP-A1", "lot_size": 4}),
+        201,
+    )
+    t.ok(
+        t.post("/quality/ncrs", {"code": "NCR-A1", "lot": "RAW-A1", "quantity": 1, "description": "긁힘"}),
+        201,
+    )
+    t.ok(t.post("/purchasing/suppliers", {"code": "SUP-A1", "name": "테스트 판재"}), 201)
+    t.ok(
+        t.post(
+            "/purchasing/orders",
+            {
+                "code": "PO-A1",
+                "supplier": "SUP-A1",
+                "due_date": "2026-12-01",
+                "lines": [{"item": "PB-18", "quantity": 10}],
+            },
+        ),
+        201,
+    )
+    t.ok(
+        t.post(
+            "/maintenance/orders", {"code": "MO-A1", "equipment": "PC-SAW-01", "description": "톱날 교체"}
+        ),
+        201,
+    )
 
 
 def test_every_route_needs_credentials(client: Any, app: Any) -> None:
@@ -122,6 +194,7 @@ def test_company_b_cannot_read_or_change_company_a(
     b = other_tenant
     before = a.ok(a.get("/work-orders/WO-A1"))
     secrets_of_a = ["POCHEON", "WO-A1", "RAW-A1", "CAB-600", "PC-SAW-01", "P-1", "saw collector", "종무식"]
+    secrets_of_a += ["CUST-A1", "SO-A1", "SH-A1", "QP-A1", "IQ-A1", "NCR-A1", "SUP-A1", "PO-A1", "MO-A1"]
     checked = 0
     for method, path in api_routes(app):
         if (method, path) in PUBLIC:

@@ -7,25 +7,57 @@ from collections import defaultdict
 from datetime import UTC, datetime
 from pathlib import Path
 
-from jejo.sim.config import Bearing, Cabinet, Dist, Failures, FurnitureLine, Machine, PartsCell, Quality, SimConfig
-from jejo.sim.config import load_sim_config
+from jejo.sim.config import (
+    Bearing,
+    Cabinet,
+    Dist,
+    Failures,
+    FurnitureLine,
+    Machine,
+    PartsCell,
+    Quality,
+    SimConfig,
+    load_sim_config,
+)
 from jejo.sim.plant import Plant
 
 DEMO_YAML = Path(__file__).resolve().parents[2] / "src" / "jejo" / "demo" / "factory.yaml"
 
 
 def config(seed: int = 5) -> SimConfig:
-    return SimConfig(seed=seed, start=datetime(2026, 11, 2, tzinfo=UTC), sample_s=60,
-                     parts_cell=PartsCell(products=["A", "B"], batch=Dist(mean=40, sd=10), machines=[
-                         Machine(code="MC-01", protocol="opcua", cycle_s=Dist(mean=90, sd=6),
-                                 failures=Failures(weibull_scale_h=8), quality=Quality(tool_life_parts=300),
-                                 bearing=Bearing(life_scale_h=30, drift_h=6)),
-                         Machine(code="MC-02", protocol="modbus", cycle_s=Dist(mean=60, sd=4))]),
-                     furniture_line=FurnitureLine(
-                         cabinets=[Cabinet(item="BASE-600", parts=["SIDE-L", "SIDE-R", "BOTTOM", "BACK"])],
-                         stations=[Machine(code=c, protocol="modbus", kind=k, cycle_s=Dist(mean=ct, sd=2))
-                                   for c, k, ct in (("SAW", "saw", 40), ("EB", "edge", 30), ("BORE", "boring", 25),
-                                                    ("ASM", "station", 300), ("PACK", "station", 90))]))
+    return SimConfig(
+        seed=seed,
+        start=datetime(2026, 11, 2, tzinfo=UTC),
+        sample_s=60,
+        parts_cell=PartsCell(
+            products=["A", "B"],
+            batch=Dist(mean=40, sd=10),
+            machines=[
+                Machine(
+                    code="MC-01",
+                    protocol="opcua",
+                    cycle_s=Dist(mean=90, sd=6),
+                    failures=Failures(weibull_scale_h=8),
+                    quality=Quality(tool_life_parts=300),
+                    bearing=Bearing(life_scale_h=30, drift_h=6),
+                ),
+                Machine(code="MC-02", protocol="modbus", cycle_s=Dist(mean=60, sd=4)),
+            ],
+        ),
+        furniture_line=FurnitureLine(
+            cabinets=[Cabinet(item="BASE-600", parts=["SIDE-L", "SIDE-R", "BOTTOM", "BACK"])],
+            stations=[
+                Machine(code=c, protocol="modbus", kind=k, cycle_s=Dist(mean=ct, sd=2))
+                for c, k, ct in (
+                    ("SAW", "saw", 40),
+                    ("EB", "edge", 30),
+                    ("BORE", "boring", 25),
+                    ("ASM", "station", 300),
+                    ("PACK", "station", 90),
+                )
+            ],
+        ),
+    )
 
 
 def run(cfg: SimConfig, hours: float) -> tuple[Plant, list[tuple[str, str, int, object]]]:
@@ -82,5 +114,13 @@ def test_demo_yaml_is_valid() -> None:
     cfg = load_sim_config(DEMO_YAML)
     protocols = {m.protocol for m in cfg.machines()}
     assert protocols == {"opcua", "modbus", "sparkplug"}
-    assert {m.code for m in cfg.machines()} >= {"PC-SAW-01", "EB-01", "CNC-BORE-01", "ASM-01", "PACK-01",
-                                                "MC-01", "MC-02", "MC-03"}
+    assert {m.code for m in cfg.machines()} >= {
+        "PC-SAW-01",
+        "EB-01",
+        "CNC-BORE-01",
+        "ASM-01",
+        "PACK-01",
+        "MC-01",
+        "MC-02",
+        "MC-03",
+    }

@@ -30,11 +30,13 @@ class Broker:
         self.port = free_port()
         self.folder = folder
         self.conf = folder / "mosquitto.conf"
-        self.conf.write_text(f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
-                             f"persistence_location {folder}/\nautosave_interval 1\nmax_queued_messages 0\n"
-                             f"log_dest file {folder}/mosquitto.log\n"
-                             # stay who we are (as root, mosquitto would switch to a user that cannot write here)
-                             f"user {getpass.getuser()}\n")
+        self.conf.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\n"
+            f"persistence_location {folder}/\nautosave_interval 1\nmax_queued_messages 0\n"
+            f"log_dest file {folder}/mosquitto.log\n"
+            # stay who we are (as root, mosquitto would switch to a user that cannot write here)
+            f"user {getpass.getuser()}\n"
+        )
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -42,8 +44,11 @@ class Broker:
         return f"mqtt://127.0.0.1:{self.port}"
 
     def start(self) -> None:
-        self.proc = subprocess.Popen([shutil.which("mosquitto") or "mosquitto", "-c", str(self.conf)],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [shutil.which("mosquitto") or "mosquitto", "-c", str(self.conf)],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:

@@ -33,16 +33,33 @@ def _digest(rows: set[tuple[str, int, Any]]) -> str:
 
 @pytest.mark.fault
 @pytest.mark.broker
-def test_broker_outage_loses_nothing_doubles_nothing(runtime: Runtime, company: tuple[int, str], tmp_path: Path,
-                                                     broker: Any) -> None:
+def test_broker_outage_loses_nothing_doubles_nothing(
+    runtime: Runtime, company: tuple[int, str], tmp_path: Path, broker: Any
+) -> None:
     cid, code = company
-    cfg = SimConfig(company=code, seed=11, start=datetime(2026, 11, 27, tzinfo=UTC), sample_s=1.0,
-                    endpoints=Endpoints(mqtt_url=broker.url, sparkplug_group="fault", edge_node="EDGE-F"),
-                    parts_cell=PartsCell(products=["P1", "P2"], batch=Dist(mean=5, sd=1), machines=[
-                        Machine(code="MC-F1", protocol="sparkplug", cycle_s=Dist(mean=15, sd=2),
-                                setup_min=Dist(mean=1), quality=Quality()),
-                        Machine(code="MC-F2", protocol="sparkplug", cycle_s=Dist(mean=25, sd=2),
-                                setup_min=Dist(mean=1))]))
+    cfg = SimConfig(
+        company=code,
+        seed=11,
+        start=datetime(2026, 11, 27, tzinfo=UTC),
+        sample_s=1.0,
+        endpoints=Endpoints(mqtt_url=broker.url, sparkplug_group="fault", edge_node="EDGE-F"),
+        parts_cell=PartsCell(
+            products=["P1", "P2"],
+            batch=Dist(mean=5, sd=1),
+            machines=[
+                Machine(
+                    code="MC-F1",
+                    protocol="sparkplug",
+                    cycle_s=Dist(mean=15, sd=2),
+                    setup_min=Dist(mean=1),
+                    quality=Quality(),
+                ),
+                Machine(
+                    code="MC-F2", protocol="sparkplug", cycle_s=Dist(mean=25, sd=2), setup_min=Dist(mean=1)
+                ),
+            ],
+        ),
+    )
 
     async def main() -> None:
         sim = FactorySim(cfg, protocols={"sparkplug"})
@@ -52,10 +69,16 @@ def test_broker_outage_loses_nothing_doubles_nothing(runtime: Runtime, company: 
         tm = TagMap.model_validate(sim.tag_map(code))
         worker = IngestWorker(runtime, tm.by_tag(), machine_events=False, rollup_every_s=-1)
         stop_w, stop_c, stop_s = asyncio.Event(), asyncio.Event(), asyncio.Event()
-        w_task = asyncio.create_task(mqtt_subscribe(broker.url, worker.handle, group="fault",
-                                                    worker_id=f"ingest-{code}", stop=stop_w))
-        col = Collector(tm, MqttBus(broker.url, client_id=f"col-pub-{code}"), tmp_path / "buf.db", flush_ms=50,
-                        batch_max=200)
+        w_task = asyncio.create_task(
+            mqtt_subscribe(broker.url, worker.handle, group="fault", worker_id=f"ingest-{code}", stop=stop_w)
+        )
+        col = Collector(
+            tm,
+            MqttBus(broker.url, client_id=f"col-pub-{code}"),
+            tmp_path / "buf.db",
+            flush_ms=50,
+            batch_max=200,
+        )
         c_task = asyncio.create_task(col.run(stop_c))
         for _ in range(100):
             if all(h.connected for h in col.health.values()):
@@ -71,10 +94,17 @@ def test_broker_outage_loses_nothing_doubles_nothing(runtime: Runtime, company: 
         await asyncio.sleep(3)
         stop_s.set()
         await s_task
-        emitted = {(f"{c}.{f}", ts, float(v) if isinstance(v, (int, float)) else v)
-                   for c, f, ts, v in sim.edge.log if f != "state_code"}  # (not in the tag map)
+        emitted = {
+            (f"{c}.{f}", ts, float(v) if isinstance(v, (int, float)) else v)
+            for c, f, ts, v in sim.edge.log
+            if f != "state_code"
+        }  # (not in the tag map)
         for _ in range(300):
-            if worker.stats.stored >= len(emitted) and not sim.edge._queue and col.buffer.pending_samples == 0:
+            if (
+                worker.stats.stored >= len(emitted)
+                and not sim.edge._queue
+                and col.buffer.pending_samples == 0
+            ):
                 break
             await asyncio.sleep(0.1)
         await asyncio.sleep(1.0)
@@ -85,8 +115,11 @@ def test_broker_outage_loses_nothing_doubles_nothing(runtime: Runtime, company: 
         await sim.stop()
         assert before > 0 and held > 0, (before, held)  # the outage really happened mid-stream
         with runtime.transaction() as s:
-            rows = s.execute(select(TsTag.code, TsSample.ts, TsSample.value, TsSample.text).join(
-                TsTag, TsTag.id == TsSample.tag_id).where(TsTag.company_id == cid)).all()
+            rows = s.execute(
+                select(TsTag.code, TsSample.ts, TsSample.value, TsSample.text)
+                .join(TsTag, TsTag.id == TsSample.tag_id)
+                .where(TsTag.company_id == cid)
+            ).all()
         stored = [(tag, dt_to_ms(ts), txt if txt is not None else v) for tag, ts, v, txt in rows]
         missing = sorted(emitted - set(stored), key=lambda r: (r[1], r[0]))
         info = (len(stored), len(emitted), missing[:8], missing[-3:], worker.stats, sim.edge.births)

@@ -36,8 +36,12 @@ def test_good_tag_map_loads() -> None:
 
 
 def test_every_problem_names_line_and_key() -> None:
-    bad = GOOD.replace('address: "ir:0"', 'address: "40001"').replace("word_order: little", "word_order: middle")
-    bad = bad.replace("device: MC-03, ", "").replace("    source: plc\n    address: hr:0", "    source: plx\n    address: hr:0")
+    bad = GOOD.replace('address: "ir:0"', 'address: "40001"').replace(
+        "word_order: little", "word_order: middle"
+    )
+    bad = bad.replace("device: MC-03, ", "").replace(
+        "    source: plc\n    address: hr:0", "    source: plx\n    address: hr:0"
+    )
     with pytest.raises(ValidationError) as err:
         parse_tag_map(bad, origin="map.yaml")
     problems = {(p.field, p.row) for p in err.value.problems}

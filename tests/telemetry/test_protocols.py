@@ -24,17 +24,38 @@ from jejo.telemetry.model import TagMap, parse_tag_map
 from jejo.telemetry.rollup import dt_to_ms
 
 
-def cell(*machines: tuple[str, str], mqtt_url: str = "mqtt://127.0.0.1:1", sample_s: float = 2.0) -> SimConfig:
-    return SimConfig(company="X", seed=3, start=datetime(2026, 11, 26, tzinfo=UTC), sample_s=sample_s,
-                     endpoints=Endpoints(mqtt_url=mqtt_url, sparkplug_group="jejo-test", edge_node="EDGE-T"),
-                     parts_cell=PartsCell(products=["P1", "P2"], batch=Dist(mean=5, sd=1), machines=[
-                         Machine(code=c, protocol=p, cycle_s=Dist(mean=20, sd=2), setup_min=Dist(mean=1),
-                                 quality=Quality()) for c, p in machines]))  # type: ignore[arg-type]
+def cell(
+    *machines: tuple[str, str], mqtt_url: str = "mqtt://127.0.0.1:1", sample_s: float = 2.0
+) -> SimConfig:
+    return SimConfig(
+        company="X",
+        seed=3,
+        start=datetime(2026, 11, 26, tzinfo=UTC),
+        sample_s=sample_s,
+        endpoints=Endpoints(mqtt_url=mqtt_url, sparkplug_group="jejo-test", edge_node="EDGE-T"),
+        parts_cell=PartsCell(
+            products=["P1", "P2"],
+            batch=Dist(mean=5, sd=1),
+            machines=[
+                Machine(
+                    code=c, protocol=p, cycle_s=Dist(mean=20, sd=2), setup_min=Dist(mean=1), quality=Quality()
+                )
+                for c, p in machines
+            ],
+        ),
+    )  # type: ignore[arg-type]
 
 
-async def run_pipeline(runtime: Runtime, sim: FactorySim, tag_map: TagMap, tmp: Path, *, seconds: float,
-                       speed: float = 120.0, then: Callable[[], Awaitable[None]] | None = None
-                       ) -> tuple[Collector, IngestWorker]:
+async def run_pipeline(
+    runtime: Runtime,
+    sim: FactorySim,
+    tag_map: TagMap,
+    tmp: Path,
+    *,
+    seconds: float,
+    speed: float = 120.0,
+    then: Callable[[], Awaitable[None]] | None = None,
+) -> tuple[Collector, IngestWorker]:
     bus = MemoryBus()
     worker = IngestWorker(runtime, tag_map.by_tag(), rollup_every_s=-1)
     bus.subscribe(worker.handle)
@@ -81,8 +102,9 @@ def test_modbus_machine_to_store(runtime: Runtime, company: tuple[int, str], tmp
     asyncio.run(main())
 
 
-def test_unreachable_sources_and_the_rest_keeps_running(runtime: Runtime, company: tuple[int, str],
-                                                       tmp_path: Path) -> None:
+def test_unreachable_sources_and_the_rest_keeps_running(
+    runtime: Runtime, company: tuple[int, str], tmp_path: Path
+) -> None:
     cid, code = company
 
     async def main() -> None:
@@ -93,12 +115,15 @@ def test_unreachable_sources_and_the_rest_keeps_running(runtime: Runtime, compan
             good["sources"] += [
                 {"name": "dead-plc", "kind": "modbus", "host": "127.0.0.1", "port": 1, "poll_ms": 100},
                 {"name": "dead-ua", "kind": "opcua", "endpoint": "opc.tcp://127.0.0.1:1/", "timeout_s": 1},
-                {"name": "dead-mqtt", "kind": "mqtt", "url": "mqtt://127.0.0.1:1", "topics": ["x/#"]}]
-            good["tags"] += [{"tag": "D.1", "source": "dead-plc", "address": "hr:0"},
-                             {"tag": "D.2", "source": "dead-ua", "address": "ns=2;s=x"},
-                             {"tag": "D.3", "source": "dead-mqtt", "address": "x", "device": "x"}]
+                {"name": "dead-mqtt", "kind": "mqtt", "url": "mqtt://127.0.0.1:1", "topics": ["x/#"]},
+            ]
+            good["tags"] += [
+                {"tag": "D.1", "source": "dead-plc", "address": "hr:0"},
+                {"tag": "D.2", "source": "dead-ua", "address": "ns=2;s=x"},
+                {"tag": "D.3", "source": "dead-mqtt", "address": "x", "device": "x"},
+            ]
             tm = TagMap.model_validate(good)
-            col, worker = await run_pipeline(runtime, sim, tm, tmp_path, seconds=3, speed=300)
+            col, _worker = await run_pipeline(runtime, sim, tm, tmp_path, seconds=3, speed=300)
         finally:
             await sim.stop()
         for name in ("dead-plc", "dead-ua", "dead-mqtt"):
@@ -112,8 +137,9 @@ def test_unreachable_sources_and_the_rest_keeps_running(runtime: Runtime, compan
 
 
 @pytest.mark.slow
-def test_opcua_machine_to_store_with_source_timestamps(runtime: Runtime, company: tuple[int, str],
-                                                       tmp_path: Path) -> None:
+def test_opcua_machine_to_store_with_source_timestamps(
+    runtime: Runtime, company: tuple[int, str], tmp_path: Path
+) -> None:
     cid, code = company
 
     async def main() -> None:
@@ -130,8 +156,9 @@ def test_opcua_machine_to_store_with_source_timestamps(runtime: Runtime, company
         m = sim.plant.machines["MC-01"].values
         with runtime.transaction() as s:
             last = store.last_values(s, cid)
-            states = store.raw_range(s, cid, "MC-01.state", datetime(2026, 1, 1, tzinfo=UTC),
-                                     datetime(2027, 1, 1, tzinfo=UTC))
+            states = store.raw_range(
+                s, cid, "MC-01.state", datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC)
+            )
         assert last["MC-01.total"].value == m["total"] > 0
         assert last["MC-01.state"].value == m["state"]
         sim_state_ts = {ts for c, f, ts, _ in sent if f == "state"} | {sim.plant.epoch_ms}
@@ -142,8 +169,9 @@ def test_opcua_machine_to_store_with_source_timestamps(runtime: Runtime, company
 
 
 @pytest.mark.slow
-def test_opcua_basic256sha256_with_certificates(runtime: Runtime, company: tuple[int, str],
-                                                tmp_path: Path) -> None:
+def test_opcua_basic256sha256_with_certificates(
+    runtime: Runtime, company: tuple[int, str], tmp_path: Path
+) -> None:
     from asyncua.crypto.cert_gen import setup_self_signed_certificate
     from cryptography.x509.oid import ExtendedKeyUsageOID
 
@@ -152,21 +180,38 @@ def test_opcua_basic256sha256_with_certificates(runtime: Runtime, company: tuple
     cid, code = company
 
     async def main() -> None:
-        for who, use in (("server", ExtendedKeyUsageOID.SERVER_AUTH), ("client", ExtendedKeyUsageOID.CLIENT_AUTH)):
-            await setup_self_signed_certificate(tmp_path / f"{who}.key.pem", tmp_path / f"{who}.der",
-                                                f"urn:jejo:test:{who}", "localhost", [use], {"commonName": who})
+        for who, use in (
+            ("server", ExtendedKeyUsageOID.SERVER_AUTH),
+            ("client", ExtendedKeyUsageOID.CLIENT_AUTH),
+        ):
+            await setup_self_signed_certificate(
+                tmp_path / f"{who}.key.pem",
+                tmp_path / f"{who}.der",
+                f"urn:jejo:test:{who}",
+                "localhost",
+                [use],
+                {"commonName": who},
+            )
         sim = FactorySim(cell(("MC-01", "opcua")), protocols=set())
-        srv = OpcUaMachineServer([sim.plant.machines["MC-01"]], "127.0.0.1", 0,
-                                 certificate=str(tmp_path / "server.der"),
-                                 private_key=str(tmp_path / "server.key.pem"), allow_anonymous_none=False)
+        srv = OpcUaMachineServer(
+            [sim.plant.machines["MC-01"]],
+            "127.0.0.1",
+            0,
+            certificate=str(tmp_path / "server.der"),
+            private_key=str(tmp_path / "server.key.pem"),
+            allow_anonymous_none=False,
+        )
         await srv.start()
         sim.opcua["MC-01"] = srv
         try:
             data = sim.tag_map(code)
-            data["sources"][0]["security"] = {"policy": "Basic256Sha256", "mode": "SignAndEncrypt",
-                                              "certificate": str(tmp_path / "client.der"),
-                                              "private_key": str(tmp_path / "client.key.pem"),
-                                              "server_certificate": str(tmp_path / "server.der")}
+            data["sources"][0]["security"] = {
+                "policy": "Basic256Sha256",
+                "mode": "SignAndEncrypt",
+                "certificate": str(tmp_path / "client.der"),
+                "private_key": str(tmp_path / "client.key.pem"),
+                "server_certificate": str(tmp_path / "server.der"),
+            }
             plain = json.loads(json.dumps(data))  # the same, but pinned to the wrong server certificate
             plain["sources"][0]["name"] = "plain"
             plain["sources"][0]["security"]["server_certificate"] = str(tmp_path / "client.der")
@@ -175,20 +220,23 @@ def test_opcua_basic256sha256_with_certificates(runtime: Runtime, company: tuple
             data["sources"].append(plain["sources"][0])
             data["tags"] += plain["tags"]
             tm = TagMap.model_validate(data)
-            col, worker = await run_pipeline(runtime, sim, tm, tmp_path, seconds=5, speed=120)
+            col, _worker = await run_pipeline(runtime, sim, tm, tmp_path, seconds=5, speed=120)
         finally:
             await srv.stop()
         assert col.health["opcua-MC-01"].samples > 0, col.health
         assert col.health["plain"].samples == 0 and col.health["plain"].last_error  # refused, reported
         with runtime.transaction() as s:
-            assert store.last_values(s, cid)["MC-01.total"].value == sim.plant.machines["MC-01"].values["total"]
+            assert (
+                store.last_values(s, cid)["MC-01.total"].value == sim.plant.machines["MC-01"].values["total"]
+            )
 
     asyncio.run(main())
 
 
 @pytest.mark.broker
-def test_sparkplug_edge_node_to_store_and_independent_decode(runtime: Runtime, company: tuple[int, str],
-                                                             tmp_path: Path, broker: Any) -> None:
+def test_sparkplug_edge_node_to_store_and_independent_decode(
+    runtime: Runtime, company: tuple[int, str], tmp_path: Path, broker: Any
+) -> None:
     import paho.mqtt.client as paho
     import pysparkplug as psp
 
@@ -207,15 +255,24 @@ def test_sparkplug_edge_node_to_store_and_independent_decode(runtime: Runtime, c
         try:
             await asyncio.wait_for(sim.edge.connected.wait(), 10)
             tm2 = TagMap.model_validate(sim.tag_map(code))
-            col, worker = await run_pipeline(runtime, sim, tm2, tmp_path, seconds=4, speed=300)
+            _col, _worker = await run_pipeline(runtime, sim, tm2, tmp_path, seconds=4, speed=300)
         finally:
             await sim.stop()
         emitted = {(f"{c}.{f}", ts) for c, f, ts, _ in sim.edge.log if f != "state_code"}
         with runtime.transaction() as s:
             stored = set()
             for tag in {t for t, _ in emitted}:
-                stored |= {(tag, dt_to_ms(p.ts)) for p in store.raw_range(
-                    s, cid, tag, datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC), limit=100_000)}
+                stored |= {
+                    (tag, dt_to_ms(p.ts))
+                    for p in store.raw_range(
+                        s,
+                        cid,
+                        tag,
+                        datetime(2026, 1, 1, tzinfo=UTC),
+                        datetime(2027, 1, 1, tzinfo=UTC),
+                        limit=100_000,
+                    )
+                }
         assert emitted and emitted <= stored
 
     asyncio.run(main())
@@ -242,8 +299,9 @@ def test_sparkplug_edge_node_to_store_and_independent_decode(runtime: Runtime, c
 
 
 @pytest.mark.broker
-def test_json_over_mqtt_and_a_bad_payload(runtime: Runtime, company: tuple[int, str], tmp_path: Path,
-                                          broker: Any) -> None:
+def test_json_over_mqtt_and_a_bad_payload(
+    runtime: Runtime, company: tuple[int, str], tmp_path: Path, broker: Any
+) -> None:
     import paho.mqtt.publish as publish
 
     cid, code = company
@@ -267,11 +325,15 @@ tags:
             await asyncio.sleep(0.1)
             if col.health["plant"].connected:
                 break
-        msgs = [("plant/1", json.dumps({"ts": 1_000, "values": {"a": 1, "b": 2}})),
-                ("plant/1", b"\x00garbage{"),
-                ("plant/2", json.dumps([{"name": "a", "ts": 2_000, "value": 3.5}]))]
+        msgs = [
+            ("plant/1", json.dumps({"ts": 1_000, "values": {"a": 1, "b": 2}})),
+            ("plant/1", b"\x00garbage{"),
+            ("plant/2", json.dumps([{"name": "a", "ts": 2_000, "value": 3.5}])),
+        ]
         for topic, body in msgs:
-            await asyncio.to_thread(publish.single, topic, body, qos=1, hostname="127.0.0.1", port=broker.port)
+            await asyncio.to_thread(
+                publish.single, topic, body, qos=1, hostname="127.0.0.1", port=broker.port
+            )
         for _ in range(50):
             await asyncio.sleep(0.1)
             if worker.stats.stored >= 3:
@@ -287,18 +349,29 @@ tags:
 
 
 @pytest.mark.broker
-def test_mqtt_bus_shared_subscription_splits_the_load(runtime: Runtime, company: tuple[int, str],
-                                                      broker: Any) -> None:
-    cid, code = company
+def test_mqtt_bus_shared_subscription_splits_the_load(
+    runtime: Runtime, company: tuple[int, str], broker: Any
+) -> None:
+    _cid, code = company
     n_batches, per = 40, 25
 
     async def main() -> None:
         workers = [IngestWorker(runtime, rollup_every_s=-1) for _ in range(2)]
         stop = asyncio.Event()
         ready = [asyncio.Event(), asyncio.Event()]
-        tasks = [asyncio.create_task(mqtt_subscribe(broker.url, w.handle, group="t", worker_id=f"w{i}-{code}",
-                                                    stop=stop, on_connected=ready[i].set))
-                 for i, w in enumerate(workers)]
+        tasks = [
+            asyncio.create_task(
+                mqtt_subscribe(
+                    broker.url,
+                    w.handle,
+                    group="t",
+                    worker_id=f"w{i}-{code}",
+                    stop=stop,
+                    on_connected=ready[i].set,
+                )
+            )
+            for i, w in enumerate(workers)
+        ]
         await asyncio.wait_for(asyncio.gather(*(r.wait() for r in ready)), 10)
         bus = MqttBus(broker.url)
         from jejo.telemetry.model import Sample

@@ -269,3 +269,15 @@ DETECTORS: dict[str, type[_Detector]] = {
     "iforest": IsolationForestDetector,
     "ewma": EWMADetector,
 }
+
+
+def alarm_onsets(flags: ArrayLike, refractory: int = 1) -> np.ndarray:
+    """Rows where an alarm switches on, ignoring switch-ons within ``refractory`` rows of the last
+    reported one (one alert per episode instead of one per flicker)."""
+    f = np.asarray(flags).astype(int).ravel()
+    starts = np.flatnonzero(np.diff(np.r_[0, f]) == 1)
+    kept: list[int] = []
+    for i in starts:
+        if not kept or i - kept[-1] >= refractory:
+            kept.append(int(i))
+    return np.asarray(kept, dtype=int)

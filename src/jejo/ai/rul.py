@@ -53,7 +53,8 @@ class RULRegressor(JejoEstimator):
     baseline_cycles: the first cycles of each unit that define its own normal (for drift features).
     n_estimators, learning_rate, num_leaves, min_child_samples: LightGBM settings.
     quantiles: lower / upper quantile of the interval (None = no interval models).
-    n_jobs: LightGBM threads.
+    n_jobs: LightGBM threads (1 by default: on a busy machine more threads than free cores slow
+        OpenMP down by an order of magnitude).
     """
 
     kind = "rul"
@@ -69,7 +70,7 @@ class RULRegressor(JejoEstimator):
         num_leaves: int = 15,
         min_child_samples: int = 50,
         quantiles: tuple[float, float] | None = (0.1, 0.9),
-        n_jobs: int = 2,
+        n_jobs: int = 1,
         random_state: int = 0,
     ) -> None:
         self.rul_cap = rul_cap

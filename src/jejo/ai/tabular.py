@@ -170,7 +170,7 @@ class QualityClassifier(_TableFeatures):
         num_leaves: int = 15,
         min_child_samples: int = 10,
         colsample_bytree: float = 0.8,
-        n_jobs: int = 2,
+        n_jobs: int = 1,
         random_state: int = 0,
     ) -> None:
         self.threshold = threshold
@@ -258,7 +258,7 @@ class QualityRegressor(_TableFeatures):
         num_leaves: int = 15,
         min_child_samples: int = 10,
         colsample_bytree: float = 0.8,
-        n_jobs: int = 2,
+        n_jobs: int = 1,
         random_state: int = 0,
     ) -> None:
         self.interactions = interactions

@@ -7,6 +7,7 @@ from fastapi import APIRouter, FastAPI
 from jejo import __version__
 from jejo.api import problems
 from jejo.api.routers import auth, execution, inventory, masterdata, transfer
+from jejo.api.routers import costing, maintenance, purchasing, quality, sales
 from jejo.core.runtime import Runtime
 
 
@@ -24,6 +25,8 @@ def create_app(runtime: Runtime | None = None, *, with_web: bool = True) -> Fast
     problems.install(app)
     api = APIRouter(prefix="/api/v1")
     for module in (auth, masterdata, transfer, execution, inventory):
+        api.include_router(module.router)
+    for module in (sales, quality, purchasing, costing, maintenance):
         api.include_router(module.router)
     app.include_router(api)
 

@@ -52,6 +52,14 @@ def principal_from_session_token(request: Request, session: Session, token: str)
     return principal_for_user(user)
 
 
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _from_own_page(request: Request) -> bool:
+    """Sent by script from our own pages: a header that cross-site forms cannot send (CSRF check)."""
+    return bool(request.headers.get("x-requested-with") or request.headers.get("hx-request"))
+
+
 def principal(request: Request, session: DB) -> Principal:
     """The caller, from ``Authorization: Bearer`` (API token or session token) or the web session cookie."""
     auth = request.headers.get("authorization", "")
@@ -62,6 +70,11 @@ def principal(request: Request, session: DB) -> Principal:
         return principal_from_session_token(request, session, token)
     cookie = request.cookies.get(SESSION_COOKIE)
     if cookie:
+        if request.method not in SAFE_METHODS and not _from_own_page(request):
+            # a cross-site form or image can carry the cookie, but it cannot set a custom header
+            raise Forbidden(
+                "a write with the session cookie needs the 'X-Requested-With' (or htmx's 'HX-Request') header"
+            )
         return principal_from_session_token(request, session, cookie)
     raise Unauthorized("log in, or send 'Authorization: Bearer <token>'")
 

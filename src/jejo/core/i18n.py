@@ -21,10 +21,11 @@ from babel.numbers import format_currency, format_decimal
 
 from jejo.core.timeutil import to_local
 
-LOCALES: tuple[str, ...] = ("ko", "en")
+#: UI languages: a user chooses one (``users.locale``); ``vi`` covers the operator terminal so far.
+LOCALES: tuple[str, ...] = ("ko", "en", "vi")
 DEFAULT_LOCALE = "ko"
 #: Babel locale per UI language (numbers and dates are formatted with these).
-BABEL_LOCALE = {"ko": "ko_KR", "en": "en_US"}
+BABEL_LOCALE = {"ko": "ko_KR", "en": "en_US", "vi": "vi_VN"}
 CATALOGUE_DIR = Path(__file__).resolve().parent.parent / "web" / "locale"
 DISPLAY_TZ = "Asia/Seoul"
 
@@ -87,7 +88,7 @@ def load_catalogue(path: Path, locale: str) -> Translator:
 
 @cache
 def translator(locale: str) -> Translator:
-    """The translator for ``locale`` (``ko`` or ``en``); unknown languages get Korean."""
+    """The translator for ``locale`` (one of :data:`LOCALES`); unknown languages get Korean."""
     lang = normalise_locale(locale) or DEFAULT_LOCALE
     path = CATALOGUE_DIR / lang / "LC_MESSAGES" / "messages.po"
     if not path.exists():

@@ -34,9 +34,7 @@ class WaterfallStep:
     kind: str  # total | loss
 
 
-def six_big_losses(
-    te: TimeElements, c: ProductionCounts, startup_scrap: float = 0.0
-) -> dict[str, float]:
+def six_big_losses(te: TimeElements, c: ProductionCounts, startup_scrap: float = 0.0) -> dict[str, float]:
     """The six big losses in seconds (see the module docstring); ``startup_scrap`` in units."""
     pri = c.planned_run_s / c.pq if c.pq > 0 else 0.0
     quality_loss = pri * (c.pq - c.gq)
@@ -64,8 +62,12 @@ def waterfall(te: TimeElements, c: ProductionCounts, startup_scrap: float = 0.0)
         WaterfallStep("pdot", "Planned down time (PDOT)", "계획정지", te.pdot, "loss"),
         WaterfallStep("pbt", "Planned busy time (PBT)", "부하시간", te.pbt, "total"),
         WaterfallStep("breakdowns", "Breakdowns (ADOT)", "고장정지", loss["breakdowns"], "loss"),
-        WaterfallStep("setup", "Setup & adjustment (AUST)", "작업준비·조정", loss["setup_adjustment"], "loss"),
-        WaterfallStep("idling", "Idling & minor stops (ADET)", "공회전·순간정지", loss["idling_minor_stops"], "loss"),
+        WaterfallStep(
+            "setup", "Setup & adjustment (AUST)", "작업준비·조정", loss["setup_adjustment"], "loss"
+        ),
+        WaterfallStep(
+            "idling", "Idling & minor stops (ADET)", "공회전·순간정지", loss["idling_minor_stops"], "loss"
+        ),
         WaterfallStep("no_data", "No data", "데이터 없음", loss["no_data"], "loss"),
         WaterfallStep("apt", "Actual production time (APT)", "가동시간", te.apt, "total"),
         WaterfallStep("speed", "Reduced speed", "속도저하", loss["reduced_speed"], "loss"),
@@ -119,7 +121,9 @@ def downtime_pareto(stops: Iterable[Stop], by: str = "reason") -> list[ParetoRow
     if by not in keyf:
         from jejo.core.errors import Problem, ValidationError
 
-        raise ValidationError("unknown Pareto key", [Problem(f"by must be one of {sorted(keyf)}", field="by")])
+        raise ValidationError(
+            "unknown Pareto key", [Problem(f"by must be one of {sorted(keyf)}", field="by")]
+        )
     values: dict[str, float] = {}
     counts: dict[str, int] = {}
     for s in stops:

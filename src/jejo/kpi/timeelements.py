@@ -101,6 +101,7 @@ class TimeElements:
     adet: float = 0.0
     adot: float = 0.0
     nodata: float = 0.0
+    overtime: float = 0.0  # running / setup outside the planned windows (included in POT)
     micro_stop: float = 0.0  # the part of ADET that is micro-stops
     failures: int = 0  # failure events (transitions into ``down``) that started in planned time
     repairs_s: tuple[float, ...] = ()  # durations of completed failure stops (TTR), seconds
@@ -134,6 +135,7 @@ class TimeElements:
             adet=self.adet + other.adet,
             adot=self.adot + other.adot,
             nodata=self.nodata + other.nodata,
+            overtime=self.overtime + other.overtime,
             micro_stop=self.micro_stop + other.micro_stop,
             failures=self.failures + other.failures,
             repairs_s=self.repairs_s + other.repairs_s,
@@ -182,7 +184,7 @@ def classify(
         return "micro"
     if state in (IDLE, DOWN, OFF) and reason is None and duration_s <= micro_stop_s:
         return "micro"
-    if state == DOWN or state == OFF:
+    if state in (DOWN, OFF):
         return "adot"
     return "adet"  # idle: waiting for material, operator, order
 
@@ -196,7 +198,9 @@ def time_elements(
 ) -> TimeElements:
     """ISO 22400 time elements of one machine: its state intervals intersected with planned time.
 
-    Breaks are planned down time; a recorded planned stop inside planned time adds to PDOT. A stop's
+    Breaks are planned down time; a recorded planned stop inside planned time adds to PDOT. Running
+    or setting up outside the shifts is overtime: it is added to POT (and so to PBT), as ISO 22400 counts
+    worked overtime as planned operation time, so the output made in it is not set against no time. A stop's
     kind is decided on its whole length (a 30-minute breakdown that straddles a shift end is still a
     breakdown), its time is counted only where it overlaps planned time.
     """
@@ -210,12 +214,18 @@ def time_elements(
     repairs: list[float] = []
     ttf: list[float] = []
     run_since_repair = 0.0
+    overtime = 0.0
     ordered = sorted(intervals, key=lambda i: i.start)
     for iv in ordered:
         if iv.end <= iv.start:
             continue
         kind = classify(iv.state, iv.reason_code, (iv.end - iv.start).total_seconds(), reasons, micro_stop_s)
         planned = sum(_overlap(iv.start, iv.end, w.start, w.end) for w in win)
+        if kind in ("apt", "aust"):  # work outside the shifts is overtime: planned time once worked
+            extra = _overlap(iv.start, iv.end, period.start, period.end) - planned
+            if extra > 0:
+                overtime += extra
+                planned += extra
         if planned > 0:
             acc[kind] += planned
             if kind != "apt":
@@ -231,8 +241,10 @@ def time_elements(
                 run_since_repair = 0.0
                 if iv.end <= period.end:
                     repairs.append(planned)
+    pot += overtime
     # Breaks are not located in time: the machine sat idle (or off) through them, so the break
-    # allowance is taken back from idle, then from stops, never from running or setup time.
+    # allowance is taken back from idle, then from stops, never from running or setup time; a
+    # break the machine worked through is not planned down time for it.
     # (Plants whose machines report breaks as planned stops set the shift's break minutes to 0.)
     pdot = min(pot, acc["pdot"] + breaks)
     pbt = pot - pdot
@@ -243,6 +255,9 @@ def time_elements(
         take = min(acc[k], excess)
         acc[k] -= take
         excess -= take
+    if excess > 0:  # it worked through its break: that break was not planned down time for it
+        pdot -= min(excess, breaks)
+        pbt = pot - pdot
     known = acc["apt"] + acc["aust"] + acc["adet"] + acc["micro"] + acc["adot"]
     return TimeElements(
         pot=pot,
@@ -252,6 +267,7 @@ def time_elements(
         adet=acc["adet"] + acc["micro"],
         adot=acc["adot"],
         nodata=max(0.0, pbt - known),
+        overtime=overtime,
         micro_stop=acc["micro"],
         failures=failures,
         repairs_s=tuple(repairs),

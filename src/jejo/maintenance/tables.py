@@ -33,6 +33,7 @@ class MaintenancePlan(TenantMixin, Base):
     duration_minutes: Mapped[int] = mapped_column(Integer, default=60)
     checklist: Mapped[list[str]] = mapped_column(JSON, default=list)
     last_done_at: Mapped[datetime | None] = mapped_column()
+    counter_tag: Mapped[str | None] = mapped_column(String(128))  # hours/counter: the telemetry tag read
     last_done_value: Mapped[float] = mapped_column(Float, default=0.0)  # counter / hours at last order
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     equipment: Mapped[Equipment] = relationship()

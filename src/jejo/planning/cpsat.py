@@ -249,12 +249,15 @@ def solve(
     secondary: bool = False,
     lns_share: float = 1.0,
     small_ops: int = 120,
+    small_fraction: float = 0.5,
 ) -> Schedule:
     """Minimise the makespan; return the best schedule found before the deadline.
 
     ``deadline`` (a ``time.monotonic()`` value) overrides ``time_limit`` when given, so that a caller can
-    count its own start-up time. ``full_fraction`` is the share of the time given to the first full
-    CP-SAT solve; the rest goes to the large-neighbourhood search.
+    count its own start-up time. ``full_fraction`` (``small_fraction`` on instances with at most
+    ``small_ops`` operations) is the share of the time given to the first, default CP-SAT solve; the
+    rest goes to CP-SAT's neighbourhood search on all workers (``lns_share`` of it) and then to jejo's
+    own neighbourhood loop.
     """
     end_at = deadline if deadline is not None else time.monotonic() + time_limit
     stats = stats if stats is not None else SolveStats()
@@ -273,11 +276,12 @@ def solve(
     def left() -> float:
         return end_at - time.monotonic()
 
-    # 1. full model, warm-started: proves small instances optimal quickly; on instances up to
-    #    ``small_ops`` operations the default portfolio (search + proof + interleaved LNS) gets all the time
+    # 1. full model, warm-started: the default portfolio (search + bound + interleaved LNS) proves small
+    #    instances optimal quickly; instances up to ``small_ops`` operations give it ``small_fraction``
+    #    of the time, larger ones ``full_fraction``
     full = JobShopModel(instance, best.makespan, None, None)
     full.hint(best)
-    share = 1.0 if instance.n_operations <= small_ops else full_fraction
+    share = small_fraction if instance.n_operations <= small_ops else full_fraction
     res = _run(full, min(left(), max(0.5, share * left())) - 0.05, workers, seed)
     if res.schedule is not None and res.schedule.makespan <= best.makespan:
         best = res.schedule

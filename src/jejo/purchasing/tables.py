@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Date, Float, ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import JSON, Date, Float, ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from jejo.core.db import Base
@@ -71,3 +71,30 @@ class PurchaseReceipt(TenantMixin, Base):
     quantity: Mapped[float] = mapped_column(Float)
     received_at: Mapped[datetime] = mapped_column()
     order_line: Mapped[PurchaseOrderLine] = relationship()
+
+
+class SupplierItem(TenantMixin, Base):
+    """What a supplier sells us: the price and lead time of one item (the first by ``priority`` is used)."""
+
+    __tablename__ = "supplier_items"
+    __table_args__ = (UniqueConstraint("supplier_id", "item_id", name="uq_supplier_items_item"),)
+    id: Mapped[int] = mapped_column(primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"), index=True)
+    item_id: Mapped[int] = mapped_column(ForeignKey("items.id", ondelete="CASCADE"), index=True)
+    price: Mapped[int] = mapped_column(Integer, default=0)
+    lead_time_days: Mapped[int | None] = mapped_column(Integer)
+    priority: Mapped[int] = mapped_column(Integer, default=1)
+    supplier: Mapped[Supplier] = relationship()
+    item: Mapped[Item] = relationship()
+
+
+class MaterialBlock(TenantMixin, Base):
+    """A work order that could not be released for want of material (자재 부족): released automatically
+    when a receipt covers its shortages."""
+
+    __tablename__ = "material_blocks"
+    id: Mapped[int] = mapped_column(primary_key=True)
+    work_order_id: Mapped[int] = mapped_column(ForeignKey("work_orders.id", ondelete="CASCADE"), index=True)
+    shortages: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)
+    blocked_at: Mapped[datetime] = mapped_column(default=utcnow)
+    cleared_at: Mapped[datetime | None] = mapped_column()

@@ -101,7 +101,9 @@ class Nonconformance(TenantMixin, Base):
     inspection_id: Mapped[int | None] = mapped_column(ForeignKey("inspections.id", ondelete="SET NULL"))
     quantity: Mapped[float] = mapped_column(Float)
     description: Mapped[str] = mapped_column(String(500))
-    disposition: Mapped[str | None] = mapped_column(String(20))  # scrap | rework | use_as_is | return_to_supplier
+    disposition: Mapped[str | None] = mapped_column(
+        String(20)
+    )  # scrap | rework | use_as_is | return_to_supplier
     status: Mapped[str] = mapped_column(String(12), default="open")  # open | closed
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     closed_at: Mapped[datetime | None] = mapped_column()

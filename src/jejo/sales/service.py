@@ -4,7 +4,7 @@ validated in full (every problem listed) before anything is written."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import func, select
@@ -646,6 +646,16 @@ def line_records(session: Session, company_id: int) -> list[metrics.LineRecord]:
                 )
             )
     return out
+
+
+def period(start: date | None, end: date | None) -> tuple[date, date]:
+    """A period of days; the current month (Asia/Seoul) for what is left out."""
+    today = to_local(utcnow()).date()
+    first = start or today.replace(day=1)
+    if end is None:
+        nxt = (first.replace(day=28) + timedelta(days=4)).replace(day=1)
+        end = nxt - timedelta(days=1)
+    return first, end
 
 
 def figures(session: Session, company_id: int, start: date, end: date) -> metrics.DeliveryFigures:

@@ -82,7 +82,9 @@ class Cabinet(_M):
 
 
 class FurnitureLine(_M):
-    stations: list[Machine] = Field(default_factory=list)  # in flow order: saw, edge, boring, assembly, packing
+    stations: list[Machine] = Field(
+        default_factory=list
+    )  # in flow order: saw, edge, boring, assembly, packing
     cabinets: list[Cabinet] = Field(default_factory=list)
     order_every_min: Dist = Dist(mean=40, sd=10)
     order_size: Dist = Dist(mean=4, sd=2)
@@ -121,5 +123,7 @@ def load_sim_config(path: str | Path) -> SimConfig:
     except yaml.YAMLError as exc:
         raise ValidationError(f"{p} is not valid YAML", [Problem(reason=str(exc).splitlines()[0])]) from exc
     except PydanticError as exc:
-        raise ValidationError(f"{p} has problems", [Problem(reason=e["msg"], field=".".join(map(str, e["loc"])))
-                                                    for e in exc.errors()]) from exc
+        raise ValidationError(
+            f"{p} has problems",
+            [Problem(reason=e["msg"], field=".".join(map(str, e["loc"]))) for e in exc.errors()],
+        ) from exc

@@ -29,14 +29,29 @@ Update = tuple[str, str, int, Any]  # machine code, field, ts_ms, value
 
 #: Every value a simulated machine exposes: field → (type, unit).
 FIELDS: dict[str, tuple[str, str | None]] = {
-    "state": ("string", None), "state_code": ("int", None), "good": ("int", "count"), "scrap": ("int", "count"),
-    "total": ("int", "count"), "job": ("string", None), "product": ("string", None), "alarm": ("string", None),
-    "temperature": ("float", "°C"), "vibration": ("float", "mm/s"), "quality": ("float", "mm"),
-    "tool_wear": ("float", "%"), "cycle_time": ("float", "s"),
+    "state": ("string", None),
+    "state_code": ("int", None),
+    "good": ("int", "count"),
+    "scrap": ("int", "count"),
+    "total": ("int", "count"),
+    "job": ("string", None),
+    "product": ("string", None),
+    "alarm": ("string", None),
+    "temperature": ("float", "°C"),
+    "vibration": ("float", "mm/s"),
+    "quality": ("float", "mm"),
+    "tool_wear": ("float", "%"),
+    "cycle_time": ("float", "s"),
 }
 
-WOODWORKING_STATE = {"off": "OFFLINE", "idle": "READY", "running": "WORKING", "down": "ERROR", "setup": "STANDBY",
-                     "planned_stop": "STANDBY"}
+WOODWORKING_STATE = {
+    "off": "OFFLINE",
+    "idle": "READY",
+    "running": "WORKING",
+    "down": "ERROR",
+    "setup": "STANDBY",
+    "planned_stop": "STANDBY",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,10 +67,21 @@ class SimMachine:
     def __init__(self, plant: Plant, cfg: Machine, rng: random.Random) -> None:
         self.plant, self.cfg, self.rng, self.code = plant, cfg, rng, cfg.code
         self.env = plant.env
-        self.values: dict[str, Any] = {"state": "off", "state_code": CODE_OF_STR["off"], "good": 0, "scrap": 0,
-                                       "total": 0, "job": "", "product": "", "alarm": "",
-                                       "temperature": cfg.temperature_c, "vibration": cfg.vibration_mm_s,
-                                       "quality": 0.0, "tool_wear": 0.0, "cycle_time": 0.0}
+        self.values: dict[str, Any] = {
+            "state": "off",
+            "state_code": CODE_OF_STR["off"],
+            "good": 0,
+            "scrap": 0,
+            "total": 0,
+            "job": "",
+            "product": "",
+            "alarm": "",
+            "temperature": cfg.temperature_c,
+            "vibration": cfg.vibration_mm_s,
+            "quality": 0.0,
+            "tool_wear": 0.0,
+            "cycle_time": 0.0,
+        }
         self.worker: simpy.Process | None = None
         self.broken = False
         self.repaired = self.env.event()
@@ -163,10 +189,16 @@ class SimMachine:
     def sample_signals(self, dt: float) -> None:
         p = self.bearing_progress()
         running = self.values["state"] == "running"
-        target = self.cfg.temperature_c + (8.0 if running else 0.0) + 18.0 * p ** 1.5
+        target = self.cfg.temperature_c + (8.0 if running else 0.0) + 18.0 * p**1.5
         alpha = 1 - math.exp(-dt / 900.0)
-        temp = self.values["temperature"] + alpha * (target - self.values["temperature"]) + self.rng.gauss(0, 0.15)
-        vib = (self.cfg.vibration_mm_s * (1.0 if running else 0.3)) * (1 + 5 * p * p) + abs(self.rng.gauss(0, 0.08))
+        temp = (
+            self.values["temperature"]
+            + alpha * (target - self.values["temperature"])
+            + self.rng.gauss(0, 0.15)
+        )
+        vib = (self.cfg.vibration_mm_s * (1.0 if running else 0.3)) * (1 + 5 * p * p) + abs(
+            self.rng.gauss(0, 0.08)
+        )
         self.set(temperature=round(temp, 3), vibration=round(vib, 3))
 
 
@@ -250,8 +282,11 @@ class Plant:
                 if q is not None:
                     on_tool += 1
                     wear = on_tool / q.tool_life_parts
-                    dev = (q.drift_per_h * (self.env.now - setup_at) / 3600 + q.wear_gain * wear * wear
-                           + m.rng.gauss(0, q.noise_sd))
+                    dev = (
+                        q.drift_per_h * (self.env.now - setup_at) / 3600
+                        + q.wear_gain * wear * wear
+                        + m.rng.gauss(0, q.noise_sd)
+                    )
                     scrap = abs(dev) > q.tolerance
                     m.set(quality=round(dev, 5), tool_wear=round(100 * wear, 2))
                 m.set(cycle_time=round(ct, 2))
@@ -267,13 +302,15 @@ class Plant:
         assert line is not None
         stations = [self.machines[s.code] for s in line.stations]
         part_stations = stations[:-2] if len(stations) >= 3 else stations
-        kit_stations = stations[len(part_stations):]
+        kit_stations = stations[len(part_stations) :]
         queues = [simpy.Store(self.env) for _ in stations]
         self._kits: dict[str, tuple[int, list[str]]] = {}
         self.env.process(self._orders(queues[0]))
         for i, m in enumerate(part_stations):
             last = i == len(part_stations) - 1
-            self._start(m, self._part_station(m, queues[i], queues[i + 1] if i + 1 < len(queues) else None, last))
+            self._start(
+                m, self._part_station(m, queues[i], queues[i + 1] if i + 1 < len(queues) else None, last)
+            )
         for j, m in enumerate(kit_stations):
             i = len(part_stations) + j
             self._start(m, self._kit_station(m, queues[i], queues[i + 1] if i + 1 < len(queues) else None))
@@ -292,13 +329,16 @@ class Plant:
                 self._kits[cab_id] = (len(parts), [])
                 for p in parts:
                     yield first.put((cab.item, cab_id, p))
-            yield self.env.timeout(60 * max(1.0, rng.gauss(line.order_every_min.mean, line.order_every_min.sd)))
+            yield self.env.timeout(
+                60 * max(1.0, rng.gauss(line.order_every_min.mean, line.order_every_min.sd))
+            )
 
     def _scan(self, part: str, station: str) -> None:
         self.scans.append(Scan(self.now_ms(), part, station))
 
-    def _part_station(self, m: SimMachine, inbox: simpy.Store, outbox: simpy.Store | None,
-                      last: bool) -> Generator[simpy.Event, Any, None]:
+    def _part_station(
+        self, m: SimMachine, inbox: simpy.Store, outbox: simpy.Store | None, last: bool
+    ) -> Generator[simpy.Event, Any, None]:
         item = ""
         while True:
             got = yield from m.wait(inbox.get(), "idle")
@@ -325,8 +365,9 @@ class Plant:
             else:
                 yield outbox.put(got)
 
-    def _kit_station(self, m: SimMachine, inbox: simpy.Store,
-                     outbox: simpy.Store | None) -> Generator[simpy.Event, Any, None]:
+    def _kit_station(
+        self, m: SimMachine, inbox: simpy.Store, outbox: simpy.Store | None
+    ) -> Generator[simpy.Event, Any, None]:
         while True:
             got = yield from m.wait(inbox.get(), "idle")
             cab_item, cab_id, parts = got

@@ -5,6 +5,7 @@ Also writes the collector's tag map for the running endpoints (their actual port
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 from collections import defaultdict
 from collections.abc import Callable
@@ -18,20 +19,36 @@ from jejo.sim.plant import FIELDS, Plant, Scan, SimMachine, Update
 
 log = logging.getLogger(__name__)
 
-ROLES = {"state": "state", "good": "good_count", "scrap": "scrap_count", "total": "total_count", "job": "job",
-         "alarm": "alarm", "state_code": "state"}
-OPCUA_TAGS = {"state": "ManufacturerSpecific/MesState", "good": "State/Machine/Values/RunsGood",
-              "scrap": "State/Machine/Values/RunsAborted", "total": "State/Machine/Values/RunsTotal",
-              "job": "JobManagement/CurrentJobOrderID", "alarm": "Alarms/ActiveAlarm",
-              "temperature": "Monitoring/Temperature", "vibration": "Monitoring/Vibration",
-              "quality": "Monitoring/QualityDeviation", "tool_wear": "Monitoring/ToolWear",
-              "cycle_time": "State/Machine/Values/ActualCycle"}
+ROLES = {
+    "state": "state",
+    "good": "good_count",
+    "scrap": "scrap_count",
+    "total": "total_count",
+    "job": "job",
+    "alarm": "alarm",
+    "state_code": "state",
+}
+OPCUA_TAGS = {
+    "state": "ManufacturerSpecific/MesState",
+    "good": "State/Machine/Values/RunsGood",
+    "scrap": "State/Machine/Values/RunsAborted",
+    "total": "State/Machine/Values/RunsTotal",
+    "job": "JobManagement/CurrentJobOrderID",
+    "alarm": "Alarms/ActiveAlarm",
+    "temperature": "Monitoring/Temperature",
+    "vibration": "Monitoring/Vibration",
+    "quality": "Monitoring/QualityDeviation",
+    "tool_wear": "Monitoring/ToolWear",
+    "cycle_time": "State/Machine/Values/ActualCycle",
+}
 
 
 class FactorySim:
     """The plant plus its endpoints. ``start`` opens the endpoints; ``run`` steps until ``stop``."""
 
-    def __init__(self, cfg: SimConfig, *, mqtt_url: str | None = None, protocols: set[str] | None = None) -> None:
+    def __init__(
+        self, cfg: SimConfig, *, mqtt_url: str | None = None, protocols: set[str] | None = None
+    ) -> None:
         self.cfg = cfg
         self.plant = Plant(cfg)
         self.mqtt_url = mqtt_url or cfg.endpoints.mqtt_url
@@ -64,9 +81,13 @@ class FactorySim:
                 self.modbus[m.code] = mb
         spb = self._by_protocol("sparkplug")
         if "sparkplug" in self.protocols and spb:
-            self.edge = SparkplugEdgeNode(spb, self.mqtt_url, self.cfg.endpoints.sparkplug_group,
-                                          self.cfg.endpoints.edge_node,
-                                          primary_host=self.cfg.endpoints.primary_host)
+            self.edge = SparkplugEdgeNode(
+                spb,
+                self.mqtt_url,
+                self.cfg.endpoints.sparkplug_group,
+                self.cfg.endpoints.edge_node,
+                primary_host=self.cfg.endpoints.primary_host,
+            )
             for u in self.edge.initial_values():  # through the same path as changes (same-instant coalescing)
                 self._pending[u[0]].append(u)
         self.plant.run_until(1e-6)  # what happens at the first instant belongs to the first values
@@ -98,10 +119,8 @@ class FactorySim:
         t0, s0 = loop.time(), self.plant.env.now
         await self.flush()
         while not stop.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), tick_s)
-            except TimeoutError:
-                pass
             self.plant.run_until(s0 + (loop.time() - t0) * speed)
             self.sim_seconds = self.plant.env.now
             await self.flush()
@@ -121,10 +140,17 @@ class FactorySim:
         tags: list[dict[str, Any]] = []
         for code, srv in self.opcua.items():
             name = f"opcua-{code}"
-            sources.append({"name": name, "kind": "opcua", "endpoint": srv.endpoint, "publishing_interval_ms": 200})
+            sources.append(
+                {"name": name, "kind": "opcua", "endpoint": srv.endpoint, "publishing_interval_ms": 200}
+            )
             for fld, path in OPCUA_TAGS.items():
-                t: dict[str, Any] = {"tag": f"{code}.{fld}", "source": name, "address": f"ns={srv.ns};s={code}/{path}",
-                                     "equipment": code, "unit": FIELDS[fld][1]}
+                t: dict[str, Any] = {
+                    "tag": f"{code}.{fld}",
+                    "source": name,
+                    "address": f"ns={srv.ns};s={code}/{path}",
+                    "equipment": code,
+                    "unit": FIELDS[fld][1],
+                }
                 if fld == "cycle_time":
                     t["scale"] = 0.001
                 if fld in ROLES:
@@ -132,26 +158,48 @@ class FactorySim:
                 tags.append(t)
         for code, mb in self.modbus.items():
             name = f"modbus-{code}"
-            sources.append({"name": name, "kind": "modbus", "host": mb.host, "port": mb.port, "unit": 1,
-                            "poll_ms": 500})
+            sources.append(
+                {"name": name, "kind": "modbus", "host": mb.host, "port": mb.port, "unit": 1, "poll_ms": 500}
+            )
             for fld, (addr, typ, scale) in LAYOUT.items():
-                t = {"tag": f"{code}.{'state' if fld == 'state_code' else fld}", "source": name, "address": addr,
-                     "type": typ, "scale": scale, "equipment": code, "unit": FIELDS[fld][1]}
+                t = {
+                    "tag": f"{code}.{'state' if fld == 'state_code' else fld}",
+                    "source": name,
+                    "address": addr,
+                    "type": typ,
+                    "scale": scale,
+                    "equipment": code,
+                    "unit": FIELDS[fld][1],
+                }
                 if fld in ROLES:
                     t["role"] = ROLES[fld]
                 tags.append(t)
         if self.edge is not None:
             group, node = self.cfg.endpoints.sparkplug_group, self.cfg.endpoints.edge_node
-            sources.append({"name": "sparkplug", "kind": "mqtt", "url": self.mqtt_url, "format": "sparkplug",
-                            "topics": [f"spBv1.0/{group}/+/{node}/#"], "client_id": f"jejo-collector-{node}",
-                            "host_id": self.cfg.endpoints.primary_host})
+            sources.append(
+                {
+                    "name": "sparkplug",
+                    "kind": "mqtt",
+                    "url": self.mqtt_url,
+                    "format": "sparkplug",
+                    "topics": [f"spBv1.0/{group}/+/{node}/#"],
+                    "client_id": f"jejo-collector-{node}",
+                    "host_id": self.cfg.endpoints.primary_host,
+                }
+            )
             for code in self.edge.machines:
                 for fld in FIELDS:
                     if fld == "state_code":
                         continue
-                    t = {"tag": f"{code}.{fld}", "source": "sparkplug", "address": fld, "device": code,
-                         "equipment": code, "unit": FIELDS[fld][1],
-                         "type": {"string": "string", "int": "int64", "float": "float64"}[FIELDS[fld][0]]}
+                    t = {
+                        "tag": f"{code}.{fld}",
+                        "source": "sparkplug",
+                        "address": fld,
+                        "device": code,
+                        "equipment": code,
+                        "unit": FIELDS[fld][1],
+                        "type": {"string": "string", "int": "int64", "float": "float64"}[FIELDS[fld][0]],
+                    }
                     if fld in ROLES:
                         t["role"] = ROLES[fld]
                     tags.append(t)

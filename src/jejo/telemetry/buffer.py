@@ -36,9 +36,13 @@ class DiskBuffer:
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
-        self._db.execute("CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY AUTOINCREMENT, "
-                         "n INTEGER NOT NULL, size INTEGER NOT NULL, body BLOB NOT NULL)")
-        row = self._db.execute("SELECT COALESCE(SUM(size), 0), COUNT(*), COALESCE(SUM(n), 0) FROM batches").fetchone()
+        self._db.execute(
+            "CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY AUTOINCREMENT, "
+            "n INTEGER NOT NULL, size INTEGER NOT NULL, body BLOB NOT NULL)"
+        )
+        row = self._db.execute(
+            "SELECT COALESCE(SUM(size), 0), COUNT(*), COALESCE(SUM(n), 0) FROM batches"
+        ).fetchone()
         self._bytes, self._batches, self._samples = int(row[0]), int(row[1]), int(row[2])
 
     def put(self, samples: list[Sample]) -> None:
@@ -46,7 +50,9 @@ class DiskBuffer:
             return
         body = encode_batch(samples)
         with self._lock:
-            self._db.execute("INSERT INTO batches (n, size, body) VALUES (?, ?, ?)", (len(samples), len(body), body))
+            self._db.execute(
+                "INSERT INTO batches (n, size, body) VALUES (?, ?, ?)", (len(samples), len(body), body)
+            )
             self._bytes += len(body)
             self._batches += 1
             self._samples += len(samples)
@@ -67,8 +73,10 @@ class DiskBuffer:
     def ack(self, upto_id: int) -> None:
         """Forget every batch up to and including ``upto_id``."""
         with self._lock:
-            row = self._db.execute("SELECT COALESCE(SUM(size), 0), COUNT(*), COALESCE(SUM(n), 0) FROM batches "
-                                   "WHERE id <= ?", (upto_id,)).fetchone()
+            row = self._db.execute(
+                "SELECT COALESCE(SUM(size), 0), COUNT(*), COALESCE(SUM(n), 0) FROM batches WHERE id <= ?",
+                (upto_id,),
+            ).fetchone()
             self._db.execute("DELETE FROM batches WHERE id <= ?", (upto_id,))
             self._bytes -= int(row[0])
             self._batches -= int(row[1])

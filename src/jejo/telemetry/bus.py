@@ -10,11 +10,12 @@ the load and a worker that is away finds its messages waiting.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 from urllib.parse import urlparse
 
 from jejo.telemetry.model import Sample
@@ -84,8 +85,9 @@ class MqttBus:
 
         if self._client is None:
             host, port = _host_port(self.url)
-            client = aiomqtt.Client(host, port, identifier=self.client_id, protocol=aiomqtt.ProtocolVersion.V5,
-                                    timeout=5)
+            client = aiomqtt.Client(
+                host, port, identifier=self.client_id, protocol=aiomqtt.ProtocolVersion.V5, timeout=5
+            )
             await client.__aenter__()
             self._client = client
         return self._client
@@ -101,22 +103,27 @@ class MqttBus:
     async def close(self) -> None:
         client, self._client = self._client, None
         if client is not None:
-            try:
+            with contextlib.suppress(Exception):  # already gone
                 await client.__aexit__(None, None, None)  # type: ignore[attr-defined]
-            except Exception:  # already gone
-                pass
 
 
-async def mqtt_subscribe(url: str, handler: Handler, *, group: str = "ingest", worker_id: str = "ingest-1",
-                         stop: asyncio.Event, on_connected: Callable[[], None] | None = None) -> None:
+async def mqtt_subscribe(
+    url: str,
+    handler: Handler,
+    *,
+    group: str = "ingest",
+    worker_id: str = "ingest-1",
+    stop: asyncio.Event,
+    on_connected: Callable[[], None] | None = None,
+) -> None:
     """Run one ingest worker's subscription until ``stop``; reconnects with back-off.
 
     The handler is awaited for each batch before the next is read; a handler that raises is retried
     (the batch is never dropped), so the handler should buffer to disk if its store is away.
     """
     import aiomqtt
-    from paho.mqtt.properties import Properties
     from paho.mqtt.packettypes import PacketTypes
+    from paho.mqtt.properties import Properties
 
     host, port = _host_port(url)
     delay = 0.5
@@ -134,8 +141,15 @@ async def mqtt_subscribe(url: str, handler: Handler, *, group: str = "ingest", w
     while not stop.is_set():
         props = Properties(PacketTypes.CONNECT)
         props.SessionExpiryInterval = 3600
-        client = aiomqtt.Client(host, port, identifier=worker_id, protocol=aiomqtt.ProtocolVersion.V5,
-                                clean_start=False, properties=props, timeout=5)
+        client = aiomqtt.Client(
+            host,
+            port,
+            identifier=worker_id,
+            protocol=aiomqtt.ProtocolVersion.V5,
+            clean_start=False,
+            properties=props,
+            timeout=5,
+        )
         try:
             async with client:
                 await client.subscribe(f"$share/{group}/{TOPIC_PREFIX}/#", qos=1)
@@ -151,36 +165,36 @@ async def mqtt_subscribe(url: str, handler: Handler, *, group: str = "ingest", w
                         if nxt not in done:
                             nxt.cancel()
                             break
-                        await handle(bytes(nxt.result().payload))  # type: ignore[arg-type]
+                        await handle(bytes(nxt.result().payload))
                 finally:
                     stopper.cancel()
+                if stop.is_set():  # a clean stop leaves the group: its share goes to the others
+                    await client.unsubscribe(f"$share/{group}/{TOPIC_PREFIX}/#")
         except aiomqtt.MqttError as exc:
             log.warning("bus %s unreachable (%s); retrying in %.1fs", url, exc, delay)
             for msg in received_but_unread(client):  # acknowledged to the broker already: never drop them
-                await handle(bytes(msg.payload))  # type: ignore[arg-type]
-            try:
+                await handle(bytes(msg.payload))
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
-            except TimeoutError:
-                pass
             delay = min(delay * 2, 30.0)
         for msg in received_but_unread(client):
-            await handle(bytes(msg.payload))  # type: ignore[arg-type]
+            await handle(bytes(msg.payload))
 
 
-def received_but_unread(client: object) -> list[object]:
+def received_but_unread(client: object) -> list[Any]:
     """Messages the MQTT client received (and acknowledged) but the application has not read yet.
 
     aiomqtt keeps them in its queue and stops iterating when the connection drops; they must still be
     handled, or a broker outage would lose them."""
     queue = getattr(client, "_queue", None)
-    out: list[object] = []
+    out: list[Any] = []
     while queue is not None and not queue.empty():
         out.append(queue.get_nowait())
     return out
 
 
-async def aiomqtt_messages(client: object):  # type: ignore[no-untyped-def]
-    async for msg in client.messages:  # type: ignore[attr-defined]
+async def aiomqtt_messages(client: Any) -> AsyncIterator[Any]:
+    async for msg in client.messages:
         yield msg
 
 

@@ -8,9 +8,11 @@ Nothing is lost while the bus (or, on the in-process bus, the database) is away:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 from jejo.telemetry.buffer import DiskBuffer
 from jejo.telemetry.bus import Batch, Bus
@@ -19,7 +21,9 @@ from jejo.telemetry.model import ModbusSource, MqttSource, OpcUaSource, Role, Sa
 
 log = logging.getLogger(__name__)
 
-Runner = Callable[[Source, list[Tag], Callable[[list[Sample]], None], Health, asyncio.Event], Awaitable[None]]
+Runner = Callable[
+    [Source, list[Tag], Callable[[list[Sample]], None], Health, asyncio.Event], Coroutine[Any, Any, None]
+]
 
 
 def _runner(source: Source) -> Runner:
@@ -39,8 +43,16 @@ def _runner(source: Source) -> Runner:
 
 
 class Collector:
-    def __init__(self, tag_map: TagMap, bus: Bus, buffer_path: str | Path, *, batch_max: int = 1000,
-                 flush_ms: int = 200, max_buffer_bytes: int = 256 * 1024 * 1024) -> None:
+    def __init__(
+        self,
+        tag_map: TagMap,
+        bus: Bus,
+        buffer_path: str | Path,
+        *,
+        batch_max: int = 1000,
+        flush_ms: int = 200,
+        max_buffer_bytes: int = 256 * 1024 * 1024,
+    ) -> None:
         self.tag_map = tag_map
         self.bus = bus
         self.buffer = DiskBuffer(buffer_path, max_bytes=max_buffer_bytes)
@@ -61,7 +73,11 @@ class Collector:
             t = self._tags.get(s.tag)
             if t is not None and t.deadband > 0 and t.role is Role.ANALOG:
                 prev = self._last.get(s.tag)
-                if isinstance(prev, float) and isinstance(s.value, float) and abs(s.value - prev) < t.deadband:
+                if (
+                    isinstance(prev, float)
+                    and isinstance(s.value, float)
+                    and abs(s.value - prev) < t.deadband
+                ):
                     continue
             self._last[s.tag] = s.value
             self._pending.append(s)
@@ -70,16 +86,14 @@ class Collector:
 
     def flush(self) -> None:
         while self._pending:
-            chunk, self._pending = self._pending[:self.batch_max], self._pending[self.batch_max:]
+            chunk, self._pending = self._pending[: self.batch_max], self._pending[self.batch_max :]
             self.buffer.put(chunk)
         self._wake.set()
 
     async def _flusher(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            try:
+            with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.flush_ms / 1000)
-            except TimeoutError:
-                pass
             self.flush()
 
     async def _forwarder(self, stop: asyncio.Event) -> None:
@@ -90,10 +104,8 @@ class Collector:
                 if stop.is_set():
                     return
                 self._wake.clear()
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._wake.wait(), 1.0)
-                except TimeoutError:
-                    pass
                 continue
             bid, samples = batches[0]
             try:
@@ -101,7 +113,9 @@ class Collector:
             except Exception as exc:  # bus or store away: keep it on disk and try again
                 self.bus_errors += 1
                 self.bus_error = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
-                log.warning("forwarding held (%s); %d samples buffered", self.bus_error, self.buffer.pending_samples)
+                log.warning(
+                    "forwarding held (%s); %d samples buffered", self.bus_error, self.buffer.pending_samples
+                )
                 if stop.is_set():
                     return
                 await backoff.wait(stop)
@@ -115,8 +129,13 @@ class Collector:
         """Run every source until ``stop``; then flush and try to drain the buffer for a moment."""
         conn_stop = asyncio.Event()
         fwd_stop = asyncio.Event()
-        tasks = [asyncio.create_task(_runner(s)(s, self.tag_map.tags_of(s.name), self.emit, self.health[s.name],
-                                                conn_stop), name=f"source:{s.name}") for s in self.tag_map.sources]
+        tasks: list[asyncio.Task[None]] = [
+            asyncio.create_task(
+                _runner(s)(s, self.tag_map.tags_of(s.name), self.emit, self.health[s.name], conn_stop),
+                name=f"source:{s.name}",
+            )
+            for s in self.tag_map.sources
+        ]
         flusher = asyncio.create_task(self._flusher(conn_stop))
         forwarder = asyncio.create_task(self._forwarder(fwd_stop))
         await stop.wait()
@@ -125,12 +144,14 @@ class Collector:
         self.flush()
         fwd_stop.set()
         self._wake.set()
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(forwarder, drain_timeout_s)
-        except TimeoutError:
-            pass
 
     def status(self) -> dict[str, object]:
-        return {"sources": {k: vars(v) for k, v in self.health.items()}, "buffered": self.buffer.pending_samples,
-                "forwarded": self.forwarded, "dropped_by_cap": self.buffer.dropped_samples,
-                "bus_error": self.bus_error}
+        return {
+            "sources": {k: vars(v) for k, v in self.health.items()},
+            "buffered": self.buffer.pending_samples,
+            "forwarded": self.forwarded,
+            "dropped_by_cap": self.buffer.dropped_samples,
+            "bus_error": self.bus_error,
+        }

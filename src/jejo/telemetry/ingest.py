@@ -12,6 +12,7 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
+
 from sqlalchemy import select
 
 from jejo.core.errors import NotFound
@@ -43,8 +44,16 @@ class IngestStats:
 class IngestWorker:
     """Stateless apart from caches: any number of these may run against the same database."""
 
-    def __init__(self, runtime: Runtime, tags: dict[str, Tag] | None = None, *, machine_events: bool = True,
-                 rollup_every_s: float = 10.0, track_latency: bool = False, scrap_reason: str = "SC-DIM") -> None:
+    def __init__(
+        self,
+        runtime: Runtime,
+        tags: dict[str, Tag] | None = None,
+        *,
+        machine_events: bool = True,
+        rollup_every_s: float = 10.0,
+        track_latency: bool = False,
+        scrap_reason: str = "SC-DIM",
+    ) -> None:
         self.runtime = runtime
         self.tags = tags or {}
         self.machine_events = machine_events
@@ -78,10 +87,10 @@ class IngestWorker:
                     ids = self._registry.ids(conn, company_id, {s.tag for s in batch.samples}, self.tags)
                     rows = store.to_rows(batch.samples, ids)
                     added = store.write_samples(conn, rows)
-                    store.update_last(conn, rows)
                     if self.machine_events and self.tags:
-                        ms = process_machine_samples(session, company_id, batch.samples, self.tags,
-                                                    scrap_reason=self.scrap_reason)
+                        ms = process_machine_samples(
+                            session, company_id, batch.samples, self.tags, scrap_reason=self.scrap_reason
+                        )
                         self.stats.state_events += ms.state_events
                         self.stats.quantity_events += ms.quantity_events
                         self.stats.rejected_events += ms.rejected
@@ -100,7 +109,9 @@ class IngestWorker:
             if batch.samples:
                 lo = min(s.ts_ms for s in batch.samples)
                 hi = max(s.ts_ms for s in batch.samples)
-                self._dirty = (lo, hi) if self._dirty is None else (min(lo, self._dirty[0]), max(hi, self._dirty[1]))
+                self._dirty = (
+                    (lo, hi) if self._dirty is None else (min(lo, self._dirty[0]), max(hi, self._dirty[1]))
+                )
             if self.rollup_every_s >= 0 and time.monotonic() - self._last_rollup >= self.rollup_every_s:
                 self.refresh_rollups()
             return added
@@ -115,4 +126,3 @@ class IngestWorker:
 
     async def handle(self, batch: Batch) -> None:
         await asyncio.to_thread(self.write, batch)
-

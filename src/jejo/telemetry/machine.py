@@ -39,30 +39,54 @@ class MachineStats:
 
 
 def _active_operation(session: Session, company_id: int, equipment: str) -> tuple[str, int] | None:
-    row = session.execute(select(WorkOrder.code, OperationState.seq).join(
-        WorkOrder, WorkOrder.id == OperationState.work_order_id).where(
-        OperationState.company_id == company_id, OperationState.equipment_code == equipment,
-        OperationState.status == "running").order_by(OperationState.started_at.desc()).limit(1)).first()
+    row = session.execute(
+        select(WorkOrder.code, OperationState.seq)
+        .join(WorkOrder, WorkOrder.id == OperationState.work_order_id)
+        .where(
+            OperationState.company_id == company_id,
+            OperationState.equipment_code == equipment,
+            OperationState.status == "running",
+        )
+        .order_by(OperationState.started_at.desc())
+        .limit(1)
+    ).first()
     return (row[0], int(row[1])) if row else None
 
 
 def _downtime(session: Session, company_id: int, equipment: str, ts_ms: int, state: MachineStateKind) -> None:
     at = ms_to_dt(ts_ms)
-    open_ = session.scalars(select(Downtime).where(
-        Downtime.company_id == company_id, Downtime.equipment_code == equipment, Downtime.ended_at.is_(None),
-        Downtime.started_at < at)).all()
+    open_ = session.scalars(
+        select(Downtime).where(
+            Downtime.company_id == company_id,
+            Downtime.equipment_code == equipment,
+            Downtime.ended_at.is_(None),
+            Downtime.started_at < at,
+        )
+    ).all()
     for d in open_:
         d.ended_at = at
     if state not in (MachineStateKind.RUNNING, MachineStateKind.IDLE):
-        exists = session.scalar(select(Downtime.id).where(Downtime.company_id == company_id,
-                                                          Downtime.equipment_code == equipment,
-                                                          Downtime.started_at == at))
+        exists = session.scalar(
+            select(Downtime.id).where(
+                Downtime.company_id == company_id,
+                Downtime.equipment_code == equipment,
+                Downtime.started_at == at,
+            )
+        )
         if exists is None:
-            session.add(Downtime(company_id=company_id, equipment_code=equipment, state=state.value, started_at=at))
+            session.add(
+                Downtime(company_id=company_id, equipment_code=equipment, state=state.value, started_at=at)
+            )
 
 
-def process_machine_samples(session: Session, company_id: int, samples: list[Sample], tags: dict[str, Tag],
-                            *, scrap_reason: str = "SC-DIM") -> MachineStats:
+def process_machine_samples(
+    session: Session,
+    company_id: int,
+    samples: list[Sample],
+    tags: dict[str, Tag],
+    *,
+    scrap_reason: str = "SC-DIM",
+) -> MachineStats:
     """Turn the state and counter samples of a batch into events and downtime records."""
     from jejo.execution.service import NewEvent, post_events
 
@@ -73,21 +97,33 @@ def process_machine_samples(session: Session, company_id: int, samples: list[Sam
         if t is not None and t.equipment and (t.role is Role.STATE or t.role in COUNTER_ROLES):
             per_eq[t.equipment].append((t, s))
     for equipment, items in per_eq.items():
-        cursor = session.scalar(select(MachineCursor).where(MachineCursor.company_id == company_id,
-                                                            MachineCursor.equipment_code == equipment))
+        cursor = session.scalar(
+            select(MachineCursor).where(
+                MachineCursor.company_id == company_id, MachineCursor.equipment_code == equipment
+            )
+        )
         if cursor is None:
-            cursor = MachineCursor(company_id=company_id, equipment_code=equipment, state=None, state_ts_ms=0,
-                                   counters="{}")
+            cursor = MachineCursor(
+                company_id=company_id, equipment_code=equipment, state=None, state_ts_ms=0, counters="{}"
+            )
             session.add(cursor)
         events: list[NewEvent] = []
-        readings = [(s.ts_ms, st) for t, s in items if t.role is Role.STATE
-                    and (st := derive_state(s.value, t.state_map)) is not None]
+        readings = [
+            (s.ts_ms, st)
+            for t, s in items
+            if t.role is Role.STATE and (st := derive_state(s.value, t.state_map)) is not None
+        ]
         current = MachineStateKind(cursor.state) if cursor.state else None
         changes = transitions(equipment, current, cursor.state_ts_ms, readings)
         for tr in changes:
-            events.append(NewEvent(type="machine.state_changed", occurred_at=ms_to_dt(tr.ts_ms),
-                                   payload={"equipment": equipment, "state": tr.state.value},
-                                   idempotency_key=f"ms:{equipment}:{tr.ts_ms}"))
+            events.append(
+                NewEvent(
+                    type="machine.state_changed",
+                    occurred_at=ms_to_dt(tr.ts_ms),
+                    payload={"equipment": equipment, "state": tr.state.value},
+                    idempotency_key=f"ms:{equipment}:{tr.ts_ms}",
+                )
+            )
         counters: dict[str, Any] = json.loads(cursor.counters or "{}")
         deltas: dict[int, dict[str, float]] = defaultdict(dict)
         for t, s in sorted((x for x in items if x[0].role in COUNTER_ROLES), key=lambda x: x[1].ts_ms):
@@ -96,10 +132,10 @@ def process_machine_samples(session: Session, company_id: int, samples: list[Sam
             prev = counters.get(t.role.value)
             if prev is not None and s.ts_ms <= prev[0]:
                 continue
-            d = counter_delta(prev[1] if prev else None, float(s.value))
+            delta = counter_delta(prev[1] if prev else None, float(s.value))
             counters[t.role.value] = [s.ts_ms, float(s.value)]
-            if d > 0:
-                deltas[s.ts_ms][t.role.value] = deltas[s.ts_ms].get(t.role.value, 0.0) + d
+            if delta > 0:
+                deltas[s.ts_ms][t.role.value] = deltas[s.ts_ms].get(t.role.value, 0.0) + delta
         op = _active_operation(session, company_id, equipment) if deltas else None
         for ts_ms, d in sorted(deltas.items()):
             good = d.get(Role.GOOD_COUNT.value, 0.0)
@@ -111,8 +147,15 @@ def process_machine_samples(session: Session, company_id: int, samples: list[Sam
             payload: dict[str, Any] = {"seq": op[1], "good": good, "scrap": scrap, "equipment": equipment}
             if scrap:
                 payload["reason_code"] = scrap_reason
-            events.append(NewEvent(type="quantity.reported", occurred_at=ms_to_dt(ts_ms), work_order=op[0],
-                                   payload=payload, idempotency_key=f"qty:{equipment}:{ts_ms}"))
+            events.append(
+                NewEvent(
+                    type="quantity.reported",
+                    occurred_at=ms_to_dt(ts_ms),
+                    work_order=op[0],
+                    payload=payload,
+                    idempotency_key=f"qty:{equipment}:{ts_ms}",
+                )
+            )
         state_events = [e for e in events if e.type == "machine.state_changed"]
         qty_events = [e for e in events if e.type == "quantity.reported"]
         for group in (state_events, qty_events):  # one bad group never holds back the other
@@ -141,8 +184,9 @@ def process_machine_samples(session: Session, company_id: int, samples: list[Sam
     return stats
 
 
-def attach_downtime_reason(session: Session, company_id: int, downtime_id: int, reason_code: str,
-                           actor: str) -> Downtime:
+def attach_downtime_reason(
+    session: Session, company_id: int, downtime_id: int, reason_code: str, actor: str
+) -> Downtime:
     """An operator names why a machine stood still (the reason must be a known reason code)."""
     from jejo.core.errors import Problem, ValidationError
     from jejo.masterdata import service as md
@@ -152,13 +196,17 @@ def attach_downtime_reason(session: Session, company_id: int, downtime_id: int, 
     if d is None or d.company_id != company_id:
         raise NotFound(f"downtime {downtime_id} not found")
     if not md.codes_to_ids(session, company_id, ReasonCode, {reason_code}):
-        raise ValidationError("reason not attached", [Problem(reason=f"reason code {reason_code!r} does not exist",
-                                                              field="reason_code")])
+        raise ValidationError(
+            "reason not attached",
+            [Problem(reason=f"reason code {reason_code!r} does not exist", field="reason_code")],
+        )
     d.reason_code, d.reason_by, d.reason_at = reason_code, actor, utcnow()
     return d
 
 
-def downtimes(session: Session, company_id: int, equipment: str | None = None, limit: int = 200) -> list[Downtime]:
+def downtimes(
+    session: Session, company_id: int, equipment: str | None = None, limit: int = 200
+) -> list[Downtime]:
     q = select(Downtime).where(Downtime.company_id == company_id)
     if equipment:
         q = q.where(Downtime.equipment_code == equipment)

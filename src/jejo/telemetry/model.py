@@ -42,8 +42,16 @@ class Role(StrEnum):
 
 DataType = Literal["bool", "int16", "uint16", "int32", "uint32", "float32", "float64", "int64", "string"]
 
-REGISTER_WIDTH: dict[str, int] = {"bool": 1, "int16": 1, "uint16": 1, "int32": 2, "uint32": 2, "float32": 2,
-                                  "float64": 4, "int64": 4}
+REGISTER_WIDTH: dict[str, int] = {
+    "bool": 1,
+    "int16": 1,
+    "uint16": 1,
+    "int32": 2,
+    "uint32": 2,
+    "float32": 2,
+    "float64": 4,
+    "int64": 4,
+}
 
 _TAG_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,127}$")
 _MODBUS_RE = re.compile(r"^(hr|ir|co|di):(\d{1,5})$")
@@ -101,7 +109,9 @@ class MqttSource(_Model):
     topics: list[str] = Field(min_length=1)
     client_id: str | None = None
     qos: Literal[0, 1] = 1
-    host_id: str | None = Field(default=None, description="Sparkplug primary host id: publish STATE online/offline")
+    host_id: str | None = Field(
+        default=None, description="Sparkplug primary host id: publish STATE online/offline"
+    )
 
 
 Source = OpcUaSource | ModbusSource | MqttSource
@@ -207,8 +217,9 @@ def parse_tag_map(text: str, origin: str = "<tag map>") -> TagMap:
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        raise ValidationError(f"{origin} is not valid YAML", [Problem(reason=str(exc).splitlines()[0],
-                                                                      field=origin, row=line)]) from exc
+        raise ValidationError(
+            f"{origin} is not valid YAML", [Problem(reason=str(exc).splitlines()[0], field=origin, row=line)]
+        ) from exc
     if root is None:
         raise ValidationError(f"{origin} is empty", [Problem(reason="empty document", field=origin)])
     lines: dict[tuple[Any, ...], int] = {}
@@ -224,37 +235,77 @@ def parse_tag_map(text: str, origin: str = "<tag map>") -> TagMap:
     names = [s.name for s in tag_map.sources]
     for i, s in enumerate(tag_map.sources):
         if names.count(s.name) > 1:
-            problems.append(Problem(reason=f"source name {s.name!r} is used twice", field=f"sources.{i}.name",
-                                    row=lines.get(("sources", i, "name"))))
+            problems.append(
+                Problem(
+                    reason=f"source name {s.name!r} is used twice",
+                    field=f"sources.{i}.name",
+                    row=lines.get(("sources", i, "name")),
+                )
+            )
     seen: set[str] = set()
     for i, t in enumerate(tag_map.tags):
-        where = {"row": lines.get(("tags", i)), "field": f"tags.{i}"}
+        row = lines.get(("tags", i))
         if t.tag in seen:
-            problems.append(Problem(reason=f"tag {t.tag!r} is defined twice", field=f"tags.{i}.tag",
-                                    row=lines.get(("tags", i, "tag"))))
+            problems.append(
+                Problem(
+                    reason=f"tag {t.tag!r} is defined twice",
+                    field=f"tags.{i}.tag",
+                    row=lines.get(("tags", i, "tag")),
+                )
+            )
         seen.add(t.tag)
         if t.source not in names:
-            problems.append(Problem(reason=f"unknown source {t.source!r}; known: {', '.join(names) or 'none'}",
-                                    field=f"tags.{i}.source", row=lines.get(("tags", i, "source"))))
+            problems.append(
+                Problem(
+                    reason=f"unknown source {t.source!r}; known: {', '.join(names) or 'none'}",
+                    field=f"tags.{i}.source",
+                    row=lines.get(("tags", i, "source")),
+                )
+            )
             continue
         src = tag_map.source(t.source)
         if isinstance(src, ModbusSource):
             m = _MODBUS_RE.match(t.address)
             if not m:
-                problems.append(Problem(reason="Modbus address must look like hr:40 or ir:0 (table:offset)",
-                                        field=f"tags.{i}.address", row=lines.get(("tags", i, "address"))))
+                problems.append(
+                    Problem(
+                        reason="Modbus address must look like hr:40 or ir:0 (table:offset)",
+                        field=f"tags.{i}.address",
+                        row=lines.get(("tags", i, "address")),
+                    )
+                )
             elif t.type == "string":
-                problems.append(Problem(reason="Modbus tags cannot be strings", field=f"tags.{i}.type",
-                                        row=lines.get(("tags", i, "type"))))
+                problems.append(
+                    Problem(
+                        reason="Modbus tags cannot be strings",
+                        field=f"tags.{i}.type",
+                        row=lines.get(("tags", i, "type")),
+                    )
+                )
         if isinstance(src, MqttSource) and src.format == "sparkplug" and not t.device:
-            problems.append(Problem(reason="Sparkplug tags need the device (edge node/device id)",
-                                    field=f"tags.{i}.device", row=where["row"]))
+            problems.append(
+                Problem(
+                    reason="Sparkplug tags need the device (edge node/device id)",
+                    field=f"tags.{i}.device",
+                    row=row,
+                )
+            )
         if t.role is Role.STATE and not t.equipment:
-            problems.append(Problem(reason="state tags need the equipment they describe",
-                                    field=f"tags.{i}.equipment", row=where["row"]))
+            problems.append(
+                Problem(
+                    reason="state tags need the equipment they describe",
+                    field=f"tags.{i}.equipment",
+                    row=row,
+                )
+            )
         if t.role in (Role.GOOD_COUNT, Role.SCRAP_COUNT, Role.TOTAL_COUNT) and not t.equipment:
-            problems.append(Problem(reason="counter tags need the equipment they count for",
-                                    field=f"tags.{i}.equipment", row=where["row"]))
+            problems.append(
+                Problem(
+                    reason="counter tags need the equipment they count for",
+                    field=f"tags.{i}.equipment",
+                    row=row,
+                )
+            )
     if problems:
         raise ValidationError(f"{origin} has {len(problems)} problem(s)", problems)
     return tag_map
@@ -265,7 +316,9 @@ def load_tag_map(path: str | Path) -> TagMap:
     try:
         text = p.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ValidationError(f"tag map {p} cannot be read", [Problem(reason=str(exc), field=str(p))]) from exc
+        raise ValidationError(
+            f"tag map {p} cannot be read", [Problem(reason=str(exc), field=str(p))]
+        ) from exc
     return parse_tag_map(text, origin=str(p))
 
 

@@ -22,24 +22,41 @@ NAMESPACE = "spBv1.0"
 
 def _build_payload_class() -> Any:
     F = descriptor_pb2.FieldDescriptorProto
-    fd = descriptor_pb2.FileDescriptorProto(name="jejo_sparkplug_b.proto", package="org.eclipse.tahu.protobuf",
-                                            syntax="proto2")
+    fd = descriptor_pb2.FileDescriptorProto(
+        name="jejo_sparkplug_b.proto", package="org.eclipse.tahu.protobuf", syntax="proto2"
+    )
     payload = fd.message_type.add(name="Payload")
     metric = payload.nested_type.add(name="Metric")
     metric.oneof_decl.add(name="value")
     opt, rep = F.LABEL_OPTIONAL, F.LABEL_REPEATED
-    for name, num, typ in (("name", 1, F.TYPE_STRING), ("alias", 2, F.TYPE_UINT64), ("timestamp", 3, F.TYPE_UINT64),
-                           ("datatype", 4, F.TYPE_UINT32), ("is_historical", 5, F.TYPE_BOOL),
-                           ("is_transient", 6, F.TYPE_BOOL), ("is_null", 7, F.TYPE_BOOL)):
+    for name, num, typ in (
+        ("name", 1, F.TYPE_STRING),
+        ("alias", 2, F.TYPE_UINT64),
+        ("timestamp", 3, F.TYPE_UINT64),
+        ("datatype", 4, F.TYPE_UINT32),
+        ("is_historical", 5, F.TYPE_BOOL),
+        ("is_transient", 6, F.TYPE_BOOL),
+        ("is_null", 7, F.TYPE_BOOL),
+    ):
         metric.field.add(name=name, number=num, type=typ, label=opt)
-    for name, num, typ in (("int_value", 10, F.TYPE_UINT32), ("long_value", 11, F.TYPE_UINT64),
-                           ("float_value", 12, F.TYPE_FLOAT), ("double_value", 13, F.TYPE_DOUBLE),
-                           ("boolean_value", 14, F.TYPE_BOOL), ("string_value", 15, F.TYPE_STRING),
-                           ("bytes_value", 16, F.TYPE_BYTES)):
+    for name, num, typ in (
+        ("int_value", 10, F.TYPE_UINT32),
+        ("long_value", 11, F.TYPE_UINT64),
+        ("float_value", 12, F.TYPE_FLOAT),
+        ("double_value", 13, F.TYPE_DOUBLE),
+        ("boolean_value", 14, F.TYPE_BOOL),
+        ("string_value", 15, F.TYPE_STRING),
+        ("bytes_value", 16, F.TYPE_BYTES),
+    ):
         metric.field.add(name=name, number=num, type=typ, label=opt, oneof_index=0)
     payload.field.add(name="timestamp", number=1, type=F.TYPE_UINT64, label=opt)
-    payload.field.add(name="metrics", number=2, type=F.TYPE_MESSAGE, label=rep,
-                      type_name=".org.eclipse.tahu.protobuf.Payload.Metric")
+    payload.field.add(
+        name="metrics",
+        number=2,
+        type=F.TYPE_MESSAGE,
+        label=rep,
+        type_name=".org.eclipse.tahu.protobuf.Payload.Metric",
+    )
     payload.field.add(name="seq", number=3, type=F.TYPE_UINT64, label=opt)
     payload.field.add(name="uuid", number=4, type=F.TYPE_STRING, label=opt)
     payload.field.add(name="body", number=5, type=F.TYPE_BYTES, label=opt)
@@ -50,10 +67,22 @@ def _build_payload_class() -> Any:
 
 PayloadPB: Any = _build_payload_class()
 
-_VALUE_FIELD = {INT8: "int_value", INT16: "int_value", INT32: "int_value", UINT8: "int_value",
-                UINT16: "int_value", UINT32: "int_value", INT64: "long_value", UINT64: "long_value",
-                DATETIME: "long_value", FLOAT: "float_value", DOUBLE: "double_value", BOOLEAN: "boolean_value",
-                STRING: "string_value", TEXT: "string_value"}
+_VALUE_FIELD = {
+    INT8: "int_value",
+    INT16: "int_value",
+    INT32: "int_value",
+    UINT8: "int_value",
+    UINT16: "int_value",
+    UINT32: "int_value",
+    INT64: "long_value",
+    UINT64: "long_value",
+    DATETIME: "long_value",
+    FLOAT: "float_value",
+    DOUBLE: "double_value",
+    BOOLEAN: "boolean_value",
+    STRING: "string_value",
+    TEXT: "string_value",
+}
 _SIGNED_BITS = {INT8: 8, INT16: 16, INT32: 32, INT64: 64}
 
 
@@ -105,8 +134,9 @@ def encode(payload: Payload, *, with_datatype: bool = True) -> bytes:
     return bytes(pb.SerializeToString())
 
 
-def decode(raw: bytes, *, datatypes: dict[str, int] | None = None,
-           aliases: dict[int, str] | None = None) -> Payload:
+def decode(
+    raw: bytes, *, datatypes: dict[str, int] | None = None, aliases: dict[int, str] | None = None
+) -> Payload:
     """Parse a payload; names of aliased metrics and missing datatypes come from the BIRTH certificate."""
     pb = PayloadPB.FromString(raw)
     out = Payload(timestamp=int(pb.timestamp), seq=int(pb.seq) if pb.HasField("seq") else None)
@@ -121,9 +151,15 @@ def decode(raw: bytes, *, datatypes: dict[str, int] | None = None,
             value &= (1 << bits) - 1
             if value >= 1 << (sbits - 1):
                 value -= 1 << sbits
-        out.metrics.append(Metric(name=name, value=value, datatype=int(dt),
-                                  timestamp=int(pm.timestamp) if pm.HasField("timestamp") else None,
-                                  alias=int(pm.alias) if pm.HasField("alias") else None))
+        out.metrics.append(
+            Metric(
+                name=name,
+                value=value,
+                datatype=int(dt),
+                timestamp=int(pm.timestamp) if pm.HasField("timestamp") else None,
+                alias=int(pm.alias) if pm.HasField("alias") else None,
+            )
+        )
     return out
 
 

@@ -56,8 +56,9 @@ class Transition:
     state: S
 
 
-def transitions(equipment: str, current: S | None, current_ts: int,
-                readings: list[tuple[int, S]]) -> list[Transition]:
+def transitions(
+    equipment: str, current: S | None, current_ts: int, readings: list[tuple[int, S]]
+) -> list[Transition]:
     """State changes in time-ordered readings that come after ``current_ts`` (earlier ones are replays)."""
     out: list[Transition] = []
     for ts, st in sorted(readings):

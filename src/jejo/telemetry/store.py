@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, select, text
+from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -42,8 +42,9 @@ class TagRegistry:
     def __init__(self) -> None:
         self._ids: dict[tuple[int, str], int] = {}
 
-    def ids(self, conn: Connection, company_id: int, codes: Iterable[str],
-            described: dict[str, Tag] | None = None) -> dict[str, int]:
+    def ids(
+        self, conn: Connection, company_id: int, codes: Iterable[str], described: dict[str, Tag] | None = None
+    ) -> dict[str, int]:
         want = set(codes)
         missing = [c for c in want if (company_id, c) not in self._ids]
         if missing:
@@ -53,17 +54,28 @@ class TagRegistry:
                 rows = []
                 for c in still:
                     t = (described or {}).get(c)
-                    rows.append({"company_id": company_id, "code": c, "equipment_code": t.equipment if t else None,
-                                 "unit": t.unit if t else None, "role": t.role.value if t else "analog",
-                                 "description": t.description if t else None, "created_at": datetime.now(UTC)})
+                    rows.append(
+                        {
+                            "company_id": company_id,
+                            "code": c,
+                            "equipment_code": t.equipment if t else None,
+                            "unit": t.unit if t else None,
+                            "role": t.role.value if t else "analog",
+                            "description": t.description if t else None,
+                            "created_at": datetime.now(UTC),
+                        }
+                    )
                 conn.execute(_insert(conn)(TsTag).values(rows).on_conflict_do_nothing())
                 self._load(conn, company_id, still)
         return {c: self._ids[(company_id, c)] for c in want}
 
     def _load(self, conn: Connection, company_id: int, codes: Sequence[str]) -> None:
         for i in range(0, len(codes), 500):
-            for tid, code in conn.execute(select(TsTag.id, TsTag.code).where(
-                    TsTag.company_id == company_id, TsTag.code.in_(codes[i:i + 500]))):
+            for tid, code in conn.execute(
+                select(TsTag.id, TsTag.code).where(
+                    TsTag.company_id == company_id, TsTag.code.in_(codes[i : i + 500])
+                )
+            ):
                 self._ids[(company_id, code)] = tid
 
 
@@ -81,13 +93,22 @@ def _ensure_partitions(conn: Connection, days: set[int]) -> None:
         start = ms_to_dt(d * DAY_MS)
         end = start + timedelta(days=1)
         name = f"ts_samples_{start:%Y%m%d}"
-        conn.execute(text(f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF ts_samples FOR VALUES FROM '
-                          f"('{start.isoformat()}') TO ('{end.isoformat()}')"))
+        conn.execute(
+            text(
+                f'CREATE TABLE IF NOT EXISTS "{name}" PARTITION OF ts_samples FOR VALUES FROM '
+                f"('{start.isoformat()}') TO ('{end.isoformat()}')"
+            )
+        )
         _PARTITIONS.add((schema, d))
 
 
-def write_samples(conn: Connection, rows: Sequence[tuple[int, int, float | None, str | None]]) -> int:
-    """Store (tag_id, ts_ms, value, text) rows; rows already stored are skipped. Returns rows added."""
+def write_samples(
+    conn: Connection, rows: Sequence[tuple[int, int, float | None, str | None]], *, last: bool = True
+) -> int:
+    """Store (tag_id, ts_ms, value, text) rows; rows already stored are skipped. Returns rows added.
+
+    With ``last``, the newest value per tag is kept up to date too (a late sample never overwrites a
+    newer one)."""
     if not rows:
         return 0
     if conn.dialect.name == "postgresql":
@@ -95,42 +116,60 @@ def write_samples(conn: Connection, rows: Sequence[tuple[int, int, float | None,
         raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cur:
-            cur.execute("CREATE TEMP TABLE IF NOT EXISTS ts_stage (tag_id integer, ms bigint, value float8, "
-                        "text text) ON COMMIT DELETE ROWS")
+            cur.execute(
+                "CREATE TEMP TABLE IF NOT EXISTS ts_stage (tag_id integer, ms bigint, value float8, "
+                "text text) ON COMMIT DELETE ROWS"
+            )
             with cur.copy("COPY ts_stage (tag_id, ms, value, text) FROM STDIN") as copy:
                 for r in rows:
                     copy.write_row(r)
-            cur.execute("INSERT INTO ts_samples (tag_id, ts, value, text) SELECT tag_id, "
-                        "to_timestamp(ms / 1000.0), value, text FROM ts_stage ON CONFLICT DO NOTHING")
+            cur.execute(
+                "INSERT INTO ts_samples (tag_id, ts, value, text) SELECT tag_id, "
+                "to_timestamp(ms / 1000.0), value, text FROM ts_stage ON CONFLICT DO NOTHING"
+            )
             added = cur.rowcount
+            if last:
+                cur.execute(
+                    "INSERT INTO ts_last (tag_id, ts, value, text) SELECT DISTINCT ON (tag_id) tag_id, "
+                    "to_timestamp(ms / 1000.0), value, text FROM ts_stage ORDER BY tag_id, ms DESC "
+                    "ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, "
+                    "text = excluded.text WHERE excluded.ts > ts_last.ts"
+                )
             cur.execute("TRUNCATE ts_stage")
         return int(added)
     raw = conn.connection.driver_connection
     assert raw is not None
     before = raw.total_changes
-    raw.executemany("INSERT OR IGNORE INTO ts_samples (tag_id, ts, value, text) VALUES (?, ?, ?, ?)",
-                    [(t, sqlite_ts(ms), v, s) for t, ms, v, s in rows])
-    return int(raw.total_changes - before)
+    raw.executemany(
+        "INSERT OR IGNORE INTO ts_samples (tag_id, ts, value, text) VALUES (?, ?, ?, ?)",
+        [(t, sqlite_ts(ms), v, s) for t, ms, v, s in rows],
+    )
+    added = int(raw.total_changes - before)
+    if last:
+        raw.executemany(
+            "INSERT INTO ts_last (tag_id, ts, value, text) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, "
+            "text = excluded.text WHERE excluded.ts > ts_last.ts",
+            [(t, sqlite_ts(ms), v, s) for t, (ms, v, s) in sorted(newest(rows).items())],
+        )
+    return added
 
 
-def update_last(conn: Connection, rows: Sequence[tuple[int, int, float | None, str | None]]) -> None:
-    """Keep the newest value per tag (a late sample never overwrites a newer one)."""
-    newest: dict[int, tuple[int, float | None, str | None]] = {}
+def newest(
+    rows: Sequence[tuple[int, int, float | None, str | None]],
+) -> dict[int, tuple[int, float | None, str | None]]:
+    """The newest (ts_ms, value, text) per tag id among ``rows``."""
+    out: dict[int, tuple[int, float | None, str | None]] = {}
     for t, ms, v, s in rows:
-        cur = newest.get(t)
+        cur = out.get(t)
         if cur is None or ms > cur[0]:
-            newest[t] = (ms, v, s)
-    if not newest:
-        return
-    ins = _insert(conn)(TsLast).values([{"tag_id": t, "ts": ms_to_dt(ms), "value": v, "text": s}
-                                       for t, (ms, v, s) in sorted(newest.items())])
-    conn.execute(ins.on_conflict_do_update(
-        index_elements=[TsLast.tag_id],
-        set_={"ts": ins.excluded.ts, "value": ins.excluded.value, "text": ins.excluded.text},
-        where=ins.excluded.ts > TsLast.ts))
+            out[t] = (ms, v, s)
+    return out
 
 
-def to_rows(samples: Iterable[Sample], ids: dict[str, int]) -> list[tuple[int, int, float | None, str | None]]:
+def to_rows(
+    samples: Iterable[Sample], ids: dict[str, int]
+) -> list[tuple[int, int, float | None, str | None]]:
     out: list[tuple[int, int, float | None, str | None]] = []
     for s in samples:
         v = s.value
@@ -161,12 +200,16 @@ def refresh_rollups(conn: Connection, start: datetime, end: datetime) -> None:
         lo: Any = s if dialect == "postgresql" else s.strftime("%Y-%m-%d %H:%M:%S.%f")
         hi: Any = e if dialect == "postgresql" else e.strftime("%Y-%m-%d %H:%M:%S.%f")
         bucket = _BUCKET[(dialect, width)]
-        conn.execute(text(
-            f"INSERT INTO {table} (tag_id, bucket, n, sum, min, max) "
-            f"SELECT tag_id, {bucket} AS b, count(*), sum(value), min(value), max(value) FROM ts_samples "
-            f"WHERE ts >= :lo AND ts < :hi AND value IS NOT NULL GROUP BY tag_id, b "
-            f"ON CONFLICT (tag_id, bucket) DO UPDATE SET n = excluded.n, sum = excluded.sum, "
-            f"min = excluded.min, max = excluded.max"), {"lo": lo, "hi": hi})
+        conn.execute(
+            text(
+                f"INSERT INTO {table} (tag_id, bucket, n, sum, min, max) "
+                f"SELECT tag_id, {bucket} AS b, count(*), sum(value), min(value), max(value) FROM ts_samples "
+                f"WHERE ts >= :lo AND ts < :hi AND value IS NOT NULL GROUP BY tag_id, b "
+                f"ON CONFLICT (tag_id, bucket) DO UPDATE SET n = excluded.n, sum = excluded.sum, "
+                f"min = excluded.min, max = excluded.max"
+            ),
+            {"lo": lo, "hi": hi},
+        )
 
 
 # ---- queries ------------------------------------------------------------------------------------
@@ -191,30 +234,42 @@ def tag_id(session: Session, company_id: int, code: str) -> int | None:
     return session.scalar(select(TsTag.id).where(TsTag.company_id == company_id, TsTag.code == code))
 
 
-def raw_range(session: Session, company_id: int, code: str, start: datetime, end: datetime,
-              limit: int = 10_000) -> list[Point]:
+def raw_range(
+    session: Session, company_id: int, code: str, start: datetime, end: datetime, limit: int = 10_000
+) -> list[Point]:
     tid = tag_id(session, company_id, code)
     if tid is None:
         return []
-    rows = session.execute(select(TsSample.ts, TsSample.value, TsSample.text).where(
-        TsSample.tag_id == tid, TsSample.ts >= start, TsSample.ts < end).order_by(TsSample.ts).limit(limit))
+    rows = session.execute(
+        select(TsSample.ts, TsSample.value, TsSample.text)
+        .where(TsSample.tag_id == tid, TsSample.ts >= start, TsSample.ts < end)
+        .order_by(TsSample.ts)
+        .limit(limit)
+    )
     return [Point(ts, txt if txt is not None else v) for ts, v, txt in rows]
 
 
-def rollup_range(session: Session, company_id: int, code: str, start: datetime, end: datetime,
-                 width: str = "1m") -> list[RollupPoint]:
-    table = {"1m": TsRollup1m, "1h": TsRollup1h}[width]
+def rollup_range(
+    session: Session, company_id: int, code: str, start: datetime, end: datetime, width: str = "1m"
+) -> list[RollupPoint]:
+    table: type[TsRollup1m] | type[TsRollup1h] = TsRollup1m if width == "1m" else TsRollup1h
     tid = tag_id(session, company_id, code)
     if tid is None:
         return []
-    rows = session.execute(select(table.bucket, table.n, table.sum, table.min, table.max).where(
-        table.tag_id == tid, table.bucket >= start, table.bucket < end).order_by(table.bucket))
+    rows = session.execute(
+        select(table.bucket, table.n, table.sum, table.min, table.max)
+        .where(table.tag_id == tid, table.bucket >= start, table.bucket < end)
+        .order_by(table.bucket)
+    )
     return [RollupPoint(b, n, s / n if n else float("nan"), lo, hi) for b, n, s, lo, hi in rows]
 
 
 def last_values(session: Session, company_id: int, codes: Iterable[str] | None = None) -> dict[str, Point]:
-    q = select(TsTag.code, TsLast.ts, TsLast.value, TsLast.text).join(TsLast, TsLast.tag_id == TsTag.id).where(
-        TsTag.company_id == company_id)
+    q = (
+        select(TsTag.code, TsLast.ts, TsLast.value, TsLast.text)
+        .join(TsLast, TsLast.tag_id == TsTag.id)
+        .where(TsTag.company_id == company_id)
+    )
     if codes is not None:
         q = q.where(TsTag.code.in_(list(codes)))
     return {code: Point(ts, txt if txt is not None else v) for code, ts, v, txt in session.execute(q)}
@@ -236,23 +291,36 @@ def apply_retention(conn: Connection, retention: Retention, now: datetime | None
     out: dict[str, int] = {}
     raw_cut = now - timedelta(days=retention.raw_days)
     if conn.dialect.name == "postgresql":
-        names = conn.execute(text(
-            "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
-            "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace "
-            "WHERE p.relname = 'ts_samples' AND n.nspname = current_schema()")).scalars().all()
+        names = (
+            conn.execute(
+                text(
+                    "SELECT c.relname FROM pg_inherits i JOIN pg_class c ON c.oid = i.inhrelid "
+                    "JOIN pg_class p ON p.oid = i.inhparent JOIN pg_namespace n ON n.oid = p.relnamespace "
+                    "WHERE p.relname = 'ts_samples' AND n.nspname = current_schema()"
+                )
+            )
+            .scalars()
+            .all()
+        )
         dropped = 0
         for name in names:
             day = datetime.strptime(name.rsplit("_", 1)[1], "%Y%m%d").replace(tzinfo=UTC)
             if day + timedelta(days=1) <= raw_cut:
                 conn.execute(text(f'DROP TABLE "{name}"'))
                 dropped += 1
-                _PARTITIONS.discard((conn.execute(text("SELECT current_schema()")).scalar_one(),
-                                     int(day.timestamp()) * 1000 // DAY_MS))
+                _PARTITIONS.discard(
+                    (
+                        conn.execute(text("SELECT current_schema()")).scalar_one(),
+                        int(day.timestamp()) * 1000 // DAY_MS,
+                    )
+                )
         out["raw_partitions_dropped"] = dropped
     else:
-        out["raw_deleted"] = conn.execute(TsSample.__table__.delete().where(TsSample.ts < raw_cut)).rowcount
-    out["rollup_1m_deleted"] = conn.execute(TsRollup1m.__table__.delete().where(
-        TsRollup1m.bucket < now - timedelta(days=retention.rollup_1m_days))).rowcount
-    out["rollup_1h_deleted"] = conn.execute(TsRollup1h.__table__.delete().where(
-        TsRollup1h.bucket < now - timedelta(days=retention.rollup_1h_days))).rowcount
+        out["raw_deleted"] = conn.execute(delete(TsSample).where(TsSample.ts < raw_cut)).rowcount
+    out["rollup_1m_deleted"] = conn.execute(
+        delete(TsRollup1m).where(TsRollup1m.bucket < now - timedelta(days=retention.rollup_1m_days))
+    ).rowcount
+    out["rollup_1h_deleted"] = conn.execute(
+        delete(TsRollup1h).where(TsRollup1h.bucket < now - timedelta(days=retention.rollup_1h_days))
+    ).rowcount
     return out

@@ -35,7 +35,7 @@ class TsSample(Base):
     """One value of one tag at its source timestamp. Writing the same (tag, ts) again is a no-op."""
 
     __tablename__ = "ts_samples"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
     tag_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     ts: Mapped[datetime] = mapped_column(primary_key=True)
     value: Mapped[float | None] = mapped_column(Float)
@@ -44,7 +44,7 @@ class TsSample(Base):
 
 class TsRollup1m(Base):
     __tablename__ = "ts_rollup_1m"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
     tag_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     bucket: Mapped[datetime] = mapped_column(primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
@@ -55,7 +55,7 @@ class TsRollup1m(Base):
 
 class TsRollup1h(Base):
     __tablename__ = "ts_rollup_1h"
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = {"sqlite_with_rowid": False}  # noqa: RUF012
     tag_id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     bucket: Mapped[datetime] = mapped_column(primary_key=True)
     n: Mapped[int] = mapped_column(Integer)
@@ -79,7 +79,9 @@ class MachineCursor(TenantMixin, Base):
     into events. Samples at or before these times are already accounted for (replays are no-ops)."""
 
     __tablename__ = "ts_machine_cursor"
-    __table_args__ = (UniqueConstraint("company_id", "equipment_code", name="uq_ts_machine_cursor_equipment"),)
+    __table_args__ = (
+        UniqueConstraint("company_id", "equipment_code", name="uq_ts_machine_cursor_equipment"),
+    )
     id: Mapped[int] = mapped_column(primary_key=True)
     equipment_code: Mapped[str] = mapped_column(String(64))
     state: Mapped[str | None] = mapped_column(String(16))

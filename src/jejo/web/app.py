@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jejo.core import i18n
 from jejo.core.errors import JejoError, Unauthorized
 from jejo.web.context import LoginRequired, Viewer, chosen_locale, viewer_for
-from jejo.web.routes import auth, dashboard, masterdata, work_orders
+from jejo.web.routes import auth, board, dashboard, masterdata, sheets, terminal, work_orders
 from jejo.web.templating import is_htmx, render
 
 log = logging.getLogger("jejo.web")
@@ -145,6 +145,6 @@ def mount_web(app: FastAPI) -> None:
     i18n.load_all()  # a broken catalogue fails at start-up, not on the first page
     check_vendor_assets()
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
-    for module in (auth, dashboard, masterdata, work_orders):
+    for module in (auth, dashboard, masterdata, work_orders, terminal, board, sheets):
         app.include_router(module.router)
     _install_error_pages(app)

@@ -36,7 +36,7 @@ class UserIn(BaseModel):
     password: str
     roles: list[str]
     display_name: str | None = None
-    locale: str = Field(default="ko", pattern="^(ko|en)$")
+    locale: str = Field(default="ko", pattern="^(ko|en|vi)$")
 
 
 def user_out(u: User) -> dict[str, Any]:

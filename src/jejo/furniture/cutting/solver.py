@@ -170,6 +170,8 @@ class Search:
         orders = [self.ordered(items, k, 0.0) for k in SORT_KEYS[:4]]
         orders += [self.ordered(items, self.rng.choice(SORT_KEYS), 0.3) for _ in range(tries)]
         for order in orders:
+            if time.monotonic() > self.deadline:
+                return None  # out of time (not cached)
             for method in self.methods:
                 pl = fill(st.w, st.h, order, method)
                 if len(pl) == len(items):
@@ -229,6 +231,8 @@ class Search:
                 self.rng.shuffle(order)
                 done = False
                 for j in order:
+                    if time.monotonic() >= end:
+                        return
                     s_j, pl_j = bins[j]
                     if self.stocks[s_j].area - placed_area(pl_j) < a_i:
                         continue
@@ -244,6 +248,8 @@ class Search:
                         cands = [q for q in pl_j if q[3] * q[4] < a_i and free + q[3] * q[4] >= a_i]
                         cands.sort(key=lambda q: -q[3] * q[4])
                         for q in cands[:6]:
+                            if time.monotonic() >= end:
+                                return
                             new = self.repack(s_j, [self.items[r[0]] for r in pl_j if r[0] != q[0]] + [it])
                             if new is not None:
                                 bins[j] = (s_j, new)

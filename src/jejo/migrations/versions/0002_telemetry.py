@@ -49,8 +49,9 @@ def upgrade() -> None:
         sa.Column("description", sa.String(length=200), nullable=True),
         sa.Column("created_at", _ts(), nullable=False),
         sa.Column("company_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["company_id"], ["companies.id"], name=op.f("fk_ts_tags_company_id_companies"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["company_id"], ["companies.id"], name=op.f("fk_ts_tags_company_id_companies"), ondelete="CASCADE"
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ts_tags")),
         sa.UniqueConstraint("company_id", "code", name="uq_ts_tags_company_code"),
     )
@@ -58,8 +59,9 @@ def upgrade() -> None:
 
     if op.get_bind().dialect.name == "postgresql":
         op.execute(
-            "CREATE TABLE ts_samples (tag_id integer NOT NULL, ts timestamptz NOT NULL, value double precision, "
-            "text varchar(200), CONSTRAINT pk_ts_samples PRIMARY KEY (tag_id, ts)) PARTITION BY RANGE (ts)"
+            "CREATE TABLE ts_samples (tag_id integer NOT NULL, ts timestamptz NOT NULL, "
+            "value double precision, text varchar(200), "
+            "CONSTRAINT pk_ts_samples PRIMARY KEY (tag_id, ts)) PARTITION BY RANGE (ts)"
         )
     else:
         op.create_table(
@@ -89,12 +91,18 @@ def upgrade() -> None:
         sa.Column("state_ts_ms", sa.BigInteger(), nullable=False),
         sa.Column("counters", sa.String(length=400), nullable=False),
         sa.Column("company_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["company_id"], ["companies.id"],
-                                name=op.f("fk_ts_machine_cursor_company_id_companies"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_ts_machine_cursor_company_id_companies"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_ts_machine_cursor")),
         sa.UniqueConstraint("company_id", "equipment_code", name="uq_ts_machine_cursor_equipment"),
     )
-    op.create_index(op.f("ix_ts_machine_cursor_company_id"), "ts_machine_cursor", ["company_id"], unique=False)
+    op.create_index(
+        op.f("ix_ts_machine_cursor_company_id"), "ts_machine_cursor", ["company_id"], unique=False
+    )
     op.create_table(
         "downtimes",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -106,10 +114,16 @@ def upgrade() -> None:
         sa.Column("reason_by", sa.String(length=128), nullable=True),
         sa.Column("reason_at", _ts(), nullable=True),
         sa.Column("company_id", sa.Integer(), nullable=False),
-        sa.ForeignKeyConstraint(["company_id"], ["companies.id"], name=op.f("fk_downtimes_company_id_companies"),
-                                ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_downtimes_company_id_companies"),
+            ondelete="CASCADE",
+        ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_downtimes")),
-        sa.UniqueConstraint("company_id", "equipment_code", "started_at", name="uq_downtimes_equipment_start"),
+        sa.UniqueConstraint(
+            "company_id", "equipment_code", "started_at", name="uq_downtimes_equipment_start"
+        ),
     )
     op.create_index(op.f("ix_downtimes_company_id"), "downtimes", ["company_id"], unique=False)
     op.create_index("ix_downtimes_company_started", "downtimes", ["company_id", "started_at"], unique=False)

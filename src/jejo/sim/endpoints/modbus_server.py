@@ -23,9 +23,15 @@ HR_SIZE, IR_SIZE = 10, 6
 
 #: The tag-map addresses of this layout: field → (address, type, scale).
 LAYOUT: dict[str, tuple[str, str, float]] = {
-    "state_code": ("hr:0", "uint16", 1.0), "good": ("hr:1", "uint32", 1.0), "scrap": ("hr:3", "uint32", 1.0),
-    "total": ("hr:5", "uint32", 1.0), "temperature": ("ir:0", "int16", 0.1), "vibration": ("ir:1", "uint16", 0.01),
-    "quality": ("ir:2", "int16", 0.0001), "tool_wear": ("ir:3", "uint16", 0.1), "cycle_time": ("ir:4", "float32", 1.0),
+    "state_code": ("hr:0", "uint16", 1.0),
+    "good": ("hr:1", "uint32", 1.0),
+    "scrap": ("hr:3", "uint32", 1.0),
+    "total": ("hr:5", "uint32", 1.0),
+    "temperature": ("ir:0", "int16", 0.1),
+    "vibration": ("ir:1", "uint16", 0.01),
+    "quality": ("ir:2", "int16", 0.0001),
+    "tool_wear": ("ir:3", "uint16", 0.1),
+    "cycle_time": ("ir:4", "float32", 1.0),
 }
 
 
@@ -38,18 +44,25 @@ def free_port(host: str = "127.0.0.1") -> int:
 def holding(m: SimMachine) -> list[int]:
     v = m.values
     job = re.search(r"(\d+)$", str(v["job"]))
-    return ([int(v["state_code"])] + encode_registers(v["good"], "uint32") + encode_registers(v["scrap"], "uint32")
-            + encode_registers(v["total"], "uint32") + [ALARMS.get(v["alarm"], 9)]
-            + encode_registers(int(job.group(1)) if job else 0, "uint32"))
+    return [
+        int(v["state_code"]),
+        *encode_registers(v["good"], "uint32"),
+        *encode_registers(v["scrap"], "uint32"),
+        *encode_registers(v["total"], "uint32"),
+        ALARMS.get(v["alarm"], 9),
+        *encode_registers(int(job.group(1)) if job else 0, "uint32"),
+    ]
 
 
 def inputs(m: SimMachine) -> list[int]:
     v = m.values
-    return (encode_registers(round(v["temperature"] * 10), "int16")
-            + encode_registers(min(65535, round(v["vibration"] * 100)), "uint16")
-            + encode_registers(max(-32768, min(32767, round(v["quality"] * 10000))), "int16")
-            + encode_registers(round(v["tool_wear"] * 10), "uint16")
-            + encode_registers(float(v["cycle_time"]), "float32"))
+    return (
+        encode_registers(round(v["temperature"] * 10), "int16")
+        + encode_registers(min(65535, round(v["vibration"] * 100)), "uint16")
+        + encode_registers(max(-32768, min(32767, round(v["quality"] * 10000))), "int16")
+        + encode_registers(round(v["tool_wear"] * 10), "uint16")
+        + encode_registers(float(v["cycle_time"]), "float32")
+    )
 
 
 class ModbusMachineServer:
@@ -59,8 +72,15 @@ class ModbusMachineServer:
         self._server: Any = None
         self._task: asyncio.Task[None] | None = None
 
-    async def _action(self, function_code: int, start_address: int, address: int, count: int,
-                      current_registers: list[int], set_values: Any) -> None:
+    async def _action(
+        self,
+        function_code: int,
+        start_address: int,
+        address: int,
+        count: int,
+        current_registers: list[int],
+        set_values: Any,
+    ) -> None:
         if function_code == 3:
             regs = holding(self.machine)
         elif function_code == 4:
@@ -77,11 +97,16 @@ class ModbusMachineServer:
         from pymodbus.server import ModbusTcpServer
         from pymodbus.simulator import DataType, SimData, SimDevice
 
-        device = SimDevice(id=1, simdata=([SimData(0, count=1, values=False, datatype=DataType.BITS)],
-                                          [SimData(0, count=1, values=False, datatype=DataType.BITS)],
-                                          [SimData(0, count=HR_SIZE, values=0, datatype=DataType.REGISTERS)],
-                                          [SimData(0, count=IR_SIZE, values=0, datatype=DataType.REGISTERS)]),
-                           action=self._action)
+        device = SimDevice(
+            id=1,
+            simdata=(
+                [SimData(0, count=1, values=False, datatype=DataType.BITS)],
+                [SimData(0, count=1, values=False, datatype=DataType.BITS)],
+                [SimData(0, count=HR_SIZE, values=0, datatype=DataType.REGISTERS)],
+                [SimData(0, count=IR_SIZE, values=0, datatype=DataType.REGISTERS)],
+            ),
+            action=self._action,
+        )
         self._server = ModbusTcpServer(device, address=(self.host, self.port))
         self._task = asyncio.create_task(self._server.serve_forever())
         for _ in range(50):

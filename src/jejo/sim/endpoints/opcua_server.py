@@ -31,26 +31,43 @@ from jejo.sim.plant import WOODWORKING_STATE, SimMachine
 NAMESPACE = "urn:jejo:demo-factory"
 log = logging.getLogger(__name__)
 
-ITEM_STATE = {"off": "OutOfService", "idle": "NotExecuting", "running": "Executing", "down": "OutOfService",
-              "setup": "NotExecuting", "planned_stop": "NotExecuting"}
-OP_MODE = {"off": "None", "idle": "Processing", "running": "Processing", "down": "Maintenance", "setup": "Setup",
-           "planned_stop": "None"}
+ITEM_STATE = {
+    "off": "OutOfService",
+    "idle": "NotExecuting",
+    "running": "Executing",
+    "down": "OutOfService",
+    "setup": "NotExecuting",
+    "planned_stop": "NotExecuting",
+}
+OP_MODE = {
+    "off": "None",
+    "idle": "Processing",
+    "running": "Processing",
+    "down": "Maintenance",
+    "setup": "Setup",
+    "planned_stop": "None",
+}
 
 # field → [(path, converter, variant type)]
 _Conv = tuple[str, Any, str]
 MAP: dict[str, list[_Conv]] = {
-    "state": [("State/Machine/Overview/CurrentState", lambda v: WOODWORKING_STATE[v], "String"),
-              ("ManufacturerSpecific/MesState", str, "String"),
-              ("MachineryItemState/CurrentState", lambda v: ITEM_STATE[v], "String"),
-              ("MachineryOperationMode/CurrentState", lambda v: OP_MODE[v], "String"),
-              ("State/Machine/Flags/MachineOn", lambda v: v != "off", "Boolean"),
-              ("State/Machine/Flags/Error", lambda v: v == "down", "Boolean"),
-              ("State/Machine/Flags/RecipeInRun", lambda v: v == "running", "Boolean"),
-              ("State/Machine/Flags/RecipeInSetup", lambda v: v == "setup", "Boolean")],
+    "state": [
+        ("State/Machine/Overview/CurrentState", lambda v: WOODWORKING_STATE[v], "String"),
+        ("ManufacturerSpecific/MesState", str, "String"),
+        ("MachineryItemState/CurrentState", lambda v: ITEM_STATE[v], "String"),
+        ("MachineryOperationMode/CurrentState", lambda v: OP_MODE[v], "String"),
+        ("State/Machine/Flags/MachineOn", lambda v: v != "off", "Boolean"),
+        ("State/Machine/Flags/Error", lambda v: v == "down", "Boolean"),
+        ("State/Machine/Flags/RecipeInRun", lambda v: v == "running", "Boolean"),
+        ("State/Machine/Flags/RecipeInSetup", lambda v: v == "setup", "Boolean"),
+    ],
     "good": [("State/Machine/Values/RunsGood", int, "UInt64")],
     "scrap": [("State/Machine/Values/RunsAborted", int, "UInt64")],
-    "total": [("State/Machine/Values/RunsTotal", int, "UInt64"), ("State/Machine/Values/PiecesOut", int, "UInt64"),
-              ("OperationCounters/OperationCycleCounter", int, "UInt64")],
+    "total": [
+        ("State/Machine/Values/RunsTotal", int, "UInt64"),
+        ("State/Machine/Values/PiecesOut", int, "UInt64"),
+        ("OperationCounters/OperationCycleCounter", int, "UInt64"),
+    ],
     "cycle_time": [("State/Machine/Values/ActualCycle", lambda v: int(v * 1000), "UInt64")],
     "job": [("JobManagement/CurrentJobOrderID", str, "String")],
     "product": [("JobManagement/ProductId", str, "String")],
@@ -69,8 +86,16 @@ def node_id(code: str, path: str, ns: int = 2) -> str:
 class OpcUaMachineServer:
     """One OPC UA server for one or more machines (one per machine in the demo)."""
 
-    def __init__(self, machines: list[SimMachine], host: str, port: int, *, certificate: str | None = None,
-                 private_key: str | None = None, allow_anonymous_none: bool = True) -> None:
+    def __init__(
+        self,
+        machines: list[SimMachine],
+        host: str,
+        port: int,
+        *,
+        certificate: str | None = None,
+        private_key: str | None = None,
+        allow_anonymous_none: bool = True,
+    ) -> None:
         self.machines, self.host = machines, host
         self.port = port or free_port(host)
         self.certificate, self.private_key = certificate, private_key
@@ -81,7 +106,10 @@ class OpcUaMachineServer:
         self.ns = 2
 
     async def start(self) -> None:
-        from asyncua import Server, ua
+        from asyncua import Server
+        from asyncua import ua as _ua
+
+        ua: Any = _ua  # its annotations name wrapper types (String, Int16) where str and int are taken
 
         server = Server()
         await server.init()
@@ -90,7 +118,10 @@ class OpcUaMachineServer:
         if self.certificate and self.private_key:
             await server.load_certificate(self.certificate)
             await server.load_private_key(self.private_key)
-            policies = [ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt, ua.SecurityPolicyType.Basic256Sha256_Sign]
+            policies = [
+                ua.SecurityPolicyType.Basic256Sha256_SignAndEncrypt,
+                ua.SecurityPolicyType.Basic256Sha256_Sign,
+            ]
             if self.allow_none:
                 policies.append(ua.SecurityPolicyType.NoSecurity)
             server.set_security_policy(policies)
@@ -104,7 +135,9 @@ class OpcUaMachineServer:
         self._server = server
 
     async def _build(self, server: Any, parent: Any, m: SimMachine) -> None:
-        from asyncua import ua
+        from asyncua import ua as _ua
+
+        ua: Any = _ua
 
         ns = self.ns
         folders: dict[str, Any] = {}
@@ -120,25 +153,40 @@ class OpcUaMachineServer:
             return folders[path]
 
         start = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=m.plant.now_ms())
-        ident = {"Manufacturer": "jejo demo", "Model": m.cfg.kind, "SerialNumber": f"SN-{m.code}", "AssetId": m.code,
-                 "ProductInstanceUri": f"urn:jejo:demo:{m.code}"}
+        ident = {
+            "Manufacturer": "jejo demo",
+            "Model": m.cfg.kind,
+            "SerialNumber": f"SN-{m.code}",
+            "AssetId": m.code,
+            "ProductInstanceUri": f"urn:jejo:demo:{m.code}",
+        }
         for k, v in ident.items():
-            await (await folder("Identification")).add_variable(ua.NodeId(f"{m.code}/Identification/{k}", ns), k, v)
+            await (await folder("Identification")).add_variable(
+                ua.NodeId(f"{m.code}/Identification/{k}", ns), k, v
+            )
         for fld, convs in MAP.items():
             for path, conv, vtype in convs:
                 head, _, name = path.rpartition("/")
                 f = await folder(head)
                 value = conv(m.values[fld])
-                var = await f.add_variable(ua.NodeId(f"{m.code}/{path}", ns), name,
-                                           ua.Variant(value, getattr(ua.VariantType, vtype)))
-                await server.write_attribute_value(var.nodeid, ua.DataValue(  # stamped at the simulation's start
-                    ua.Variant(value, getattr(ua.VariantType, vtype)), SourceTimestamp=start,
-                    ServerTimestamp=datetime.now(UTC)))
+                var = await f.add_variable(
+                    ua.NodeId(f"{m.code}/{path}", ns), name, ua.Variant(value, getattr(ua.VariantType, vtype))
+                )
+                await server.write_attribute_value(
+                    var.nodeid,
+                    ua.DataValue(  # stamped at the simulation's start
+                        ua.Variant(value, getattr(ua.VariantType, vtype)),
+                        SourceTimestamp=start,
+                        ServerTimestamp=datetime.now(UTC),
+                    ),
+                )
                 self._nodes[(m.code, path)] = (var, vtype)
 
     async def push(self, updates: list[tuple[str, str, int, Any]]) -> None:
         """Write the latest value of each changed field with its simulated timestamp."""
-        from asyncua import ua
+        from asyncua import ua as _ua
+
+        ua: Any = _ua
 
         latest: dict[tuple[str, str], tuple[int, Any]] = {}
         for code, fld, ts, v in updates:
@@ -150,8 +198,11 @@ class OpcUaMachineServer:
                 if node is None:
                     continue
                 src = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=ts)
-                dv = ua.DataValue(ua.Variant(conv(v), getattr(ua.VariantType, vtype)), SourceTimestamp=src,
-                                  ServerTimestamp=now)
+                dv = ua.DataValue(
+                    ua.Variant(conv(v), getattr(ua.VariantType, vtype)),
+                    SourceTimestamp=src,
+                    ServerTimestamp=now,
+                )
                 await self._server.write_attribute_value(node[0].nodeid, dv)
 
     async def stop(self) -> None:

@@ -10,6 +10,7 @@ simulator emitted is lost. ``log`` holds every (device, metric, ts, value) the n
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 from collections import deque
@@ -25,8 +26,17 @@ DTYPES = {"string": spb.STRING, "int": spb.INT64, "float": spb.DOUBLE}
 
 
 class SparkplugEdgeNode:
-    def __init__(self, machines: list[SimMachine], url: str, group: str, node: str, *,
-                 max_metrics: int = 100, keep_log: bool = True, primary_host: str | None = None) -> None:
+    def __init__(
+        self,
+        machines: list[SimMachine],
+        url: str,
+        group: str,
+        node: str,
+        *,
+        max_metrics: int = 100,
+        keep_log: bool = True,
+        primary_host: str | None = None,
+    ) -> None:
         self.machines = {m.code: m for m in machines}
         self.url, self.group, self.node = url, group, node
         self.max_metrics = max_metrics
@@ -68,15 +78,26 @@ class SparkplugEdgeNode:
     async def _births(self, client: Any) -> None:
         self.seq = 0
         ts = next(iter(self.machines.values())).plant.now_ms() if self.machines else spb.now_ms()
-        nb = spb.Payload(ts, [spb.Metric("bdSeq", self.bd_seq, spb.INT64, ts),
-                              spb.Metric("Node Control/Rebirth", False, spb.BOOLEAN, ts)], seq=self._next_seq())
+        nb = spb.Payload(
+            ts,
+            [
+                spb.Metric("bdSeq", self.bd_seq, spb.INT64, ts),
+                spb.Metric("Node Control/Rebirth", False, spb.BOOLEAN, ts),
+            ],
+            seq=self._next_seq(),
+        )
         await client.publish(self._topic("NBIRTH"), spb.encode(nb), qos=0)
         for code, m in self.machines.items():
             # each value carries the time it took that value (births repeat what was sent before)
-            metrics = [spb.Metric(f, m.values[f], DTYPES[FIELDS[f][0]], self._last_ts.get((code, f), ts),
-                                  alias=i + 1) for i, f in enumerate(FIELDS)]
-            await client.publish(self._topic("DBIRTH", code),
-                                 spb.encode(spb.Payload(ts, metrics, seq=self._next_seq())), qos=0)
+            metrics = [
+                spb.Metric(
+                    f, m.values[f], DTYPES[FIELDS[f][0]], self._last_ts.get((code, f), ts), alias=i + 1
+                )
+                for i, f in enumerate(FIELDS)
+            ]
+            await client.publish(
+                self._topic("DBIRTH", code), spb.encode(spb.Payload(ts, metrics, seq=self._next_seq())), qos=0
+            )
         self.births += 1
 
     async def _send_pending(self, client: Any) -> None:
@@ -104,8 +125,14 @@ class SparkplugEdgeNode:
             death = spb.encode(spb.Payload(spb.now_ms(), [spb.Metric("bdSeq", self.bd_seq, spb.INT64)]))
             will = aiomqtt.Will(self._topic("NDEATH"), death, qos=1)
             try:
-                async with aiomqtt.Client(u.hostname or "127.0.0.1", u.port or 1883, identifier=f"edge-{self.node}",
-                                          will=will, clean_session=True, timeout=5) as client:
+                async with aiomqtt.Client(
+                    u.hostname or "127.0.0.1",
+                    u.port or 1883,
+                    identifier=f"edge-{self.node}",
+                    will=will,
+                    clean_session=True,
+                    timeout=5,
+                ) as client:
                     await client.subscribe(self._topic("NCMD"), qos=0)
                     if self.primary_host:
                         self.host_online.clear()
@@ -132,10 +159,8 @@ class SparkplugEdgeNode:
                                 await self._births(client)
                             await self._send_pending(client)
                             self._wake.clear()
-                            try:
+                            with contextlib.suppress(TimeoutError):
                                 await asyncio.wait_for(self._wake.wait(), 0.5)
-                            except TimeoutError:
-                                pass
                             if listener.done():
                                 listener.result()
                         await self._send_pending(client)
@@ -145,10 +170,8 @@ class SparkplugEdgeNode:
             except aiomqtt.MqttError as exc:
                 self.connected.clear()
                 log.info("edge node %s: broker away (%s)", self.node, exc)
-                try:
+                with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(self._stop.wait(), delay)
-                except TimeoutError:
-                    pass
                 delay = min(delay * 2, 5.0)
             self.bd_seq = (self.bd_seq + 1) % 256
 

@@ -7,6 +7,7 @@ health (connected, last error, samples, bad payloads) so that one broken source 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -39,8 +40,6 @@ class Backoff:
         self.delay = self.first
 
     async def wait(self, stop: asyncio.Event) -> None:
-        try:
+        with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), self.delay)
-        except TimeoutError:
-            pass
         self.delay = min(self.delay * 2, self.cap)

@@ -7,6 +7,7 @@ Modbus carries no timestamps: a sample is stamped with the collector's clock whe
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import struct
 import time
@@ -17,28 +18,40 @@ from jejo.telemetry.model import REGISTER_WIDTH, ModbusSource, Sample, Tag, modb
 
 log = logging.getLogger(__name__)
 
-_FMT = {"int16": "h", "uint16": "H", "int32": "i", "uint32": "I", "float32": "f", "float64": "d", "int64": "q",
-        "bool": "H"}
+_FMT = {
+    "int16": "h",
+    "uint16": "H",
+    "int32": "i",
+    "uint32": "I",
+    "float32": "f",
+    "float64": "d",
+    "int64": "q",
+    "bool": "H",
+}
 
 
-def decode_registers(words: list[int], dtype: str, *, byte_order: str = "big", word_order: str = "big") -> float:
+def decode_registers(
+    words: list[int], dtype: str, *, byte_order: str = "big", word_order: str = "big"
+) -> float:
     """Registers (16-bit words as read) → number, after the device's byte and word order."""
     ws = list(words)
     if word_order == "little":
         ws.reverse()
     raw = b"".join(w.to_bytes(2, "big") for w in ws)
     if byte_order == "little":
-        raw = b"".join(raw[i + 1:i + 2] + raw[i:i + 1] for i in range(0, len(raw), 2))
+        raw = b"".join(raw[i + 1 : i + 2] + raw[i : i + 1] for i in range(0, len(raw), 2))
     return float(struct.unpack(">" + _FMT[dtype], raw)[0])
 
 
-def encode_registers(value: float, dtype: str, *, byte_order: str = "big", word_order: str = "big") -> list[int]:
+def encode_registers(
+    value: float, dtype: str, *, byte_order: str = "big", word_order: str = "big"
+) -> list[int]:
     """The inverse of :func:`decode_registers` (what a device would hold)."""
     v: float | int = int(value) if dtype not in ("float32", "float64") else value
     raw = struct.pack(">" + _FMT[dtype], v)
     if byte_order == "little":
-        raw = b"".join(raw[i + 1:i + 2] + raw[i:i + 1] for i in range(0, len(raw), 2))
-    ws = [int.from_bytes(raw[i:i + 2], "big") for i in range(0, len(raw), 2)]
+        raw = b"".join(raw[i + 1 : i + 2] + raw[i : i + 1] for i in range(0, len(raw), 2))
+    ws = [int.from_bytes(raw[i : i + 2], "big") for i in range(0, len(raw), 2)]
     if word_order == "little":
         ws.reverse()
     return ws
@@ -79,15 +92,17 @@ def _block(table: str, items: list[tuple[int, int, Tag]]) -> Block:
     return Block(table, start, end - start, tuple((t, off - start) for off, _, t in items))
 
 
-async def run_modbus(source: ModbusSource, tags: list[Tag], emit: Emit, health: Health,
-                     stop: asyncio.Event) -> None:
+async def run_modbus(
+    source: ModbusSource, tags: list[Tag], emit: Emit, health: Health, stop: asyncio.Event
+) -> None:
     from pymodbus.client import AsyncModbusTcpClient
 
     blocks = plan_blocks(tags, source.max_block)
     backoff = Backoff()
     while not stop.is_set():
-        client = AsyncModbusTcpClient(source.host, port=source.port, timeout=source.timeout_s, retries=0,
-                                      reconnect_delay=0)
+        client = AsyncModbusTcpClient(
+            source.host, port=source.port, timeout=source.timeout_s, retries=0, reconnect_delay=0
+        )
         try:
             if not await client.connect():
                 raise ConnectionError(f"cannot connect to {source.host}:{source.port}")
@@ -101,10 +116,10 @@ async def run_modbus(source: ModbusSource, tags: list[Tag], emit: Emit, health: 
                 if samples:
                     health.samples += len(samples)
                     emit(samples)
-                try:
-                    await asyncio.wait_for(stop.wait(), max(0.0, source.poll_ms / 1000 - (time.monotonic() - t0)))
-                except TimeoutError:
-                    pass
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(
+                        stop.wait(), max(0.0, source.poll_ms / 1000 - (time.monotonic() - t0))
+                    )
         except Exception as exc:  # connection refused, timeout, exception response
             health.error(exc)
             health.reconnects += 1
@@ -116,8 +131,12 @@ async def run_modbus(source: ModbusSource, tags: list[Tag], emit: Emit, health: 
 
 
 async def _read_block(client: object, source: ModbusSource, b: Block) -> list[Sample]:
-    fn = {"hr": "read_holding_registers", "ir": "read_input_registers", "co": "read_coils",
-          "di": "read_discrete_inputs"}[b.table]
+    fn = {
+        "hr": "read_holding_registers",
+        "ir": "read_input_registers",
+        "co": "read_coils",
+        "di": "read_discrete_inputs",
+    }[b.table]
     rr = await getattr(client, fn)(b.start, count=b.count, device_id=source.unit)
     if rr.isError():
         raise ConnectionError(f"{source.name}: {b.table}:{b.start}+{b.count} answered {rr}")
@@ -130,7 +149,8 @@ async def _read_block(client: object, source: ModbusSource, b: Block) -> list[Sa
     regs = rr.registers
     for t, off in b.tags:
         w = REGISTER_WIDTH[t.type]
-        raw = decode_registers(regs[off:off + w], t.type, byte_order=source.byte_order,
-                               word_order=source.word_order)
+        raw = decode_registers(
+            regs[off : off + w], t.type, byte_order=source.byte_order, word_order=source.word_order
+        )
         out.append(Sample(t.tag, ts, t.scaled(raw)))
     return out

@@ -34,8 +34,9 @@ class SparkplugDecoder:
     """Turns Sparkplug B messages into samples; tracks births and seq per edge node (host-application side).
 
     ``rebirths`` collects the (group, node) pairs that must be asked to send their births again (data
-    before birth, or a gap in seq). Metrics that carry their names are taken even then (the store ignores
-    a repeat), so a collector that starts after the edge node loses nothing; aliased metrics need the birth."""
+    before birth, or a gap in seq). Metrics that carry their names are taken even then (the store
+    ignores a repeat), so a collector that starts after the edge node loses nothing; aliased metrics
+    need the birth."""
 
     def __init__(self, tags: list[Tag]) -> None:
         self.tags = {(t.device, t.address): t for t in tags}
@@ -114,16 +115,21 @@ def host_state(online: bool) -> bytes:
 
 
 def rebirth_request(group: str, node: str) -> tuple[str, bytes]:
-    payload = spb.Payload(timestamp=spb.now_ms(), metrics=[spb.Metric("Node Control/Rebirth", True, spb.BOOLEAN)])
+    payload = spb.Payload(
+        timestamp=spb.now_ms(), metrics=[spb.Metric("Node Control/Rebirth", True, spb.BOOLEAN)]
+    )
     return str(spb.Topic(group, "NCMD", node)), spb.encode(payload)
 
 
-async def run_mqtt(source: MqttSource, tags: list[Tag], emit: Emit, health: Health, stop: asyncio.Event) -> None:
+async def run_mqtt(
+    source: MqttSource, tags: list[Tag], emit: Emit, health: Health, stop: asyncio.Event
+) -> None:
     import aiomqtt
 
     u = urlparse(source.url)
-    decoder: SparkplugDecoder | JsonDecoder = SparkplugDecoder(tags) if source.format == "sparkplug" \
-        else JsonDecoder(tags)
+    decoder: SparkplugDecoder | JsonDecoder = (
+        SparkplugDecoder(tags) if source.format == "sparkplug" else JsonDecoder(tags)
+    )
     backoff = Backoff()
 
     async def take(msg: Any, client: Any) -> None:
@@ -146,9 +152,14 @@ async def run_mqtt(source: MqttSource, tags: list[Tag], emit: Emit, health: Heal
     state_topic = f"{spb.NAMESPACE}/STATE/{source.host_id}" if source.host_id else None
     while not stop.is_set():
         will = aiomqtt.Will(state_topic, host_state(False), qos=1, retain=True) if state_topic else None
-        client = aiomqtt.Client(u.hostname or "127.0.0.1", u.port or 1883,
-                                identifier=source.client_id or f"jejo-collector-{source.name}",
-                                clean_session=False, timeout=5, will=will)
+        client = aiomqtt.Client(
+            u.hostname or "127.0.0.1",
+            u.port or 1883,
+            identifier=source.client_id or f"jejo-collector-{source.name}",
+            clean_session=False,
+            timeout=5,
+            will=will,
+        )
         try:
             async with client:
                 for t in source.topics:

@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from jejo.telemetry.connectors import Backoff, Emit, Health
@@ -49,8 +50,12 @@ def _certificate_uri(path: str | None) -> str | None:
 
     if not path:
         return None
-    data = open(path, "rb").read()
-    cert = x509.load_pem_x509_certificate(data) if b"-----BEGIN" in data else x509.load_der_x509_certificate(data)
+    data = Path(path).read_bytes()
+    cert = (
+        x509.load_pem_x509_certificate(data)
+        if b"-----BEGIN" in data
+        else x509.load_der_x509_certificate(data)
+    )
     try:
         san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
     except x509.ExtensionNotFound:
@@ -72,12 +77,18 @@ async def _secure(client: Any, source: OpcUaSource) -> None:
     uri = _certificate_uri(sec.certificate)
     if uri:  # the application URI must match the client certificate's
         client.application_uri = uri
-    await client.set_security(SecurityPolicyBasic256Sha256, certificate=sec.certificate, private_key=sec.private_key,
-                              server_certificate=sec.server_certificate,
-                              mode=getattr(ua.MessageSecurityMode, sec.mode))
+    await client.set_security(
+        SecurityPolicyBasic256Sha256,
+        certificate=sec.certificate,
+        private_key=sec.private_key,
+        server_certificate=sec.server_certificate,
+        mode=getattr(ua.MessageSecurityMode, sec.mode),
+    )
 
 
-async def run_opcua(source: OpcUaSource, tags: list[Tag], emit: Emit, health: Health, stop: asyncio.Event) -> None:
+async def run_opcua(
+    source: OpcUaSource, tags: list[Tag], emit: Emit, health: Health, stop: asyncio.Event
+) -> None:
     from asyncua import Client
 
     backoff = Backoff()
@@ -90,11 +101,14 @@ async def run_opcua(source: OpcUaSource, tags: list[Tag], emit: Emit, health: He
             await client.connect()
             connected = True
             nodes = [client.get_node(a) for a in by_node]
-            handler = _Handler({n.nodeid.to_string(): by_node[a] for n, a in zip(nodes, by_node, strict=True)},
-                               emit, health)
+            handler = _Handler(
+                {n.nodeid.to_string(): by_node[a] for n, a in zip(nodes, by_node, strict=True)}, emit, health
+            )
             sub = await client.create_subscription(source.publishing_interval_ms, handler)
-            results = await sub.subscribe_data_change(nodes, sampling_interval=float(
-                min((t.sampling_ms or source.publishing_interval_ms) for t in tags)))
+            results = await sub.subscribe_data_change(  # type: ignore[call-overload]
+                nodes,
+                sampling_interval=float(min((t.sampling_ms or source.publishing_interval_ms) for t in tags)),
+            )
             bad = [a for a, r in zip(by_node, results, strict=True) if not isinstance(r, int)]
             if bad:
                 health.last_error = f"cannot subscribe to {', '.join(bad[:5])}"
@@ -117,6 +131,8 @@ async def run_opcua(source: OpcUaSource, tags: list[Tag], emit: Emit, health: He
                 try:
                     await asyncio.wait_for(client.disconnect(), 2.0)
                 except Exception:
-                    client.uaclient.mark_disconnected() if hasattr(client.uaclient, "mark_disconnected") else None
+                    client.uaclient.mark_disconnected() if hasattr(
+                        client.uaclient, "mark_disconnected"
+                    ) else None
         if not stop.is_set():
             await backoff.wait(stop)

@@ -1,8 +1,8 @@
-"""plant modules: sales, quality, purchasing, costing, maintenance
+"""plant modules
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-26 05:05:02.454289
+Create Date: 2026-11-26 05:10:25.625667
 """
 
 from __future__ import annotations
@@ -140,6 +140,25 @@ def upgrade() -> None:
     with op.batch_alter_table('standard_prices', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_standard_prices_company_id'), ['company_id'], unique=False)
 
+    op.create_table('supplier_items',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('supplier_id', sa.Integer(), nullable=False),
+    sa.Column('item_id', sa.Integer(), nullable=False),
+    sa.Column('price', sa.Integer(), nullable=False),
+    sa.Column('lead_time_days', sa.Integer(), nullable=True),
+    sa.Column('priority', sa.Integer(), nullable=False),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_supplier_items_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['item_id'], ['items.id'], name=op.f('fk_supplier_items_item_id_items'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['supplier_id'], ['suppliers.id'], name=op.f('fk_supplier_items_supplier_id_suppliers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_supplier_items')),
+    sa.UniqueConstraint('supplier_id', 'item_id', name='uq_supplier_items_item')
+    )
+    with op.batch_alter_table('supplier_items', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_supplier_items_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_supplier_items_item_id'), ['item_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_supplier_items_supplier_id'), ['supplier_id'], unique=False)
+
     op.create_table('inspection_characteristics',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('plan_id', sa.Integer(), nullable=False),
@@ -182,6 +201,21 @@ def upgrade() -> None:
     with op.batch_alter_table('inspections', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_inspections_company_id'), ['company_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_inspections_lot_code'), ['lot_code'], unique=False)
+
+    op.create_table('material_blocks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('work_order_id', sa.Integer(), nullable=False),
+    sa.Column('shortages', sa.JSON(), nullable=False),
+    sa.Column('blocked_at', jejo.core.db.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('cleared_at', jejo.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('company_id', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['company_id'], ['companies.id'], name=op.f('fk_material_blocks_company_id_companies'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['work_order_id'], ['work_orders.id'], name=op.f('fk_material_blocks_work_order_id_work_orders'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_material_blocks'))
+    )
+    with op.batch_alter_table('material_blocks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_material_blocks_company_id'), ['company_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_material_blocks_work_order_id'), ['work_order_id'], unique=False)
 
     op.create_table('purchase_order_lines',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -375,6 +409,7 @@ def upgrade() -> None:
     sa.Column('duration_minutes', sa.Integer(), nullable=False),
     sa.Column('checklist', sa.JSON(), nullable=False),
     sa.Column('last_done_at', jejo.core.db.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('counter_tag', sa.String(length=128), nullable=True),
     sa.Column('last_done_value', sa.Float(), nullable=False),
     sa.Column('active', sa.Boolean(), nullable=False),
     sa.Column('company_id', sa.Integer(), nullable=False),
@@ -495,6 +530,11 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_purchase_order_lines_order_id'))
 
     op.drop_table('purchase_order_lines')
+    with op.batch_alter_table('material_blocks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_material_blocks_work_order_id'))
+        batch_op.drop_index(batch_op.f('ix_material_blocks_company_id'))
+
+    op.drop_table('material_blocks')
     with op.batch_alter_table('inspections', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_inspections_lot_code'))
         batch_op.drop_index(batch_op.f('ix_inspections_company_id'))
@@ -504,6 +544,12 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_inspection_characteristics_plan_id'))
 
     op.drop_table('inspection_characteristics')
+    with op.batch_alter_table('supplier_items', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_supplier_items_supplier_id'))
+        batch_op.drop_index(batch_op.f('ix_supplier_items_item_id'))
+        batch_op.drop_index(batch_op.f('ix_supplier_items_company_id'))
+
+    op.drop_table('supplier_items')
     with op.batch_alter_table('standard_prices', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_standard_prices_company_id'))
 

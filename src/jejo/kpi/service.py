@@ -1,0 +1,427 @@
+"""KPI services: load with ``sources``, compute with the pure modules, answer plain dicts.
+
+The API, the CLI and the reports all call these functions, so every surface shows the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from jejo.core.errors import Problem, ValidationError
+from jejo.kpi import iso22400, losses, pqcd, sources, spc
+from jejo.kpi.findings import spc_findings
+from jejo.kpi.iso22400 import KpiInputs, ProductionCounts
+from jejo.kpi.timeelements import (
+    DEFAULT_MICRO_STOP_S,
+    RUNNING,
+    Period,
+    PlannedWindow,
+    ReasonInfo,
+    StateInterval,
+    TimeElements,
+    classify,
+    time_elements,
+)
+
+MAX_PERIOD = timedelta(days=400)
+
+
+def _check_period(period: Period) -> None:
+    if period.end - period.start > MAX_PERIOD:
+        raise ValidationError(
+            "period too long", [Problem("a KPI period may span at most 400 days", field="to")]
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class UnitResult:
+    equipment: str
+    te: TimeElements
+    counts: ProductionCounts
+    intervals: tuple[StateInterval, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Loaded:
+    scope: str
+    code: str | None
+    period: Period
+    tz: str
+    units: list[UnitResult]
+    windows: list[PlannedWindow]
+    reasons: dict[str, ReasonInfo]
+    rows: list[sources.QuantityRow]
+    micro_stop_s: float
+
+    @property
+    def te(self) -> TimeElements:
+        total = TimeElements()
+        for u in self.units:
+            total = total + u.te
+        return total
+
+    @property
+    def counts(self) -> ProductionCounts:
+        total = ProductionCounts()
+        for u in self.units:
+            total = total + u.counts
+        return total
+
+
+def load(
+    session: Session,
+    company_id: int,
+    scope: str,
+    code: str | None,
+    period: Period,
+    micro_stop_s: float = DEFAULT_MICRO_STOP_S,
+    now: datetime | None = None,
+) -> Loaded:
+    """Load one scope's machines, states, planned time and counts for a period."""
+    _check_period(period)
+    eqs = sources.resolve_equipment(session, company_id, scope, code)
+    codes = [e.code for e in eqs]
+    tz = sources.site_timezone(session, company_id)
+    windows = sources.planned_windows(session, company_id, period, tz)
+    reasons = sources.reasons(session, company_id)
+    intervals = sources.state_intervals(session, company_id, codes, period, now)
+    rows = sources.quantity_rows(session, company_id, period, codes)
+    counts = sources.counts_by_equipment(rows)
+    units = [
+        UnitResult(
+            c,
+            time_elements(intervals.get(c, []), windows, period, reasons, micro_stop_s),
+            counts.get(c, ProductionCounts()),
+            tuple(intervals.get(c, [])),
+        )
+        for c in codes
+    ]
+    return Loaded(scope, code, period, tz, units, windows, reasons, rows, micro_stop_s)
+
+
+def _te_dict(te: TimeElements) -> dict[str, Any]:
+    return {
+        "POT": te.pot,
+        "PDOT": te.pdot,
+        "PBT": te.pbt,
+        "APT": te.apt,
+        "AUST": te.aust,
+        "ADET": te.adet,
+        "ADOT": te.adot,
+        "AUPT": te.aupt,
+        "AUBT": te.aubt,
+        "no_data": te.nodata,
+        "micro_stops": te.micro_stop,
+        "overtime": te.overtime,
+        "failures": te.failures,
+    }
+
+
+def _counts_dict(c: ProductionCounts) -> dict[str, Any]:
+    return {"PQ": c.pq, "GQ": c.gq, "SQ": c.scrap, "RQ": c.rework, "PRI_x_PQ_s": c.planned_run_s}
+
+
+def _kpis(te: TimeElements, c: ProductionCounts, orders: iso22400.OrderTimes | None = None) -> dict[str, Any]:
+    k = iso22400.all_kpis(KpiInputs(te, c, orders or iso22400.OrderTimes()))
+    kr = iso22400.korean_oee(te, c)
+    return {"iso": k, "korean": asdict(kr)}
+
+
+def oee_report(
+    session: Session,
+    company_id: int,
+    scope: str,
+    code: str | None,
+    period: Period,
+    micro_stop_s: float = DEFAULT_MICRO_STOP_S,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """OEE and every ISO 22400 KPI for the scope (total) and for each of its machines."""
+    ld = load(session, company_id, scope, code, period, micro_stop_s, now)
+    codes = [u.equipment for u in ld.units]
+    orders = sources.order_times(session, company_id, codes, period)
+    return {
+        "scope": scope,
+        "code": code,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "timezone": ld.tz,
+        "calendar": sorted({w.shift for w in ld.windows}),
+        "time_elements_s": _te_dict(ld.te),
+        "counts": _counts_dict(ld.counts),
+        "kpi": _kpis(ld.te, ld.counts, orders),
+        "equipment": [
+            {
+                "equipment": u.equipment,
+                "time_elements_s": _te_dict(u.te),
+                "counts": _counts_dict(u.counts),
+                "kpi": _kpis(u.te, u.counts),
+            }
+            for u in ld.units
+        ],
+        "definitions": [asdict(d) for d in iso22400.CATALOGUE],
+    }
+
+
+def stops(ld: Loaded) -> list[losses.Stop]:
+    """Every non-running stretch in planned time, cut to the planned windows (with the shift)."""
+    out: list[losses.Stop] = []
+    for u in ld.units:
+        for iv in u.intervals:
+            if iv.state == RUNNING:
+                continue
+            kind = classify(
+                iv.state, iv.reason_code, (iv.end - iv.start).total_seconds(), ld.reasons, ld.micro_stop_s
+            )
+            if kind == "pdot":
+                continue
+            for w in ld.windows:
+                s, e = max(iv.start, w.start, ld.period.start), min(iv.end, w.end, ld.period.end)
+                if e > s:
+                    out.append(
+                        losses.Stop(
+                            u.equipment, s, (e - s).total_seconds(), iv.state, iv.reason_code, w.shift
+                        )
+                    )
+    return out
+
+
+def losses_report(
+    session: Session,
+    company_id: int,
+    scope: str,
+    code: str | None,
+    period: Period,
+    micro_stop_s: float = DEFAULT_MICRO_STOP_S,
+    now: datetime | None = None,
+) -> dict[str, Any]:
+    """Six big losses, the OEE waterfall, downtime and scrap Paretos, and daily MTBF/MTTR trends."""
+    ld = load(session, company_id, scope, code, period, micro_stop_s, now)
+    te, c = ld.te, ld.counts
+    st = stops(ld)
+    trend = []
+    day = ld.period.start
+    while day < ld.period.end:
+        nxt = min(day + timedelta(days=1), ld.period.end)
+        p = Period(day, nxt)
+        bte = TimeElements()
+        for u in ld.units:
+            bte = bte + time_elements(u.intervals, ld.windows, p, ld.reasons, micro_stop_s)
+        bc = sources.counts_by_equipment(r for r in ld.rows if day <= r.at < nxt)
+        bcs = ProductionCounts()
+        for v in bc.values():
+            bcs = bcs + v
+        trend.append((day.isoformat(), bte, bcs))
+        day = nxt
+
+    def rows(r: list[losses.ParetoRow]) -> list[dict[str, Any]]:
+        return [asdict(x) for x in r]
+
+    return {
+        "scope": scope,
+        "code": code,
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "six_big_losses_s": losses.six_big_losses(te, c),
+        "waterfall_s": [asdict(s) for s in losses.waterfall(te, c)],
+        "downtime_pareto": {
+            by: rows(losses.downtime_pareto(st, by)) for by in ("reason", "equipment", "shift")
+        },
+        "scrap_pareto": rows(losses.scrap_pareto(sources.scrap_records(ld.rows), "scrap")),
+        "rework_pareto": rows(losses.scrap_pareto(sources.scrap_records(ld.rows), "rework")),
+        "trend": [asdict(t) for t in losses.reliability_trend(trend)],
+    }
+
+
+# ---- SPC -------------------------------------------------------------------------------------
+
+CHARTS = ("xbar_r", "xbar_s", "i_mr", "p", "np", "c", "u")
+
+
+def spc_compute(
+    chart: str,
+    values: Sequence[float],
+    *,
+    subgroup: int = 5,
+    sizes: Sequence[float] | None = None,
+    baseline: int | None = None,
+    lsl: float | None = None,
+    usl: float | None = None,
+    rules: str = "nelson",
+    subject: str = "",
+    times: list[datetime] | None = None,
+    equipment: str | None = None,
+) -> dict[str, Any]:
+    """A control chart over values (grouped into subgroups of ``subgroup`` for X̄ charts; counts with
+    ``sizes`` for attribute charts), its run-rule violations as findings, and capability if specs are
+    given."""
+    if chart not in CHARTS:
+        raise ValidationError(
+            "unknown chart", [Problem(f"chart must be one of {', '.join(CHARTS)}", field="chart")]
+        )
+    vals = [float(v) for v in values]
+    result: dict[str, Any] = {"chart": chart, "rules": rules}
+    obj: spc.Chart | spc.ChartPair
+    sigma_within: float | None = None
+    if chart in ("xbar_r", "xbar_s"):
+        k = len(vals) // subgroup
+        if k < 2:
+            raise ValidationError(
+                "too few values", [Problem(f"need at least {2 * subgroup} values", field="data")]
+            )
+        groups = [vals[i * subgroup : (i + 1) * subgroup] for i in range(k)]
+        obj = (spc.xbar_r if chart == "xbar_r" else spc.xbar_s)(groups, baseline, rules)
+        sigma_within = obj.sigma_within
+        if times:
+            times = [times[i * subgroup + subgroup - 1] for i in range(k)]
+    elif chart == "i_mr":
+        obj = spc.i_mr(vals, baseline, rules)
+        sigma_within = obj.sigma_within
+    elif chart in ("p", "u"):
+        if sizes is None:
+            raise ValidationError(
+                "sizes needed", [Problem("p and u charts need a size per sample", field="sizes")]
+            )
+        obj = (spc.p_chart if chart == "p" else spc.u_chart)(vals, list(sizes), baseline, rules)
+    elif chart == "np":
+        obj = spc.np_chart(vals, subgroup, baseline, rules)
+    else:
+        obj = spc.c_chart(vals, baseline, rules)
+    if isinstance(obj, spc.ChartPair):
+        result["location"] = _chart_dict(obj.location)
+        result["dispersion"] = _chart_dict(obj.dispersion)
+        result["sigma_within"] = obj.sigma_within
+        result["constants"] = obj.extras
+    else:
+        result["chart_data"] = _chart_dict(obj)
+    if (lsl is not None or usl is not None) and chart in ("xbar_r", "xbar_s", "i_mr"):
+        result["capability"] = asdict(spc.capability(vals, lsl, usl, sigma_within))
+    result["findings"] = [f.as_dict() for f in spc_findings(obj, subject or chart, times, equipment)]
+    return result
+
+
+def _chart_dict(c: spc.Chart) -> dict[str, Any]:
+    return {
+        "kind": c.kind,
+        "center": c.center,
+        "ucl": list(c.ucl),
+        "lcl": list(c.lcl),
+        "points": list(c.points),
+        "baseline": c.baseline,
+        "violations": [asdict(v) for v in c.violations],
+    }
+
+
+def spc_for_tag(
+    session: Session,
+    company_id: int,
+    tag: str,
+    period: Period,
+    chart: str = "i_mr",
+    subgroup: int = 5,
+    baseline: int | None = None,
+    lsl: float | None = None,
+    usl: float | None = None,
+    rules: str = "nelson",
+) -> dict[str, Any]:
+    """SPC over the samples of one telemetry tag in the period (variables charts)."""
+    from jejo.core.errors import NotFound
+    from jejo.telemetry import store
+
+    _check_period(period)
+    if chart not in ("xbar_r", "xbar_s", "i_mr"):
+        raise ValidationError("bad chart", [Problem("a tag takes xbar_r, xbar_s or i_mr", field="chart")])
+    if store.tag_id(session, company_id, tag) is None:
+        raise NotFound(f"tag {tag} not found")
+    pts = [
+        p
+        for p in store.raw_range(session, company_id, tag, period.start, period.end, 100_000)
+        if isinstance(p.value, (int, float))
+    ]
+    out = spc_compute(
+        chart,
+        [float(p.value) for p in pts if isinstance(p.value, (int, float))],
+        subgroup=subgroup,
+        baseline=baseline,
+        lsl=lsl,
+        usl=usl,
+        rules=rules,
+        subject=tag,
+        times=[p.ts for p in pts],
+    )
+    out["tag"] = tag
+    return out
+
+
+# ---- PQCD ------------------------------------------------------------------------------------
+
+
+def pqcd_data(session: Session, company_id: int, label: str, period: Period) -> pqcd.PqcdData:
+    """One period's PQCD inputs from the event log (and the plant modules where installed)."""
+    _check_period(period)
+    rows = sources.quantity_rows(session, company_id, period)
+    windows = sources.planned_windows(session, company_id, period)
+    te_hours = 0.0
+    for w in windows:
+        s, e = max(w.start, period.start), min(w.end, period.end)
+        if e > s:
+            span = (w.end - w.start).total_seconds()
+            te_hours += ((e - s).total_seconds() - w.break_s * (e - s).total_seconds() / span) / 3600
+    good_out = sum(r.good for r in rows if r.last_operation)
+    produced = sum(r.good + r.scrap + r.rework for r in rows)
+    defects = sum(r.scrap + r.rework for r in rows)
+    orders = sources.completed_orders(session, company_id, period)
+    lead = [(o.completed_at - o.created_at).total_seconds() / 3600 for o in orders]
+    tz = sources.site_timezone(session, company_id)
+    from zoneinfo import ZoneInfo
+
+    on_time = [o for o in orders if o.completed_at.astimezone(ZoneInfo(tz)).date() <= o.due_date]
+    cost = sources.manufacturing_cost(session, company_id, period)
+    sales, inv = sources.sales_and_inventory(session, company_id, period)
+    qty_ev = [r.event_id for r in rows]
+    return pqcd.PqcdData(
+        label=label,
+        good_output=good_out if rows else None,
+        work_hours=te_hours or None,
+        produced=produced if rows else None,
+        defects=defects if rows else None,
+        manufacturing_cost_krw=cost,
+        lead_times_h=lead or None,
+        orders_due=len(orders) if orders else None,
+        orders_on_time=len(on_time) if orders else None,
+        sales_krw=sales,
+        cost_of_goods_sold_krw=inv[0] if inv else None,
+        average_inventory_krw=inv[1] if inv else None,
+        evidence={
+            "uph": [r.event_id for r in rows if r.last_operation],
+            "defect_rate": qty_ev,
+            "defect_ppm": qty_ev,
+            "lead_time": [o.work_order for o in orders],
+            "on_time_delivery": [o.work_order for o in orders],
+        },
+    )
+
+
+def pqcd_report(session: Session, company_id: int, before: Period, after: Period) -> dict[str, Any]:
+    """PQCD before / after with the programs' improvement rates; each value names its evidence."""
+    b = pqcd_data(session, company_id, "before", before)
+    a = pqcd_data(session, company_id, "after", after)
+    imps = pqcd.compare(b, a)
+    return {
+        "before": {"from": before.start.isoformat(), "to": before.end.isoformat()},
+        "after": {"from": after.start.isoformat(), "to": after.end.isoformat()},
+        "indicators": [
+            asdict(i)
+            | {
+                "evidence_before": list(i.evidence_before[:50]),
+                "evidence_after": list(i.evidence_after[:50]),
+                "evidence_count": [len(i.evidence_before), len(i.evidence_after)],
+            }
+            for i in imps
+        ],
+    }
