@@ -177,9 +177,16 @@ def collector_main(tm: dict[str, Any], port: int, buffer: str, stop_file: str, o
                 await asyncio.sleep(0.1)
             stop.set()
 
+        async def ready() -> None:
+            while not all(h.connected for h in col.health.values()):
+                await asyncio.sleep(0.05)
+            Path(out + ".ready").touch()
+
         task = asyncio.create_task(watch())
+        ready_task = asyncio.create_task(ready())
         await col.run(stop)
         task.cancel()
+        ready_task.cancel()
         await bus.close()
 
     asyncio.run(main())
@@ -311,7 +318,10 @@ def pipeline(
     )
     for p in procs:
         p.start()
-    time.sleep(4.0)  # subscriptions in place (spawned interpreters import the stack)
+    ready_deadline = time.monotonic() + 120  # every subscription in place before the first point
+    while time.monotonic() < ready_deadline and not all(Path(f"{o}.ready").exists() for k, o in outs.items()
+                                                        if k != "publisher"):
+        time.sleep(0.05)
     pub = ctx.Process(
         target=publisher_main, args=(port, fmt, n_tags, n_points, rate, realtime_ts, str(outs["publisher"]))
     )

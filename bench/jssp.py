@@ -111,6 +111,7 @@ def bench_one(name: str, entry: tuple[Path, str, int, int], args: argparse.Names
         "gap": 100.0 * (sched.makespan - ub) / ub,
         "limit_s": args.time_limit,
         "workers": args.workers,
+        "load1": round(os.getloadavg()[0], 1),  # other work on the machine slows both solvers
     }
     if not args.no_baseline:
         t0 = time.monotonic()

@@ -26,6 +26,9 @@ _GROUPS: list[tuple[str, str, str]] = [
     ("jejo.furniture.cli", "cut", "Panel cutting optimisation (guillotine / nesting)."),
     ("jejo.planning.cli", "plan", "Finite-capacity scheduling and job-shop benchmarks."),
     ("jejo.ai.cli", "ai", "Anomaly detection, RUL, quality prediction."),
+    ("jejo.kpi.cli", "kpi", "OEE / ISO 22400 KPIs, losses, SPC, PQCD before/after."),
+    ("jejo.kpi.report_cli", "report", "Daily production, weekly OEE and monthly PQCD reports (.xlsx, .pdf)."),
+    ("jejo.sales.cli", "sales", "Sales orders: import/export for the ERP, delivery figures, make-to-order."),
     ("jejo.telemetry.cli", "telemetry", "Machine data: tag maps, collector, ingest workers, simulator."),
 ]
 

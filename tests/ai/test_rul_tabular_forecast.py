@@ -66,6 +66,7 @@ def test_quality_classifier_uses_interactions_and_an_f1_threshold() -> None:
 def test_binary_target_and_threshold() -> None:
     assert binary_target(pd.Series([-1, 1, -1])).tolist() == [0, 1, 0]
     assert binary_target(pd.Series(["ok", "bad"]), positive="bad").tolist() == [0, 1]
+    assert binary_target(pd.Series([0.0, 1.0, 2.0]), positive="1").tolist() == [0, 1, 0]
     with pytest.raises(ValidationError, match="say which is positive"):
         binary_target(pd.Series(["ok", "bad"]), name="label")
     with pytest.raises(ValidationError, match="both classes"):

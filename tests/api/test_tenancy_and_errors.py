@@ -11,6 +11,7 @@ from tests.conftest import Tenant, build_plant
 
 # a value of company A for every path parameter
 PARAMS = {"code": None, "item": "CAB-600", "command": "release", "part_id": "P-1", "token_id": None}
+PARAMS["tag"] = "PC-SAW-01.temp"  # KPIs: SPC over a telemetry tag
 CODE_BY_PREFIX = {
     "/masterdata/sites": "POCHEON",
     "/masterdata/areas": "A1",

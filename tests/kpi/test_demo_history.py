@@ -10,20 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from jejo.core.errors import NotFound, ValidationError
-from jejo.core.tenancy import Company
 from jejo.core.timeutil import SEOUL, as_utc
-from jejo.demo.seed import COMPANY, seed_demo
 from jejo.execution.tables import Event, WorkOrder, WorkOrderOperation
 from jejo.kpi import service, sources
-
-
-@pytest.fixture(scope="module")
-def demo(runtime: Any) -> int:
-    with runtime.transaction() as s:
-        seed_demo(s, days=5)
-        cid = s.scalar(select(Company.id).where(Company.code == COMPANY))
-    assert cid is not None
-    return int(cid)
 
 
 def _first_day(session: Any, cid: int, eq: str) -> datetime:
@@ -52,7 +41,9 @@ def test_oee_of_a_machine_equals_hand_computation(runtime: Any, demo: int) -> No
         shift1 = datetime.combine(day, time(17, 30), SEOUL)
         evs = s.execute(
             select(Event.occurred_at, Event.payload)
-            .where(Event.company_id == demo, Event.type == "machine.state_changed", Event.equipment_code == eq)
+            .where(
+                Event.company_id == demo, Event.type == "machine.state_changed", Event.equipment_code == eq
+            )
             .order_by(Event.occurred_at, Event.id)
         ).all()
         day0 = datetime.combine(day, time(0), SEOUL)
@@ -114,7 +105,9 @@ def test_line_and_losses_on_demo(runtime: Any, demo: int) -> None:
         period = sources.parse_period(start, start + timedelta(days=7))
         rep = service.oee_report(s, demo, "line", "L-CELL", period)
         assert {e["equipment"] for e in rep["equipment"]} == {"MC-01", "MC-02", "MC-03"}
-        assert rep["time_elements_s"]["PBT"] == pytest.approx(sum(e["time_elements_s"]["PBT"] for e in rep["equipment"]))
+        assert rep["time_elements_s"]["PBT"] == pytest.approx(
+            sum(e["time_elements_s"]["PBT"] for e in rep["equipment"])
+        )
         assert 0 < rep["kpi"]["iso"]["oee"] < 1
         lo = service.losses_report(s, demo, "line", "L-FURN", period)
         assert lo["scrap_pareto"] and lo["scrap_pareto"][-1]["cumulative"] == pytest.approx(1.0)
@@ -122,8 +115,12 @@ def test_line_and_losses_on_demo(runtime: Any, demo: int) -> None:
         assert len(lo["trend"]) == 7
         site = service.oee_report(s, demo, "site", None, period)
         assert len(site["equipment"]) == 8
-        pq = service.pqcd_report(s, demo, sources.parse_period(start, start + timedelta(days=3)),
-                                 sources.parse_period(start + timedelta(days=3), start + timedelta(days=7)))  # fmt: skip
+        pq = service.pqcd_report(
+            s,
+            demo,
+            sources.parse_period(start, start + timedelta(days=3)),
+            sources.parse_period(start + timedelta(days=3), start + timedelta(days=7)),
+        )
         ind = {i["key"]: i for i in pq["indicators"]}
         assert ind["uph"]["status"] == "ok" and ind["uph"]["evidence_count"][0] > 0
         assert ind["unit_cost"]["status"] == "no data" and ind["sales"]["status"] == "no data"

@@ -69,7 +69,13 @@ CHANGES = [
 PERIOD = Period(at(0), at(23, 59))
 WINDOWS = [PlannedWindow(at(8), at(17), 3600.0, "DAY")]
 COUNTS = ProductionCounts(
-    good=270, scrap=6, rework=4, planned_run_s=70 * 280, planned_setup_s=1800, planned_scrap=4, consumed_material=300
+    good=270,
+    scrap=6,
+    rework=4,
+    planned_run_s=70 * 280,
+    planned_setup_s=1800,
+    planned_scrap=4,
+    consumed_material=300,
 )
 
 
@@ -179,9 +185,7 @@ def test_micro_stop_by_reason_and_nodata() -> None:
     coded DT-MINOR (performance loss → micro-stop, 600), then no state at all from 09:10 (the machine
     was first seen at 08:00 and the data ends at 09:10): no-data = 7 200 − 4 200 = 3 000 s."""
     ch = [(at(8), "running", None), (at(9), "idle", "DT-MINOR")]
-    te = time_elements(
-        intervals_from_changes(ch, at(9, 10)), [PlannedWindow(at(8), at(10))], PERIOD, REASONS
-    )
+    te = time_elements(intervals_from_changes(ch, at(9, 10)), [PlannedWindow(at(8), at(10))], PERIOD, REASONS)
     assert te.apt == 3600 and te.micro_stop == 600 and te.adet == 600 and te.nodata == 3000
 
 
@@ -197,16 +201,15 @@ def test_stop_straddling_shift_end_counts_only_planned_part() -> None:
 def test_machine_working_through_its_break() -> None:
     """A machine that runs 08:00–17:00 without stopping worked through its 60-minute break: the break was
     not planned down time for it, PBT = POT = 32 400 and availability = 1 (never above)."""
-    te = time_elements(
-        intervals_from_changes([(at(8), "running", None)], at(17)), WINDOWS, PERIOD, REASONS
-    )
+    te = time_elements(intervals_from_changes([(at(8), "running", None)], at(17)), WINDOWS, PERIOD, REASONS)
     assert te.pbt == 32400 and k.availability(te) == 1.0
 
 
 def test_korean_holidays_are_not_planned_time() -> None:
     """Week of 2026-10-05: Monday 10-05 is the substitute holiday for 개천절 (Sat 10-03) and Friday 10-09
     is 한글날, so the DAY shift (08:30–17:30, 60 min break) runs Tue–Thu only: POT = 3 × 9 h = 97 200 s,
-    PDOT = 3 × 3 600 = 10 800 s. A machine running all week (through its breaks) has PBT = POT."""
+    PDOT = 3 × 3 600 = 10 800 s. A machine running every shift through its breaks has PBT = POT; one
+    running non-stop also worked nights and holidays: 604 800 − 97 200 s of overtime."""
     assert korean_holiday(date(2026, 10, 9)) and korean_holiday(date(2026, 10, 5))
     from datetime import time
 
@@ -217,8 +220,13 @@ def test_korean_holidays_are_not_planned_time() -> None:
     week = Period(datetime(2026, 10, 4, 15, tzinfo=UTC), datetime(2026, 10, 11, 15, tzinfo=UTC))
     idle = time_elements(intervals_from_changes([(week.start, "idle", None)], week.end), windows, week)
     assert idle.pot == 97200 and idle.pdot == 10800 and idle.adet == 86400
-    running = time_elements(intervals_from_changes([(week.start, "running", None)], week.end), windows, week)
-    assert running.pbt == 97200 and running.apt == 97200
+    ch = [(week.start, "idle", None)]
+    for i in inst:
+        ch += [(i.start, "running", None), (i.end, "idle", None)]
+    running = time_elements(intervals_from_changes(ch, week.end), windows, week)
+    assert running.pbt == 97200 and running.apt == 97200 and running.overtime == 0
+    nonstop = time_elements(intervals_from_changes([(week.start, "running", None)], week.end), windows, week)
+    assert nonstop.overtime == 7 * 86400 - 97200 and nonstop.pot == 7 * 86400  # nights and holidays worked
 
 
 def test_bad_periods() -> None:

@@ -21,9 +21,14 @@ def test_six_big_losses_and_waterfall() -> None:
     te = time_elements(intervals_from_changes(CHANGES, at(17)), WINDOWS, PERIOD, REASONS)
     six = losses.six_big_losses(te, COUNTS)
     assert six == {
-        "breakdowns": 2400, "setup_adjustment": 1800, "idling_minor_stops": 1260, "reduced_speed": 1940,
-        "defects_rework": pytest.approx(700), "startup_yield": 0.0, "no_data": 0.0,
-    }  # fmt: skip
+        "breakdowns": 2400,
+        "setup_adjustment": 1800,
+        "idling_minor_stops": 1260,
+        "reduced_speed": 1940,
+        "defects_rework": pytest.approx(700),
+        "startup_yield": 0.0,
+        "no_data": 0.0,
+    }
     s2 = losses.six_big_losses(te, COUNTS, startup_scrap=2)
     assert s2["startup_yield"] == pytest.approx(140) and s2["defects_rework"] == pytest.approx(560)
     wf = {s.key: s.seconds for s in losses.waterfall(te, COUNTS)}

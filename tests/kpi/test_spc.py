@@ -54,11 +54,21 @@ def test_textbook_constants_n5() -> None:
     c4 = 0.9400; n = 10: D3 = 0.223, D4 = 1.777, B3 = 0.284, B4 = 1.716."""
     c = spc.constants(5)
     assert (round(c.A2, 3), c.D3, round(c.D4, 3), round(c.A3, 3), c.B3, round(c.B4, 3)) == (
-        0.577, 0.0, 2.114, 1.427, 0.0, 2.089,
-    )  # fmt: skip
+        0.577,
+        0.0,
+        2.114,
+        1.427,
+        0.0,
+        2.089,
+    )
     assert round(c.c4, 4) == 0.9400
     c10 = spc.constants(10)
-    assert (round(c10.D3, 3), round(c10.D4, 3), round(c10.B3, 3), round(c10.B4, 3)) == (0.223, 1.777, 0.284, 1.716)
+    assert (round(c10.D3, 3), round(c10.D4, 3), round(c10.B3, 3), round(c10.B4, 3)) == (
+        0.223,
+        1.777,
+        0.284,
+        1.716,
+    )
 
 
 def _data(seed: int = 7, k: int = 30, n: int = 5) -> np.ndarray:

@@ -315,3 +315,34 @@ def test_order_to_shipment_and_return(tenant: Tenant) -> None:
         "labour.booked",
         "labour.clocked_in",
     } <= kinds
+
+    # -- documents: the delivery note of SH-3 and the certificate of FG-1 (HTML; PDF in test_documents) -
+    note = t.get("/sales/shipments/SH-3/delivery-note", params={"format": "html"})
+    assert (
+        note.status_code == 200 and "거래명세서" in note.text and "₩990,000" in note.text
+    )  # 900,000 + 90,000
+    coa = t.get("/quality/lots/FG-1/certificate", params={"format": "html", "customer": "한빛 가구 대리점"})
+    assert coa.status_code == 200 and "로트 합격" in coa.text and "한빛 가구 대리점" in coa.text
+    assert t.get("/quality/lots/PB-L1/certificate", params={"format": "html"}).status_code == 409
+
+    # -- the pages, in Korean ------------------------------------------------------------------------------
+    c = t.client
+    r = c.post(
+        "/login",
+        data={"company": t.code, "username": "admin", "password": t.password},
+        follow_redirects=False,
+    )
+    assert r.status_code == 303
+    page = c.get("/sales/orders")
+    assert (
+        page.status_code == 200 and "수주" in page.text and "SO-1" in page.text and "₩2,334,450" in page.text
+    )
+    page = c.get("/sales/orders/SO-1")
+    assert "출하 내역" in page.text and "SH-3" in page.text and wo in page.text and "도어 긁힘" in page.text
+    page = c.get("/quality")
+    assert "보류 중인 로트가 없습니다." in page.text and failed["code"] in page.text
+    page = c.get(f"/quality/inspections/{failed['code']}")
+    assert "샘플링 (KS Q ISO 2859-1)" in page.text and "불합격" in page.text
+    assert c.get(f"/quality/ncrs/{hold['ncr']}").status_code == 200
+    assert "조건에 맞는 보전 작업지시가 없습니다." in c.get("/maintenance/orders").text
+    assert c.get("/sales/orders/NOPE").status_code == 404

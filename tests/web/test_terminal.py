@@ -31,7 +31,9 @@ def plant(runtime: Runtime, app: object) -> Plant:
 
 def events_of(runtime: Runtime, company_id: int, key: str) -> list[Event]:
     with runtime.transaction() as s:
-        return list(s.scalars(select(Event).where(Event.company_id == company_id, Event.idempotency_key == key)))
+        return list(
+            s.scalars(select(Event).where(Event.company_id == company_id, Event.idempotency_key == key))
+        )
 
 
 def test_terminal_lists_work_centers_and_the_queue(client: TestClient, plant: Plant) -> None:
@@ -44,7 +46,9 @@ def test_terminal_lists_work_centers_and_the_queue(client: TestClient, plant: Pl
     # released orders wait at the saw; the planned one (WO-T3) does not
     assert 'data-wo="WO-T1"' in r.text and 'data-wo="WO-T2"' in r.text and 'data-wo="WO-T3"' not in r.text
     assert 'id="op-panel"' in r.text and "양품 보고" in r.text and "SCR-CHIP" in r.text
-    assert 'data-status="running"' in r.text  # WO-T1 op 10 was started by the plant fixture: first in the queue
+    assert (
+        'data-status="running"' in r.text
+    )  # WO-T1 op 10 was started by the plant fixture: first in the queue
     body = c.get("/terminal/WC-SAW/body", params={"wo": "WO-T2", "seq": 10})
     assert body.status_code == 200 and 'data-wo="WO-T2" data-seq="10"' in body.text
     assert "<html" not in body.text
@@ -72,7 +76,7 @@ def test_every_terminal_string_has_a_vietnamese_translation() -> None:
         options_map={"**.html": {"trim_blocks": "true", "lstrip_blocks": "true"}},
     )
     wanted = {m if isinstance(m, str) else m[0] for _f, _l, m, _c, _x in found}
-    wanted |= {"Pending", "Running", "Paused", "Completed", "Down", "Running", "Idle", "Setup"}
+    wanted |= {"Pending", "Running", "Paused", "Completed", "Down", "Idle", "Setup"}
     assert len(wanted) > 40 and wanted <= page_messages() | wanted
     missing = sorted(m for m in wanted if m not in vi.messages)
     assert not missing, f"add Vietnamese translations to vi/messages.po: {missing}"
@@ -80,12 +84,20 @@ def test_every_terminal_string_has_a_vietnamese_translation() -> None:
 
 def test_users_may_choose_vietnamese(client: TestClient, plant: Plant) -> None:
     name = f"vi{uuid.uuid4().hex[:6]}"
-    user = {"username": name, "password": "floor-pass-1", "roles": ["operator"], "display_name": "Nguyen", "locale": "vi"}
+    user = {
+        "username": name,
+        "password": "floor-pass-1",
+        "roles": ["operator"],
+        "display_name": "Nguyen",
+        "locale": "vi",
+    }
     r = client.post("/api/v1/users", json=user, headers=plant.a.headers)
     assert r.status_code == 201, r.text
     client.cookies.clear()
     r = client.post(
-        "/login", data={"company": plant.a.code, "username": name, "password": "floor-pass-1"}, follow_redirects=False
+        "/login",
+        data={"company": plant.a.code, "username": name, "password": "floor-pass-1"},
+        follow_redirects=False,
     )
     assert r.status_code == 303
     assert "Báo hàng đạt" in client.get("/terminal/WC-SAW").text
@@ -107,13 +119,20 @@ def test_cookie_writes_need_the_custom_header(client: TestClient, plant: Plant) 
     assert first.status_code == 201, first.text
     again = c.post("/api/v1/events", json=ev, headers=XRW)  # the retry after a lost answer
     assert again.status_code == 200 and again.json()["duplicate"] is True
-    assert c.post("/api/v1/events", json={**ev, "idempotency_key": key + "x"}, headers={"HX-Request": "true"}).status_code == 201
+    assert (
+        c.post(
+            "/api/v1/events", json={**ev, "idempotency_key": key + "x"}, headers={"HX-Request": "true"}
+        ).status_code
+        == 201
+    )
     assert len(events_of(c.app.state.runtime, plant.a.company_id, key)) == 1  # type: ignore[attr-defined]
     # reads with the cookie need no header; bearer tokens need none either
     assert c.get("/api/v1/machines/state").status_code == 200
 
 
-def test_a_stop_gets_its_reason_and_keeps_its_start(client: TestClient, runtime: Runtime, plant: Plant) -> None:
+def test_a_stop_gets_its_reason_and_keeps_its_start(
+    client: TestClient, runtime: Runtime, plant: Plant
+) -> None:
     c = plant.use(client, "a.op1")
     stop = datetime.now(UTC).replace(microsecond=0) - timedelta(minutes=7)
     stopped = {
@@ -192,7 +211,14 @@ def test_work_order_sheet_pdf(client: TestClient, plant: Plant, tmp_path: Path) 
     (out / "work-order-sheet.pdf").write_bytes(r.content)
     if shutil.which("pdftoppm"):  # look at out/web/work-order-sheet-1.png after changing the sheet
         subprocess.run(
-            ["pdftoppm", "-png", "-r", "60", str(out / "work-order-sheet.pdf"), str(out / "work-order-sheet")],
+            [
+                "pdftoppm",
+                "-png",
+                "-r",
+                "60",
+                str(out / "work-order-sheet.pdf"),
+                str(out / "work-order-sheet"),
+            ],
             check=True,
             timeout=60,
         )

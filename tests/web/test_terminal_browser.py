@@ -72,7 +72,7 @@ def axe_serious(page: Any) -> list[str]:
         """async () => (await axe.run(document, {runOnly: {type: 'tag',
               values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']}, resultTypes: ['violations']}))
             .violations.filter(v => ['serious', 'critical'].includes(v.impact))
-            .map(v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).slice(0, 3).join(', ')})`)"""
+            .map(v => `${v.id}: ${v.help} (${v.nodes.map(n => n.target.join(' ')).slice(0, 3)})`)"""
     )
     return list(result)
 
@@ -107,7 +107,9 @@ def test_complete_with_scrap_through_a_network_cut(
     page.screenshot(path=str(SHOTS / "10-terminal.png"), full_page=True)
 
     page.get_by_role("button", name="시작").click()
-    wait_until(lambda: len(floor_events(runtime, plant.a.company_id, "WO-TB-1")) == 3)  # created, released, started
+    wait_until(
+        lambda: len(floor_events(runtime, plant.a.company_id, "WO-TB-1")) == 3
+    )  # created, released, started
     expect(page.locator("#terminal")).to_have_attribute("data-pending", "0")
     expect(page.locator('#op-panel[data-wo="WO-TB-1"]')).to_have_attribute("data-status", "running")
 
@@ -152,12 +154,18 @@ def test_complete_with_scrap_through_a_network_cut(
         "quantity.reported": 2,
         "operation.completed": 1,
     }
-    reports = sorted((e.payload.get("good", 0), e.payload.get("scrap", 0)) for e in events if e.type == "quantity.reported")
+    reports = sorted(
+        (e.payload.get("good", 0), e.payload.get("scrap", 0)) for e in events if e.type == "quantity.reported"
+    )
     assert reports == [(0, 1), (5, 0)]
     assert len({e.idempotency_key for e in events}) == len(events)
     assert all(e.actor == "op1" for e in events if e.type.startswith(("operation", "quantity")))
     with runtime.transaction() as s:
-        wo_id = s.scalar(select(WorkOrder.id).where(WorkOrder.code == "WO-TB-1", WorkOrder.company_id == plant.a.company_id))
+        wo_id = s.scalar(
+            select(WorkOrder.id).where(
+                WorkOrder.code == "WO-TB-1", WorkOrder.company_id == plant.a.company_id
+            )
+        )
         op = s.get(OperationState, (wo_id, 10))
         assert op is not None and op.status == "completed" and (op.good, op.scrap) == (5, 1)
         assert op.scrap_by_reason == {"SCR-CHIP": 1}

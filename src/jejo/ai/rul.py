@@ -51,7 +51,7 @@ class RULRegressor(JejoEstimator):
     windows: trailing window lengths (cycles) for the rolling means.
     slope_window: window length for the rolling least-squares slope.
     baseline_cycles: the first cycles of each unit that define its own normal (for drift features).
-    n_estimators, learning_rate, num_leaves, min_child_samples: LightGBM settings.
+    n_estimators, learning_rate, num_leaves, min_child_samples, colsample_bytree: LightGBM settings.
     quantiles: lower / upper quantile of the interval (None = no interval models).
     n_jobs: LightGBM threads (1 by default: on a busy machine more threads than free cores slow
         OpenMP down by an order of magnitude).
@@ -69,6 +69,7 @@ class RULRegressor(JejoEstimator):
         learning_rate: float = 0.03,
         num_leaves: int = 15,
         min_child_samples: int = 50,
+        colsample_bytree: float = 0.5,
         quantiles: tuple[float, float] | None = (0.1, 0.9),
         n_jobs: int = 1,
         random_state: int = 0,
@@ -81,6 +82,7 @@ class RULRegressor(JejoEstimator):
         self.learning_rate = learning_rate
         self.num_leaves = num_leaves
         self.min_child_samples = min_child_samples
+        self.colsample_bytree = colsample_bytree
         self.quantiles = quantiles
         self.n_jobs = n_jobs
         self.random_state = random_state
@@ -185,7 +187,7 @@ class RULRegressor(JejoEstimator):
             min_child_samples=self.min_child_samples,
             subsample=0.8,
             subsample_freq=1,
-            colsample_bytree=0.5,
+            colsample_bytree=self.colsample_bytree,
             n_jobs=self.n_jobs,
             random_state=self.random_state,
             verbose=-1,

@@ -136,7 +136,15 @@ def binary_target(y: pd.Series | np.ndarray, positive: Any = None, name: str = "
                 [Problem(field=name, reason="give --positive VALUE")],
             )
     pos_str = str(positive)
-    target = (s.astype(str) == pos_str).to_numpy(int)
+    numeric = pd.to_numeric(s, errors="coerce")
+    try:
+        pos_num = float(positive)
+    except (TypeError, ValueError):
+        pos_num = None
+    if pos_num is not None and numeric.notna().all():  # 1, 1.0 and "1" are the same label
+        target = (numeric == pos_num).to_numpy(int)
+    else:
+        target = (s.astype(str) == pos_str).to_numpy(int)
     if target.sum() == 0 or target.sum() == len(target):
         raise ValidationError(
             f"target column {name!r} needs both classes; positive value {pos_str!r} "

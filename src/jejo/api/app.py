@@ -6,8 +6,19 @@ from fastapi import APIRouter, FastAPI
 
 from jejo import __version__
 from jejo.api import problems
-from jejo.api.routers import auth, execution, inventory, masterdata, transfer
-from jejo.api.routers import costing, maintenance, purchasing, quality, sales
+from jejo.api.routers import (
+    auth,
+    costing,
+    execution,
+    inventory,
+    maintenance,
+    masterdata,
+    purchasing,
+    quality,
+    sales,
+    transfer,
+)
+from jejo.api.routers import kpi as kpi_router
 from jejo.core.runtime import Runtime
 
 
@@ -28,6 +39,7 @@ def create_app(runtime: Runtime | None = None, *, with_web: bool = True) -> Fast
         api.include_router(module.router)
     for module in (sales, quality, purchasing, costing, maintenance):
         api.include_router(module.router)
+    api.include_router(kpi_router.router)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)

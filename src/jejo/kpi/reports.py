@@ -494,6 +494,10 @@ def to_xlsx(report: Report) -> bytes:
                 cell.number_format = _XL_FMT.get(col.fmt, "General")
                 cell.font, cell.border = Font(name=font, bold=True), border
         ws.freeze_panes = ws.cell(first, 2)
+        ws.page_setup.orientation = "landscape"
+        ws.page_setup.paperSize = ws.PAPERSIZE_A4
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToWidth, ws.page_setup.fitToHeight = 1, 0
         if t.chart and t.rows:
             keys = [c.key for c in t.columns]
             lab, val = keys.index(t.chart[0]) + 1, keys.index(t.chart[1]) + 1

@@ -376,7 +376,7 @@ def pqcd_data(session: Session, company_id: int, label: str, period: Period) -> 
     produced = sum(r.good + r.scrap + r.rework for r in rows)
     defects = sum(r.scrap + r.rework for r in rows)
     orders = sources.completed_orders(session, company_id, period)
-    lead = [(o.completed_at - o.created_at).total_seconds() / 3600 for o in orders]
+    lead = [(o.completed_at - o.issued_at).total_seconds() / 3600 for o in orders]
     tz = sources.site_timezone(session, company_id)
     from zoneinfo import ZoneInfo
 

@@ -131,7 +131,10 @@ def resolve_equipment(session: Session, company_id: int, scope: str, code: str |
         raise ValidationError("no code", [Problem(f"name the {scope}", field="code")])
     rows = [EquipmentInfo(*r) for r in session.execute(q.order_by(Equipment.code))]
     if code and not rows:
-        raise NotFound(f"{scope.replace('_', ' ')} {code} not found (or it has no equipment)")
+        what = scope.replace("_", " ")
+        raise NotFound(
+            f"{what} {code} not found" + ("" if scope == "equipment" else " (or it has no equipment)")
+        )
     return rows
 
 
@@ -348,6 +351,14 @@ class OrderRow:
     due_date: date
     quantity: float
     good: float
+
+    @property
+    def issued_at(self) -> datetime:
+        """When the order was issued (생산지시일): its creation, or its first start if that is earlier
+        (orders keyed in after the fact)."""
+        if self.started_at is not None and self.started_at < self.created_at:
+            return self.started_at
+        return self.created_at
 
 
 def completed_orders(session: Session, company_id: int, period: Period) -> list[OrderRow]:

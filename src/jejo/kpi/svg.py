@@ -27,6 +27,14 @@ def bar_chart(
     pw, ph = width - left - right, height - top - bottom
     vals = [v or 0.0 for v in values]
     vmax = max_value or (max(vals) * 1.1 if vals and max(vals) > 0 else 1.0)
+    vmin = min(0.0, min(vals) * 1.1) if vals else 0.0
+    if max_value is not None and vmin < 0:
+        vmin = -max_value
+    span = (vmax - vmin) or 1.0
+
+    def y_of(v: float) -> float:
+        return top + ph * (vmax - max(vmin, min(v, vmax))) / span
+
     n = max(1, len(vals))
     slot = pw / n
     bw = slot * 0.64
@@ -36,23 +44,25 @@ def bar_chart(
     if title:
         parts.append(f'<text x="{left}" y="14" font-size="11" font-weight="bold">{escape(title)}</text>')
     for i in range(5):
-        y = top + ph - ph * i / 4
+        gv = vmin + span * i / 4
+        y = y_of(gv)
         parts.append(f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" stroke="#e3e7ee"/>')
         parts.append(
             f'<text x="{left - 4}" y="{y + 3:.1f}" text-anchor="end" fill="#555">'
-            f"{escape(fmt.format(vmax * i / 4))}</text>"
+            f"{escape(fmt.format(gv))}</text>"
         )
+    zero = y_of(0.0)
     for i, (lab, v) in enumerate(zip(labels, vals, strict=False)):
         x = left + i * slot + (slot - bw) / 2
-        h = ph * min(v, vmax) / vmax if vmax else 0
-        color = colors[i] if colors else BLUE
+        y0, y1 = sorted((y_of(v), zero))
+        color = colors[i] if colors else (BLUE if v >= 0 else RED)
         parts.append(
-            f'<rect x="{x:.1f}" y="{top + ph - h:.1f}" width="{bw:.1f}" height="{h:.1f}" fill="{color}"/>'
+            f'<rect x="{x:.1f}" y="{y0:.1f}" width="{bw:.1f}" height="{y1 - y0:.1f}" fill="{color}"/>'
         )
         if values[i] is not None:
+            ty = y0 - 3 if v >= 0 else y1 + 10
             parts.append(
-                f'<text x="{x + bw / 2:.1f}" y="{top + ph - h - 3:.1f}" text-anchor="middle">'
-                f"{escape(fmt.format(v))}</text>"
+                f'<text x="{x + bw / 2:.1f}" y="{ty:.1f}" text-anchor="middle">{escape(fmt.format(v))}</text>'
             )
         short = lab if len(lab) <= 14 else lab[:13] + "…"
         parts.append(
@@ -69,12 +79,12 @@ def bar_chart(
                 f'r="2.2" fill="{RED}"/>'
             )
     if target is not None and vmax:
-        y = top + ph - ph * target / vmax
+        y = y_of(target)
         parts.append(
             f'<line x1="{left}" y1="{y:.1f}" x2="{left + pw}" y2="{y:.1f}" '
             f'stroke="{GREEN}" stroke-dasharray="4 3"/>'
         )
-    parts.append(f'<line x1="{left}" y1="{top + ph}" x2="{left + pw}" y2="{top + ph}" stroke="#333"/>')
+    parts.append(f'<line x1="{left}" y1="{zero:.1f}" x2="{left + pw}" y2="{zero:.1f}" stroke="#333"/>')
     parts.append("</svg>")
     return "".join(parts)
 

@@ -543,7 +543,7 @@ def spc_series(
         .order_by(Inspection.inspected_at, InspectionMeasurement.sample_no, InspectionMeasurement.id)
         .limit(limit)
     ).all()
-    values = [float(v) for v, *_ in rows]
+    values = [float(v) for v, *_ in rows if v is not None]
     lim = spc.imr(values)
     return {
         "item": item,

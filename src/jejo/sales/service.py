@@ -275,7 +275,7 @@ def _work_orders_by_line(session: Session, order: SalesOrder) -> dict[str, list[
         .order_by(WorkOrder.code)
     ).all()
     for code, ref, qty, status in rows:
-        out.setdefault(ref, []).append({"code": code, "quantity": qty, "status": status or "planned"})
+        out.setdefault(ref or "", []).append({"code": code, "quantity": qty, "status": status or "planned"})
     return out
 
 

@@ -197,7 +197,7 @@ def import_orders(
             )
     orders: list[SalesOrderIn] = []
     for code, rows in groups.items():
-        src0, n0, first = rows[0]
+        _, n0, first = rows[0]
         seen: dict[int, int] = {}
         for i, (src, n, r) in enumerate(rows):
             for col in ("customer", "order_date", "customer_ref"):

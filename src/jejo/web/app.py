@@ -22,7 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jejo.core import i18n
 from jejo.core.errors import JejoError, Unauthorized
 from jejo.web.context import LoginRequired, Viewer, chosen_locale, viewer_for
-from jejo.web.routes import auth, board, dashboard, masterdata, sheets, terminal, work_orders
+from jejo.web.routes import auth, board, dashboard, masterdata, plant, sheets, terminal, work_orders
 from jejo.web.templating import is_htmx, render
 
 log = logging.getLogger("jejo.web")
@@ -147,4 +147,5 @@ def mount_web(app: FastAPI) -> None:
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
     for module in (auth, dashboard, masterdata, work_orders, terminal, board, sheets):
         app.include_router(module.router)
+    app.include_router(plant.router)
     _install_error_pages(app)

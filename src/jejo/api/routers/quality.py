@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Response
 
 from jejo.api.deps import DB, Caller, require
 from jejo.quality import sampling
@@ -118,3 +118,28 @@ def spc(
 ) -> dict[str, Any]:
     """Measurements of one characteristic of an item with I-MR control limits."""
     return qs.spc_series(session, caller.company_id, item, characteristic)
+
+
+@router.get("/quality/lots/{code}/certificate", response_class=Response)
+def certificate(
+    code: str,
+    caller: Caller,
+    session: DB,
+    customer: str | None = None,
+    format: str = Query("pdf", pattern="^(pdf|html)$"),
+) -> Response:
+    """Certificate of analysis (시험성적서) of a lot from its latest passed inspection, PDF or HTML."""
+    from jejo.core.tenancy import Company
+    from jejo.quality.documents import certificate_html, certificate_pdf
+
+    company = session.get(Company, caller.company_id)
+    assert company is not None
+    if format == "html":
+        html = certificate_html(session, caller.company_id, code, company.name, customer)
+        return Response(html, media_type="text/html; charset=utf-8")
+    pdf = certificate_pdf(session, caller.company_id, code, company.name, customer)
+    return Response(
+        pdf,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="CoA-{code}.pdf"'},
+    )

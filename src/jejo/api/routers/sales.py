@@ -105,7 +105,8 @@ def figures(
 async def import_orders(
     caller: Caller, session: DB, file: UploadFile = File(...), dry_run: bool = False
 ) -> dict[str, Any]:
-    """Sales orders from an .xlsx or .csv file (UTF-8 or CP949): all rows or none, problems by row and column."""
+    """Sales orders from an .xlsx or .csv file (UTF-8 or CP949): all rows or none, problems by row
+    and column."""
     data = await file.read()
     result = transfer.import_orders(
         session, caller.company_id, file.filename or "orders.csv", data, dry_run=dry_run
@@ -133,3 +134,24 @@ def customers_of_lots(caller: Caller, session: DB, lots: str = Query("")) -> lis
     lots made from raw lot X" or "made on the day machine Y drifted"."""
     wanted = {x.strip() for x in lots.split(",") if x.strip()}
     return sv.customers_of_lots(session, caller.company_id, wanted)
+
+
+@router.get("/sales/shipments/{code}/delivery-note", response_class=Response)
+def delivery_note(
+    code: str, caller: Caller, session: DB, format: str = Query("pdf", pattern="^(pdf|html)$")
+) -> Response:
+    """The delivery note (거래명세서) of a shipment, as PDF (or HTML to print from the browser)."""
+    from jejo.core.tenancy import Company
+    from jejo.sales.documents import delivery_note_html, delivery_note_pdf
+
+    shipment = sv.get_shipment(session, caller.company_id, code)
+    company = session.get(Company, caller.company_id)
+    assert company is not None
+    supplier = {"name": company.name, "business_number": company.business_number}
+    if format == "html":
+        return Response(delivery_note_html(shipment, supplier), media_type="text/html; charset=utf-8")
+    return Response(
+        delivery_note_pdf(shipment, supplier),
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{code}.pdf"'},
+    )

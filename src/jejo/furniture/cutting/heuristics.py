@@ -138,51 +138,6 @@ def guillotine_fill(
     return out
 
 
-def guillotine_bestfit_fill(W: int, H: int, items: Sequence[PItem], split: str = "slas") -> list[PPlace]:
-    """Rectangle-driven guillotine fill: take the free rectangles lowest-first and put in each the
-    largest remaining item that fits (ties: the earlier in ``items``); saw-feasible like
-    :func:`guillotine_fill`."""
-    free: list[tuple[int, int, int, int]] = [(0, 0, W, H)]
-    left = list(items)
-    out: list[PPlace] = []
-    while free and left:
-        free.sort(key=lambda f: (f[1], f[0]), reverse=True)
-        fx, fy, fw, fh = free.pop()
-        best = -1
-        choice = (-1, 0, 0, False)
-        for k, (_, w, h, rot) in enumerate(left):
-            a = w * h
-            if a <= best:
-                continue
-            if w <= fw and h <= fh:
-                best, choice = a, (k, w, h, False)
-            elif rot and h <= fw and w <= fh:
-                best, choice = a, (k, h, w, True)
-        if best < 0:
-            continue
-        k, pw, ph, rotated = choice
-        idx = left.pop(k)[0]
-        out.append((idx, fx, fy, pw, ph, rotated))
-        lw, lh = fw - pw, fh - ph
-        if split == "slas":
-            horizontal = lw <= lh
-        elif split == "llas":
-            horizontal = lw > lh
-        elif split == "minas":
-            horizontal = pw * lh > lw * ph
-        else:
-            horizontal = pw * lh <= lw * ph
-        if horizontal:
-            right, top = (fx + pw, fy, lw, ph), (fx, fy + ph, fw, lh)
-        else:
-            right, top = (fx + pw, fy, lw, fh), (fx, fy + ph, pw, lh)
-        if right[2] > 0 and right[3] > 0:
-            free.append(right)
-        if top[2] > 0 and top[3] > 0:
-            free.append(top)
-    return out
-
-
 def shelf_fill(
     W: int, H: int, items: Sequence[PItem], stages: int = 3, horizontal_first: bool = True
 ) -> list[PPlace]:
@@ -259,13 +214,10 @@ def shelf_fill(
 
 
 def fill(W: int, H: int, items: Sequence[PItem], method: str) -> list[PPlace]:
-    """Dispatch on a method name: ``free-<rule>``, ``guil-<split>-<rule>``, ``gbf-<split>``,
-    ``shelf<stages>[-v]``."""
+    """Dispatch on a method name: ``free-<rule>``, ``guil-<split>-<rule>``, ``shelf<stages>[-v]``."""
     parts = method.split("-")
     if parts[0] == "free":
         return maxrects_fill(W, H, items, parts[1])
-    if parts[0] == "gbf":
-        return guillotine_bestfit_fill(W, H, items, parts[1])
     if parts[0] == "guil":
         return guillotine_fill(W, H, items, parts[1], parts[2])
     stages = int(parts[0][5:])
@@ -277,9 +229,8 @@ def methods_for(guillotine: bool, stages: int | None = None) -> list[str]:
     if stages is not None:
         return [f"shelf{stages}", f"shelf{stages}-v"] if stages <= 3 else methods_for(True)
     guil = [f"guil-{s}-{r}" for s in ("slas", "llas", "minas", "maxas") for r in ("bssf", "baf")]
-    gbf = [f"gbf-{s}" for s in ("slas", "llas", "minas", "maxas")]
     if guillotine:
-        return [*guil, *gbf, "shelf3", "shelf3-v"]
+        return [*guil, "shelf3", "shelf3-v"]
     return ["free-bssf", "free-baf", "free-bl", *guil[:4]]
 
 

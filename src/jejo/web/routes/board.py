@@ -64,7 +64,9 @@ def _ratio(num: float, den: float) -> float | None:
     return None if den <= 0 else max(0.0, min(1.0, num / den))
 
 
-def snapshot(session: Session, company_id: int, line: str | None, now: datetime | None = None) -> dict[str, Any]:
+def snapshot(
+    session: Session, company_id: int, line: str | None, now: datetime | None = None
+) -> dict[str, Any]:
     """Everything the board shows, for one line (or the whole plant)."""
     now = now or utcnow()
     shift = current_shift(session, company_id, now)
@@ -81,11 +83,15 @@ def snapshot(session: Session, company_id: int, line: str | None, now: datetime 
     states = {
         m.equipment_code: m
         for m in session.scalars(
-            select(MachineState).where(MachineState.company_id == company_id, MachineState.equipment_code.in_(codes))
+            select(MachineState).where(
+                MachineState.company_id == company_id, MachineState.equipment_code.in_(codes)
+            )
         )
     }
     reason_names = dict(
-        session.execute(select(ReasonCode.code, ReasonCode.name).where(ReasonCode.company_id == company_id)).all()
+        session.execute(
+            select(ReasonCode.code, ReasonCode.name).where(ReasonCode.company_id == company_id)
+        ).all()
     )
     # the job on each machine: the running operation that names it
     jobs: dict[str, dict[str, Any]] = {}
@@ -104,11 +110,18 @@ def snapshot(session: Session, company_id: int, line: str | None, now: datetime 
             OperationState.equipment_code.in_(codes),
         )
     ):
-        jobs[op.equipment_code] = {"work_order": wo_code, "seq": op.seq, "name": op_name, "item_name": item_name}
+        jobs[op.equipment_code or ""] = {
+            "work_order": wo_code,
+            "seq": op.seq,
+            "name": op_name,
+            "item_name": item_name,
+        }
     # the shift's events of these machines: states (with the one in force at the shift start) and counts
     events = list(
         session.execute(
-            select(Event.type, Event.occurred_at, Event.equipment_code, Event.payload, Event.work_order_id).where(
+            select(
+                Event.type, Event.occurred_at, Event.equipment_code, Event.payload, Event.work_order_id
+            ).where(
                 Event.company_id == company_id,
                 Event.equipment_code.in_(codes),
                 Event.occurred_at >= shift.start,
@@ -119,7 +132,9 @@ def snapshot(session: Session, company_id: int, line: str | None, now: datetime 
     cycle = {
         (wo_id, seq): ct
         for wo_id, seq, ct in session.execute(
-            select(WorkOrderOperation.work_order_id, WorkOrderOperation.seq, WorkOrderOperation.cycle_time_s).where(
+            select(
+                WorkOrderOperation.work_order_id, WorkOrderOperation.seq, WorkOrderOperation.cycle_time_s
+            ).where(
                 WorkOrderOperation.work_order_id.in_({e.work_order_id for e in events if e.work_order_id})
             )
         )

@@ -1,9 +1,9 @@
 """Printable work-order sheets (작업지시서): an A4 page per order that travels with the parts.
 
-``/work-orders/<code>/sheet`` is the sheet as HTML (print it from the browser), ``/work-orders/<code>/sheet.pdf``
-the same as a PDF (WeasyPrint). The order carries a Code 128 barcode and a QR code of its code, each operation
-a Code 128 barcode of ``<order>/<seq>``: the operator terminal's scanner field opens the order or the
-operation from either.
+``/work-orders/<code>/sheet`` is the sheet as HTML (print it from the browser),
+``/work-orders/<code>/sheet.pdf`` the same as a PDF (WeasyPrint). The order carries a Code 128 barcode
+and a QR code of its code, each operation a Code 128 barcode of ``<order>/<seq>``: the operator
+terminal's scanner field opens the order or the operation from either.
 """
 
 from __future__ import annotations
@@ -52,7 +52,9 @@ def sheet_context(session: Session, viewer: Viewer, code: str) -> dict[str, Any]
     codes = {data["item"], *(m["item"] for m in data["materials"])}
     items = {
         i.code: i
-        for i in session.scalars(select(Item).where(Item.company_id == viewer.company_id, Item.code.in_(codes)))
+        for i in session.scalars(
+            select(Item).where(Item.company_id == viewer.company_id, Item.code.in_(codes))
+        )
     }
     wc_names = dict(
         session.execute(

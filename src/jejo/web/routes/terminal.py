@@ -41,8 +41,6 @@ QUEUE_LIMIT = 50
 TEXT_SUFFIXES = {".txt", ".md"}
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".svg", ".webp", ".gif"}
 DOC_SUFFIXES = TEXT_SUFFIXES | IMAGE_SUFFIXES | {".pdf"}
-#: languages the terminal offers (the catalogue takes more: add a folder under ``jejo/web/locale``)
-TERMINAL_LANGS = (("ko", "한국어"), ("en", "English"), ("vi", "Tiếng Việt"))
 
 
 @dataclass(frozen=True)
@@ -54,7 +52,9 @@ class Document:
 
 
 def work_center(session: Session, company_id: int, code: str) -> WorkCenter:
-    wc = session.scalar(select(WorkCenter).where(WorkCenter.company_id == company_id, WorkCenter.code == code))
+    wc = session.scalar(
+        select(WorkCenter).where(WorkCenter.company_id == company_id, WorkCenter.code == code)
+    )
     if wc is None:
         raise NotFound(f"work center {code} does not exist")
     return wc
@@ -141,7 +141,7 @@ def queue(session: Session, company_id: int, wc_id: int) -> list[dict[str, Any]]
             }
         )
     order = {"running": 0, "paused": 1, "pending": 2}
-    out.sort(key=lambda r: order.get(r["status"], 3))  # stable: keeps priority and due date inside
+    out.sort(key=lambda r: order.get(str(r["status"]), 3))  # stable: keeps priority and due date inside
     return out[:QUEUE_LIMIT]
 
 
@@ -166,7 +166,9 @@ def documents(request: Request, viewer: Viewer, item: str, seq: int) -> list[Doc
             continue
         url = f"/terminal/documents/{item}/{seq}/{path.name}"
         if suffix in TEXT_SUFFIXES:
-            out.append(Document(path.stem, "text", url, path.read_text(encoding="utf-8", errors="replace")[:4000]))
+            out.append(
+                Document(path.stem, "text", url, path.read_text(encoding="utf-8", errors="replace")[:4000])
+            )
         elif suffix in IMAGE_SUFFIXES:
             out.append(Document(path.stem, "image", url))
         else:
@@ -206,7 +208,6 @@ def terminal_context(
         "docs": documents(request, viewer, selected["item"], selected["seq"]) if selected else [],
         "scrap_reasons": reasons(session, viewer.company_id, "scrap"),
         "downtime_reasons": reasons(session, viewer.company_id, "downtime"),
-        "langs": TERMINAL_LANGS,
         "nav": "terminal",
     }
 
@@ -227,7 +228,6 @@ def pick_work_center(request: Request, viewer: CurrentViewer, session: DB) -> HT
         viewer.tr,
         viewer=viewer,
         wcs=[(wc, by_wc.get(wc.id, [])) for wc in wcs],
-        langs=TERMINAL_LANGS,
         nav="terminal",
     )
 

@@ -113,7 +113,8 @@
         }
         if (resp.ok) { // 201 stored, or 200: the server already had it (a post whose answer was lost)
           await forget(item.n);
-          changed = true;
+          // counts were shown at once on the page; a status or a stop reason changes the queue: re-read it
+          if (item.event.type !== "quantity.reported" && item.event.type !== "part.scanned") changed = true;
           continue;
         }
         if (resp.status >= 500 || resp.status === 408 || resp.status === 429) break; // later
@@ -260,9 +261,11 @@
     const code = raw.trim();
     if (!code) return;
     // a work-order sheet carries the order's code, and "<order>/<seq>" for each operation
-    const [wo, seq] = code.split("/");
-    const match = Array.from(document.querySelectorAll("a.queue-item"))
-      .find((a) => a.dataset.wo === wo && (!seq || a.dataset.seq === seq));
+    const items = Array.from(document.querySelectorAll("a.queue-item"));
+    const find = (wo, seq) => items.find((a) => a.dataset.wo === wo && (!seq || a.dataset.seq === seq));
+    const cut = code.lastIndexOf("/");
+    const opCode = cut > 0 && /^\d+$/.test(code.slice(cut + 1));
+    const match = (opCode && find(code.slice(0, cut), code.slice(cut + 1))) || find(code, null);
     if (match) { refresh(match.dataset.wo, match.dataset.seq); say(fmt(T.scanned, { code })); return; }
     const p = panel();
     enqueue("part.scanned", { part_id: code.slice(0, 64), station: wc }, p ? p.dataset.wo : null);
