@@ -217,13 +217,15 @@ def publisher_main(
             qos=0,
         ).wait_for_publish()
         seq = 1
-        births = [spb.Metric(f"t{i:05d}", 0.0, spb.DOUBLE, T_BASE - 1) for i in range(n_tags)]
+        birth_ts = spb.now_ms() if realtime_ts else T_BASE - 1
+        births = [spb.Metric(f"t{i:05d}", 0.0, spb.DOUBLE, birth_ts) for i in range(n_tags)]
         c.publish(
             f"spBv1.0/bench/DBIRTH/NODE/{DEVICE}",
             spb.encode(spb.Payload(spb.now_ms(), births, seq=seq)),
             qos=0,
         ).wait_for_publish()
     sent = 0
+    Path(out + ".start").write_text(repr(time.time()))  # the first point leaves now
     start = time.monotonic()
     infos = []
     while sent < n_points:
@@ -319,14 +321,17 @@ def pipeline(
     for p in procs:
         p.start()
     ready_deadline = time.monotonic() + 120  # every subscription in place before the first point
-    while time.monotonic() < ready_deadline and not all(Path(f"{o}.ready").exists() for k, o in outs.items()
-                                                        if k != "publisher"):
+    while time.monotonic() < ready_deadline and not all(
+        Path(f"{o}.ready").exists() for k, o in outs.items() if k != "publisher"
+    ):
         time.sleep(0.05)
     pub = ctx.Process(
         target=publisher_main, args=(port, fmt, n_tags, n_points, rate, realtime_ts, str(outs["publisher"]))
     )
     t0 = time.monotonic()
     pub.start()
+    names = [k for k in outs if k != "publisher"]
+    cpu0 = {k: proc_cpu_s(p.pid) for k, p in zip(names, procs, strict=True) if p.pid}
     stored = 0
     deadline = t0 + timeout_s
     expected = n_points + (n_tags if fmt == "sparkplug" else 0)  # DBIRTH carries every tag's value once
@@ -336,6 +341,11 @@ def pipeline(
             break
         time.sleep(0.05)
     t_done = time.monotonic() - t0
+    done_wall = time.time()
+    start_file = Path(f"{outs['publisher']}.start")
+    if start_file.exists():  # measure from the first point published, not from the process start
+        t_done = max(1e-3, done_wall - float(start_file.read_text()))
+    cpu1 = {k: proc_cpu_s(p.pid) for k, p in zip(names, procs, strict=True) if p.pid}
     pub.join(60)
     stop_file.write_text("stop")
     for p in procs:
@@ -355,7 +365,9 @@ def pipeline(
     lat: list[float] = []
     for k, r in reports.items():
         lat += r.pop("latencies_ms", [])
-        res[f"cpu_{k}"] = round(r["cpu_s"] / t_done, 3)  # CPU seconds per wall second of the run
+        # CPU seconds per wall second while the points flowed (start-up excluded; the publisher's whole life)
+        used = cpu1[k] - cpu0[k] if k in cpu0 else r["cpu_s"]
+        res[f"cpu_{k}"] = round(used / t_done, 3)
     res["points_per_message"] = reports.get("publisher", {}).get("points_per_message")
     if lat and realtime_ts:
         lat.sort()

@@ -8,7 +8,8 @@ itself). A cycle is start, 8 × good, scrap with a reason, pause, resume, comple
 Between presses a terminal waits a random think time (``--think``, seconds; 0 = as fast as it can).
 
 The server is a separate uvicorn process (one worker, SQLite in a temporary folder, the way ``jejo demo``
-runs); the clients share one asyncio loop in this process.
+runs); the clients share one asyncio loop in this process. The baseline, in the same run: ``GET /healthz``
+(no database, no template) every 0.5 s to the same server.
 
     uv run python bench/web.py --terminals 50 --duration 60 [--think 0.5:1.5] [--out FILE.json]
 """
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import os
 import platform
@@ -124,8 +126,17 @@ def cycle(wo: str) -> list[tuple[str, str, dict[str, Any]]]:
     return presses
 
 
+async def login(base: str, i: int) -> httpx.AsyncClient:
+    """A terminal's HTTP client with operator ``op<i>``'s session cookie (logins happen before the clock)."""
+    client = httpx.AsyncClient(base_url=base, timeout=30)
+    r = await client.post("/login", data={"company": "BENCH", "username": f"op{i}", "password": PASSWORD})
+    if r.status_code not in (200, 303):
+        raise RuntimeError(f"login op{i}: {r.status_code}")
+    return client
+
+
 async def terminal(
-    base: str,
+    client: httpx.AsyncClient,
     i: int,
     orders_each: int,
     until: float,
@@ -134,11 +145,7 @@ async def terminal(
     errors: list[str],
 ) -> None:
     rnd = random.Random(i)
-    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
-        r = await client.post("/login", data={"company": "BENCH", "username": f"op{i}", "password": PASSWORD})
-        if r.status_code not in (200, 303):
-            errors.append(f"login op{i}: {r.status_code}")
-            return
+    async with contextlib.aclosing(client):
         for k in range(orders_each):
             wo = f"WO-{i}-{k}"
             for _name, type_, payload in cycle(wo):
@@ -155,7 +162,11 @@ async def terminal(
                     "source": f"terminal:W{i}",
                 }
                 t0 = time.perf_counter()
-                r = await client.post("/api/v1/events", json=event, headers=HEADERS)
+                try:
+                    r = await client.post("/api/v1/events", json=event, headers=HEADERS)
+                except httpx.HTTPError as exc:
+                    errors.append(f"{type_} {wo}: {exc!r}")
+                    continue
                 t1 = time.perf_counter()
                 if r.status_code != 201:
                     errors.append(f"{type_} {wo}: {r.status_code} {r.text[:200]}")
@@ -185,10 +196,22 @@ async def run(
 ) -> dict[str, Any]:
     out: dict[str, list[float]] = {"action": [], "refresh": []}
     errors: list[str] = []
+    clients = [await login(base, i) for i in range(terminals)]
+    out["baseline_healthz"] = []
     t0 = time.monotonic()
     until = t0 + duration
+
+    async def probe() -> None:
+        """The baseline: an empty request every 0.5 s to the same server under the same load."""
+        async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+            while time.monotonic() < until:
+                t = time.perf_counter()
+                await client.get("/healthz")
+                out["baseline_healthz"].append((time.perf_counter() - t) * 1000)
+                await asyncio.sleep(0.5)
+
     await asyncio.gather(
-        *(terminal(base, i, orders_each, until, think, out, errors) for i in range(terminals))
+        probe(), *(terminal(clients[i], i, orders_each, until, think, out, errors) for i in range(terminals))
     )
     wall = time.monotonic() - t0
     summary: dict[str, Any] = {"wall_s": round(wall, 1), "errors": len(errors), "first_errors": errors[:5]}
@@ -233,6 +256,8 @@ def main() -> int:
                 "127.0.0.1",
                 "--port",
                 str(port),
+                "--timeout-keep-alive",
+                "75",  # browsers keep connections open for a while; uvicorn's default is 5 s
                 "--log-level",
                 "warning",
                 "--no-access-log",

@@ -29,6 +29,10 @@ _GROUPS: list[tuple[str, str, str]] = [
     ("jejo.kpi.cli", "kpi", "OEE / ISO 22400 KPIs, losses, SPC, PQCD before/after."),
     ("jejo.kpi.report_cli", "report", "Daily production, weekly OEE and monthly PQCD reports (.xlsx, .pdf)."),
     ("jejo.sales.cli", "sales", "Sales orders: import/export for the ERP, delivery figures, make-to-order."),
+    ("jejo.quality.cli", "quality", "Sampling plans (KS Q ISO 2859-1), lot holds."),
+    ("jejo.purchasing.cli", "purchasing", "Material shortages (MRP) and purchase proposals."),
+    ("jejo.costing.cli", "costing", "Standard vs actual cost of work orders."),
+    ("jejo.maintenance.cli", "maintenance", "Preventive maintenance: open the orders that are due."),
     ("jejo.telemetry.cli", "telemetry", "Machine data: tag maps, collector, ingest workers, simulator."),
 ]
 

@@ -103,7 +103,13 @@ def test_quality_regressor() -> None:
 
 @pytest.mark.parametrize(
     "method",
-    [pytest.param("auto-ets", marks=pytest.mark.slow), "auto-arima", "croston", "seasonal-naive"],
+    [
+        # the first auto-ETS / auto-ARIMA call in a process compiles numba code (10+ s)
+        pytest.param("auto-ets", marks=pytest.mark.slow),
+        pytest.param("auto-arima", marks=pytest.mark.slow),
+        "croston",
+        "seasonal-naive",
+    ],
 )
 def test_forecaster_tracks_a_weekly_pattern(method: str) -> None:
     rng = np.random.default_rng(0)

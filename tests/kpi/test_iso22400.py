@@ -104,7 +104,8 @@ def test_oee_and_factors(te: k.TimeElements) -> None:
 
 def test_korean_oee_moves_micro_stops_into_performance(te: k.TimeElements) -> None:
     """가동시간 = APT + micro-stops = 21 540 + 60 = 21 600; 시간가동률 = 21 600/27 000 = 0.8;
-    성능가동률 = 19 600/21 600 = 0.90741; 양품률 = 0.96429; 설비종합효율 = 0.8·0.90741·0.96429 = 0.7 (= ISO)."""
+    성능가동률 = 19 600/21 600 = 0.90741; 양품률 = 0.96429;
+    설비종합효율 = 0.8·0.90741·0.96429 = 0.7 (= ISO)."""
     kr = k.korean_oee(te, COUNTS)
     assert kr.time_availability == pytest.approx(0.8)
     assert kr.performance == pytest.approx(19600 / 21600)
@@ -242,3 +243,21 @@ def test_interval_order_does_not_matter(te: k.TimeElements) -> None:
     ivs = intervals_from_changes(list(reversed(CHANGES)), at(17))
     assert time_elements(list(reversed(ivs)), WINDOWS, PERIOD, REASONS) == te
     assert all(isinstance(i, StateInterval) for i in ivs)
+
+
+def test_hourly_rollup_adds_up() -> None:
+    """The hourly rollup of the worked shift (without its break allowance) adds up to the same time
+    elements as the whole period; the 60-second micro-stop stays a micro-stop though it is split by no
+    hour, and the breakdown is counted once, in the hour it started."""
+    from jejo.kpi.iso22400 import ProductionCounts as PC
+    from jejo.kpi.rollup import hourly_elements, sum_rows
+
+    windows = [PlannedWindow(at(8), at(17), 0.0, "DAY")]
+    ivs = intervals_from_changes(CHANGES, at(17))
+    day = Period(at(0), at(0) + timedelta(days=1))
+    whole = time_elements(ivs, windows, day, REASONS)
+    rows = hourly_elements("MC-01", ivs, windows, day, REASONS)
+    assert len(rows) == 24
+    te, _ = sum_rows((t, PC()) for _, t in rows)
+    for f in ("pot", "pdot", "apt", "aust", "adet", "adot", "micro_stop", "failures"):
+        assert getattr(te, f) == pytest.approx(getattr(whole, f)), f

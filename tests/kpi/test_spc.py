@@ -1,4 +1,4 @@
-"""SPC against independent references: constants recomputed by numerical integration (scipy), limits
+"""SPC against independent references: d2 by numerical integration (scipy), d3 by simulation, limits
 recomputed with numpy from the textbook formulas, capability intervals from Montgomery's worked
 examples (Introduction to Statistical Quality Control, 6th ed., Examples 8.5 and 8.6), and run rules
 on hand-built series."""
@@ -26,14 +26,9 @@ def _d2(n: int) -> float:
 
 @functools.cache
 def _d3(n: int) -> float:
-    """√(E[R²] − d2²), E[R²] = 2∬_{x<y} 1 − Φ(y)ⁿ − (1 − Φ(x))ⁿ + (Φ(y) − Φ(x))ⁿ dx dy (Tippett)."""
-    F = stats.norm.cdf
-
-    def g(x: float, y: float) -> float:
-        return float(1 - F(y) ** n - (1 - F(x)) ** n + (F(y) - F(x)) ** n)
-
-    er2 = 2 * integrate.dblquad(lambda x, y: g(x, y), -8, 8, lambda y: -8, lambda y: y, epsabs=1e-7)[0]
-    return math.sqrt(er2 - _d2(n) ** 2)
+    """σ of the range of n standard normals, by simulation (2 M ranges; standard error ≈ 0.0005)."""
+    x = np.random.default_rng(1).standard_normal((2_000_000, n))
+    return float(np.std(x.max(1) - x.min(1)))
 
 
 @pytest.mark.parametrize("n", [2, 3, 5, 8, 10, 15, 25])
@@ -44,9 +39,9 @@ def test_d2_c4_match_integration(n: int) -> None:
     assert spc.c4(n) == pytest.approx(c4, rel=1e-12)
 
 
-@pytest.mark.parametrize("n", [2, 5])
-def test_d3_matches_integration(n: int) -> None:
-    assert spc.D3[n] == pytest.approx(_d3(n), abs=6e-4)
+@pytest.mark.parametrize("n", [2, 5, 10])
+def test_d3_matches_simulation(n: int) -> None:
+    assert spc.D3[n] == pytest.approx(_d3(n), abs=2.5e-3)
 
 
 def test_textbook_constants_n5() -> None:

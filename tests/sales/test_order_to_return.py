@@ -11,6 +11,8 @@ from typing import Any
 import pytest
 from tests.conftest import Tenant, build_plant
 
+from jejo.core.timeutil import to_local, utcnow
+
 
 def setup_sales(t: Tenant) -> None:
     ok = t.ok
@@ -102,6 +104,13 @@ def test_order_to_shipment_and_return(tenant: Tenant) -> None:
     receive(t, "EDGE-1", "EDGE-L1", 100, "WH-RAW", "2026-11-03T00:00:00Z")
     receive(t, "PB-18", "PB-L1", 5, "WH-RAW", "2026-11-03T00:00:00Z")
     receive(t, "CAB-600", "FG-OLD", 4, "WH-FG", "2026-11-03T00:00:00Z")
+    atp = t.ok(t.get("/sales/atp/CAB-600"))  # 4 in stock + 10 planned − 14 ordered
+    assert (atp["on_hand"], atp["planned_production"], atp["committed"], atp["available_to_promise"]) == (
+        4,
+        10,
+        14,
+        0,
+    )
     # the order needs 20 side panels (none in stock) → 20 × 0.42 × 1.1 = 9.24 m² of PB-18; 5 on hand
     r = t.post(f"/purchasing/work-orders/{wo}/release")
     assert r.status_code == 409, r.text
@@ -134,7 +143,8 @@ def test_order_to_shipment_and_return(tenant: Tenant) -> None:
     # -- production, with time booked ------------------------------------------------------------------
     floor: list[dict[str, Any]] = []
     for seq in (10, 20, 30):
-        floor.append({"type": "operation.started", "work_order": wo, "payload": {"seq": seq}})
+        start = {"seq": seq, "equipment": "PC-SAW-01"} if seq == 10 else {"seq": seq}
+        floor.append({"type": "operation.started", "work_order": wo, "payload": start})
         floor.append({"type": "quantity.reported", "work_order": wo, "payload": {"seq": seq, "good": 10}})
         floor.append({"type": "operation.completed", "work_order": wo, "payload": {"seq": seq}})
     for item, lot, qty in (("PB-18", "PB-L1", 5), ("PB-18", "PB-L2", 4.24), ("EDGE-1", "EDGE-L1", 33.6)):
@@ -303,6 +313,11 @@ def test_order_to_shipment_and_return(tenant: Tenant) -> None:
     assert made == {"FG-1", "FG-2"}
     got_it = t.ok(t.get("/sales/lots/customers", params={"lots": ",".join(sorted(made))}))
     assert {(c["customer"], c["lot"]) for c in got_it} == {("HANSAM-DL", "FG-1"), ("HANSAM-DL", "FG-2")}
+    # …and who got cabinets made on the day the panel saw ran them (today, in Seoul)
+    today = to_local(utcnow()).date().isoformat()
+    traced = t.ok(t.get("/sales/trace", params={"equipment": "PC-SAW-01", "day": today}))
+    assert traced["lots"] == ["FG-1", "FG-2"]
+    assert {s["shipment"] for s in traced["shipments"]} == {"SH-2", "SH-3"}
     kinds = {e["type"] for e in t.ok(t.get("/events", params={"limit": 500}))["items"]}
     assert {
         "lot.shipped",

@@ -186,6 +186,10 @@ def test_terminal_in_vietnamese_on_a_phone(page: Any) -> None:
 def test_line_board_updates_without_reload(page: Any, plant: Plant) -> None:
     from playwright.sync_api import expect
 
+    page.goto("/")  # the dashboard
+    expect(page.locator("h1")).to_have_text("대시보드")
+    assert axe_serious(page) == []
+
     page.goto("/board")
     board = page.locator("#board")
     expect(board).to_have_attribute("data-updates", re.compile(r"[1-9]"))  # the stream is connected

@@ -311,22 +311,23 @@ def quantity_rows(
 def counts_by_equipment(rows: Iterable[QuantityRow]) -> dict[str, ProductionCounts]:
     """ISO 22400 quantities per machine: PQ, GQ, SQ, RQ and Σ PRI × PQ (planned setup once per
     operation)."""
-    acc: dict[str, ProductionCounts] = {}
+    acc: dict[str, list[float]] = {}
     seen_ops: set[tuple[str, int]] = set()
     for r in rows:
-        setup = 0.0
+        a = acc.get(r.equipment)
+        if a is None:
+            a = acc[r.equipment] = [0.0, 0.0, 0.0, 0.0, 0.0]
+        a[0] += r.good
+        a[1] += r.scrap
+        a[2] += r.rework
+        a[3] += r.cycle_time_s * (r.good + r.scrap + r.rework)
         if (r.work_order, r.seq) not in seen_ops:
             seen_ops.add((r.work_order, r.seq))
-            setup = r.setup_time_s
-        c = ProductionCounts(
-            good=r.good,
-            scrap=r.scrap,
-            rework=r.rework,
-            planned_run_s=r.cycle_time_s * (r.good + r.scrap + r.rework),
-            planned_setup_s=setup,
-        )
-        acc[r.equipment] = acc.get(r.equipment, ProductionCounts()) + c
-    return acc
+            a[4] += r.setup_time_s
+    return {
+        eq: ProductionCounts(good=g, scrap=s, rework=w, planned_run_s=p, planned_setup_s=st)
+        for eq, (g, s, w, p, st) in acc.items()
+    }
 
 
 def scrap_records(rows: Iterable[QuantityRow]) -> list[ScrapRecord]:
@@ -475,3 +476,27 @@ def sales_and_inventory(session: Session, company_id: int, period: Period) -> tu
         if s is not None or inv is not None:
             return s, inv
     return None, None
+
+
+class CostingModuleProvider:
+    """Manufacturing cost from ``jejo.costing``: Σ actual cost (materials at lot / standard prices +
+    labour and machine bookings at work-center rates) of the work orders completed in the period.
+    No data when the costing module is absent or has no prices and rates yet."""
+
+    def manufacturing_cost(self, session: Session, company_id: int, period: Period) -> float | None:
+        try:
+            from jejo.costing import service as costing
+        except ModuleNotFoundError:
+            return None
+        if not costing.prices(session, company_id) and not costing.rates(session, company_id):
+            return None
+        orders = completed_orders(session, company_id, period)
+        if not orders:
+            return None
+        total = float(
+            sum(costing.work_order_cost(session, company_id, o.work_order)["actual"]["total"] for o in orders)
+        )
+        return total if total > 0 else None  # no prices or bookings for these orders: no data, not 0 won
+
+
+register_cost_provider(CostingModuleProvider())

@@ -22,6 +22,7 @@ unknown stop" class of bugs other MES have had).
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -206,6 +207,7 @@ def time_elements(
     """
     reasons = reasons or {}
     win = clip_windows(windows, period)
+    ends = [w.end for w in win]  # windows do not overlap, so their ends are sorted too
     pot = sum((w.end - w.start).total_seconds() for w in win)
     breaks = sum(w.break_s for w in win)
     acc = {"apt": 0.0, "aust": 0.0, "adet": 0.0, "micro": 0.0, "adot": 0.0, "pdot": 0.0}
@@ -220,7 +222,12 @@ def time_elements(
         if iv.end <= iv.start:
             continue
         kind = classify(iv.state, iv.reason_code, (iv.end - iv.start).total_seconds(), reasons, micro_stop_s)
-        planned = sum(_overlap(iv.start, iv.end, w.start, w.end) for w in win)
+        lo = bisect_right(ends, iv.start)  # windows ending after the interval starts
+        planned = 0.0
+        for w in win[lo:]:
+            if w.start >= iv.end:
+                break
+            planned += _overlap(iv.start, iv.end, w.start, w.end)
         if kind in ("apt", "aust"):  # work outside the shifts is overtime: planned time once worked
             extra = _overlap(iv.start, iv.end, period.start, period.end) - planned
             if extra > 0:

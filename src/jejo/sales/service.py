@@ -700,3 +700,43 @@ def customers_of_lots(session: Session, company_id: int, lots: set[str]) -> list
 
 def amount_dict(a: Amount) -> dict[str, int]:
     return {"supply": a.supply, "vat": a.vat, "total": a.total}
+
+
+def lots_made_on(session: Session, company_id: int, equipment: str, day: date) -> set[str]:
+    """Lots produced by work orders that ran on ``equipment`` during the plant day ``day`` (Asia/Seoul),
+    and every lot made from them further down the genealogy."""
+    from zoneinfo import ZoneInfo
+
+    from jejo.execution.tables import Event
+    from jejo.inventory.service import genealogy
+
+    start = datetime.combine(day, datetime.min.time(), tzinfo=ZoneInfo("Asia/Seoul"))
+    end = start + timedelta(days=1)
+    wo_ids = set(
+        session.scalars(
+            select(Event.work_order_id).where(
+                Event.company_id == company_id,
+                Event.equipment_code == equipment,
+                Event.occurred_at >= as_utc(start),
+                Event.occurred_at < as_utc(end),
+                Event.work_order_id.is_not(None),
+            )
+        )
+    )
+    lots: set[str] = set()
+    for state in session.scalars(select(WorkOrderState).where(WorkOrderState.work_order_id.in_(wo_ids))):
+        lots.update(state.produced_lots or [])
+    for lot in sorted(lots):
+        lots.update(n.lot for n in genealogy(session, company_id, lot, "down"))
+    return lots
+
+
+def trace_machine_day(session: Session, company_id: int, equipment: str, day: date) -> dict[str, Any]:
+    """Which customers received lots made on ``day`` on ``equipment`` (e.g. the day it drifted)."""
+    lots = lots_made_on(session, company_id, equipment, day)
+    return {
+        "equipment": equipment,
+        "day": day.isoformat(),
+        "lots": sorted(lots),
+        "shipments": customers_of_lots(session, company_id, lots),
+    }

@@ -155,3 +155,13 @@ def delivery_note(
         media_type="application/pdf",
         headers={"Content-Disposition": f'inline; filename="{code}.pdf"'},
     )
+
+
+@router.get("/sales/trace")
+def trace(
+    caller: Caller, session: DB, equipment: str = Query(""), day: date | None = Query(None)
+) -> dict[str, Any]:
+    """Which customers received lots made on ``day`` (Seoul) on ``equipment``, e.g. the day it drifted."""
+    if not equipment or day is None:
+        return {"equipment": equipment, "day": day, "lots": [], "shipments": []}
+    return sv.trace_machine_day(session, caller.company_id, equipment, day)
