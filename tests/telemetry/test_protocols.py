@@ -78,6 +78,7 @@ async def run_pipeline(
     return col, worker
 
 
+@pytest.mark.slow
 def test_modbus_machine_to_store(runtime: Runtime, company: tuple[int, str], tmp_path: Path) -> None:
     cid, code = company
 
@@ -102,6 +103,7 @@ def test_modbus_machine_to_store(runtime: Runtime, company: tuple[int, str], tmp
     asyncio.run(main())
 
 
+@pytest.mark.slow
 def test_unreachable_sources_and_the_rest_keeps_running(
     runtime: Runtime, company: tuple[int, str], tmp_path: Path
 ) -> None:

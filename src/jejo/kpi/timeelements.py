@@ -190,6 +190,46 @@ def classify(
     return "adet"  # idle: waiting for material, operator, order
 
 
+@dataclass(frozen=True, slots=True)
+class RawElements:
+    """Additive sums before the break allowance is settled: these add up over hours (rollups), and
+    ``finish`` turns a sum into time elements exactly as for the whole period."""
+
+    windows: float = 0.0  # planned windows inside the period (POT without overtime)
+    breaks: float = 0.0
+    overtime: float = 0.0
+    apt: float = 0.0
+    aust: float = 0.0
+    adet: float = 0.0  # idle, without micro-stops
+    micro: float = 0.0
+    adot: float = 0.0
+    pdot: float = 0.0  # recorded planned stops
+    failures: int = 0
+    repairs_s: tuple[float, ...] = ()
+    ttf_s: tuple[float, ...] = ()
+    by_reason: Mapping[str, float] = field(default_factory=dict)
+
+    def __add__(self, o: RawElements) -> RawElements:
+        reasons = dict(self.by_reason)
+        for k, v in o.by_reason.items():
+            reasons[k] = reasons.get(k, 0.0) + v
+        return RawElements(
+            self.windows + o.windows,
+            self.breaks + o.breaks,
+            self.overtime + o.overtime,
+            self.apt + o.apt,
+            self.aust + o.aust,
+            self.adet + o.adet,
+            self.micro + o.micro,
+            self.adot + o.adot,
+            self.pdot + o.pdot,
+            self.failures + o.failures,
+            self.repairs_s + o.repairs_s,
+            self.ttf_s + o.ttf_s,
+            reasons,
+        )
+
+
 def time_elements(
     intervals: Sequence[StateInterval],
     windows: Iterable[PlannedWindow],
@@ -197,6 +237,17 @@ def time_elements(
     reasons: Mapping[str, ReasonInfo] | None = None,
     micro_stop_s: float = DEFAULT_MICRO_STOP_S,
 ) -> TimeElements:
+    """ISO 22400 time elements of one machine (``finish(accumulate(...))``)."""
+    return finish(accumulate(intervals, windows, period, reasons, micro_stop_s))
+
+
+def accumulate(
+    intervals: Sequence[StateInterval],
+    windows: Iterable[PlannedWindow],
+    period: Period,
+    reasons: Mapping[str, ReasonInfo] | None = None,
+    micro_stop_s: float = DEFAULT_MICRO_STOP_S,
+) -> RawElements:
     """ISO 22400 time elements of one machine: its state intervals intersected with planned time.
 
     Breaks are planned down time; a recorded planned stop inside planned time adds to PDOT. Running
@@ -248,12 +299,33 @@ def time_elements(
                 run_since_repair = 0.0
                 if iv.end <= period.end:
                     repairs.append(planned)
-    pot += overtime
-    # Breaks are not located in time: the machine sat idle (or off) through them, so the break
-    # allowance is taken back from idle, then from stops, never from running or setup time; a
-    # break the machine worked through is not planned down time for it.
-    # (Plants whose machines report breaks as planned stops set the shift's break minutes to 0.)
-    pdot = min(pot, acc["pdot"] + breaks)
+    return RawElements(
+        pot,
+        breaks,
+        overtime,
+        acc["apt"],
+        acc["aust"],
+        acc["adet"],
+        acc["micro"],
+        acc["adot"],
+        acc["pdot"],
+        failures,
+        tuple(repairs),
+        tuple(ttf),
+        by_reason,
+    )
+
+
+def finish(raw: RawElements) -> TimeElements:
+    """Settle the break allowance and return the time elements of a (summed) ``RawElements``.
+
+    Breaks are not located in time: the machine sat idle (or off) through them, so the break
+    allowance is taken back from idle, then from stops, never from running or setup time; a break the
+    machine worked through is not planned down time for it. (Plants whose machines report breaks as
+    planned stops set the shift's break minutes to 0.)"""
+    acc = {"apt": raw.apt, "aust": raw.aust, "adet": raw.adet, "micro": raw.micro, "adot": raw.adot}
+    pot = raw.windows + raw.overtime
+    pdot = min(pot, raw.pdot + raw.breaks)
     pbt = pot - pdot
     excess = acc["apt"] + acc["aust"] + acc["adet"] + acc["micro"] + acc["adot"] - pbt
     for k in ("adet", "adot", "micro"):
@@ -263,7 +335,7 @@ def time_elements(
         acc[k] -= take
         excess -= take
     if excess > 0:  # it worked through its break: that break was not planned down time for it
-        pdot -= min(excess, breaks)
+        pdot -= min(excess, raw.breaks)
         pbt = pot - pdot
     known = acc["apt"] + acc["aust"] + acc["adet"] + acc["micro"] + acc["adot"]
     return TimeElements(
@@ -274,12 +346,12 @@ def time_elements(
         adet=acc["adet"] + acc["micro"],
         adot=acc["adot"],
         nodata=max(0.0, pbt - known),
-        overtime=overtime,
+        overtime=raw.overtime,
         micro_stop=acc["micro"],
-        failures=failures,
-        repairs_s=tuple(repairs),
-        ttf_s=tuple(ttf),
-        by_reason=by_reason,
+        failures=raw.failures,
+        repairs_s=raw.repairs_s,
+        ttf_s=raw.ttf_s,
+        by_reason=raw.by_reason,
     )
 
 
