@@ -87,16 +87,27 @@ def prepare(data_dir: Path) -> tuple[Any, str]:
                     "payload": {"seq": ops[0]["seq"], "equipment": "PC-SAW-01"},
                 }
             )
-        if ops:
+        for minutes, good, scrap in ((35, 3, 0), (28, 2, 1), (17, 2, 0), (5, 3, 0)) if ops else ():
+            payload: dict[str, Any] = {"seq": ops[0]["seq"], "good": good, "equipment": "PC-SAW-01"}
+            if scrap:
+                payload.update(good=0, scrap=scrap, reason_code="SC-CHIP")
             events.append(
                 {
                     "type": "quantity.reported",
                     "work_order": ops[0]["work_order"],
-                    "occurred_at": (now - timedelta(minutes=5)).isoformat(),
-                    "payload": {"seq": ops[0]["seq"], "good": 7, "equipment": "PC-SAW-01"},
+                    "occurred_at": (now - timedelta(minutes=minutes)).isoformat(),
+                    "payload": payload,
                 }
             )
-        for eq, state, minutes in (("PC-SAW-01", "running", 38), ("MC-02", "down", 12)):
+        states = (
+            ("PC-SAW-01", "running", 38),
+            ("EB-01", "running", 52),
+            ("CNC-BORE-01", "setup", 9),
+            ("ASM-01", "running", 75),
+            ("PACK-01", "idle", 20),
+            ("MC-02", "down", 12),
+        )
+        for eq, state, minutes in states:
             current = s.get(MachineState, (cid, eq))
             if current is None or current.state != state:
                 events.append(
@@ -152,7 +163,7 @@ def main() -> int:
             ("terminal-vi", "operator", "/terminal/WC-SAW?lang=vi"),
             ("terminal-pick", "operator", "/terminal?lang=ko"),
             ("terminal-stop", "operator", "/terminal/WC-MC2"),
-            ("board", "supervisor", "/board"),
+            ("board", "supervisor", "/board?line=L-FURN"),
             ("dashboard", "supervisor", "/"),
             ("work-order", "supervisor", f"/work-orders/{wo}"),
             ("work-order-sheet", "supervisor", f"/work-orders/{wo}/sheet"),

@@ -25,7 +25,8 @@ def test_capped_rul_target() -> None:
 def test_rul_regressor_beats_the_mean_and_gives_intervals() -> None:
     train, _ = cmapss_like(units=20, seed=1)
     test, truth = cmapss_like(units=20, seed=2, truncate=True)
-    model = RULRegressor(**SMALL).fit(train)
+    model = RULRegressor(**SMALL, n_models=2).fit(train)
+    assert len(model.models_) == 2
     assert "s1" not in model.sensors_ and "s2" in model.sensors_  # constant sensors dropped
     out = model.predict_last(test)
     assert out["unit"].tolist() == list(range(1, 21))
@@ -40,7 +41,7 @@ def test_rul_regressor_beats_the_mean_and_gives_intervals() -> None:
 def test_rul_bad_input_names_the_column() -> None:
     train, _ = cmapss_like(units=3)
     with pytest.raises(ValidationError, match="cycle"):
-        RULRegressor(**SMALL).fit(train.drop(columns=["cycle"]))
+        RULRegressor(**SMALL, n_models=1).fit(train.drop(columns=["cycle"]))
     bad = train.copy()
     bad.loc[5, "s3"] = np.nan
     with pytest.raises(ValidationError, match="field=s3"):

@@ -73,7 +73,7 @@ def test_cmapss_slice_learns_something() -> None:
         stop = int(rng.integers(30, len(g) - 1))
         parts.append(g.iloc[:stop])
         truth.append(min(len(g) - stop, 125))
-    model = RULRegressor(n_estimators=100, learning_rate=0.1, quantiles=None).fit(fit_units)
+    model = RULRegressor(n_estimators=100, learning_rate=0.1, quantiles=None, n_models=1).fit(fit_units)
     err = rmse(model.predict(pd.concat(parts)), np.array(truth, float))
     assert err < 0.6 * np.std(truth), err
 

@@ -12,6 +12,7 @@ from tests.conftest import Tenant, build_plant
 # a value of company A for every path parameter
 PARAMS = {"code": None, "item": "CAB-600", "command": "release", "part_id": "P-1", "token_id": None}
 PARAMS["tag"] = "PC-SAW-01.temp"  # KPIs: SPC over a telemetry tag
+PARAMS["sheet"] = 1  # furniture: a cutting plan's sheet
 CODE_BY_PREFIX = {
     "/masterdata/sites": "POCHEON",
     "/masterdata/areas": "A1",
@@ -37,6 +38,7 @@ CODE_BY_PREFIX = {
     "/purchasing/work-orders": "WO-A1",
     "/costing/work-orders": "WO-A1",
     "/maintenance/orders": "MO-A1",
+    "/furniture/orders": "FO-A1",
     "/maintenance/reliability": "PC-SAW-01",
 }
 PUBLIC = {("POST", "/api/v1/auth/login")}
@@ -116,6 +118,8 @@ def company_a(tenant: Tenant) -> tuple[Tenant, int]:
         201,
     )
     plant_modules(t)
+    order = {"code": "FO-A1", "due_date": "2026-12-20", "cabinets": [{"kind": "wall", "width": 400}]}
+    t.ok(t.post("/furniture/orders", order), 201)
     token = t.ok(t.post("/tokens", {"name": "saw collector", "scopes": ["events:write", "read"]}), 201)
     return t, token["id"]
 
@@ -195,7 +199,7 @@ def test_company_b_cannot_read_or_change_company_a(
     b = other_tenant
     before = a.ok(a.get("/work-orders/WO-A1"))
     secrets_of_a = ["POCHEON", "WO-A1", "RAW-A1", "CAB-600", "PC-SAW-01", "P-1", "saw collector", "종무식"]
-    secrets_of_a += ["CUST-A1", "SO-A1", "SH-A1", "QP-A1", "IQ-A1", "NCR-A1", "SUP-A1", "PO-A1", "MO-A1"]
+    secrets_of_a += ["FO-A1", "CUST-A1", "SO-A1", "SH-A1", "QP-A1", "IQ-A1", "NCR-A1", "SUP-A1", "PO-A1", "MO-A1"]
     checked = 0
     for method, path in api_routes(app):
         if (method, path) in PUBLIC:

@@ -156,6 +156,31 @@ def test_cli_on_demo(runtime: Any, demo: int, tmp_path: Path) -> None:
         tmp_path,
     )
     assert bad.exit_code == 2 and "MC-99 not found" in bad.output
+    res = _cli(
+        ["kpi", "rollup", "--company", "DEMO", "--from", "2026-01-01", "--to", "2026-01-02", "--json"],
+        url,
+        tmp_path,
+    )
+    assert res.exit_code == 0 and json.loads(res.stdout)["rows"] == 8 * 24
+    res = _cli(
+        [
+            "kpi",
+            "oee",
+            "--line",
+            "L-CELL",
+            "--from",
+            "2026-01-01",
+            "--to",
+            "2026-01-02",
+            "--rollups",
+            "--company",
+            "DEMO",
+            "--json",
+        ],
+        url,
+        tmp_path,
+    )
+    assert res.exit_code == 0 and json.loads(res.stdout)["source"] == "kpi_hourly"
     spc_file = tmp_path / "v.json"
     spc_file.write_text(json.dumps([10, 12, 11, 13, 12, 30]))
     res = _cli(
@@ -224,3 +249,35 @@ def test_reports_render_pdf_png_and_open_in_libreoffice(runtime: Any, demo: int,
         )
         text = (tmp_path / "w.csv").read_text(encoding="utf-8", errors="replace")
         assert "설비" in text
+
+
+def test_spc_over_a_telemetry_tag(runtime: Any, demo: int) -> None:
+    """Samples of a tag (10.0 ± small noise, then a jump to 10.5 at sample 30): the I-MR chart with
+    limits from the first 25 points flags the jump as Nelson rule 1 at sample 30, with its time."""
+    from datetime import UTC, datetime, timedelta
+
+    from jejo.kpi import service, sources
+    from jejo.telemetry.tables import TsSample, TsTag
+
+    t0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
+    with runtime.transaction() as s:
+        tag = TsTag(company_id=demo, code="MC-01.bore_d", equipment_code="MC-01", unit="mm", role="analog")
+        s.add(tag)
+        s.flush()
+        vals = [10.0 + (0.01 if i % 2 else -0.01) * (i % 3) for i in range(30)] + [10.5, 10.0]
+        for i, v in enumerate(vals):
+            s.add(TsSample(tag_id=tag.id, ts=t0 + timedelta(minutes=i), value=v))
+        s.flush()
+        out = service.spc_for_tag(
+            s,
+            demo,
+            "MC-01.bore_d",
+            sources.parse_period("2026-11-02", "2026-11-03"),
+            "i_mr",
+            baseline=25,
+            lsl=9.9,
+            usl=10.1,
+        )
+        f = [x for x in out["findings"] if x["rule"] == "nelson:1" and x["data"]["chart"] == "i"]
+        assert f and f[0]["data"]["index"] == 30 and f[0]["at"].startswith("2026-11-02T01:30")
+        assert out["capability"]["cp"] is not None

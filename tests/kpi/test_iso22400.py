@@ -246,18 +246,18 @@ def test_interval_order_does_not_matter(te: k.TimeElements) -> None:
 
 
 def test_hourly_rollup_adds_up() -> None:
-    """The hourly rollup of the worked shift (without its break allowance) adds up to the same time
-    elements as the whole period; the 60-second micro-stop stays a micro-stop though it is split by no
-    hour, and the breakdown is counted once, in the hour it started."""
-    from jejo.kpi.iso22400 import ProductionCounts as PC
-    from jejo.kpi.rollup import hourly_elements, sum_rows
+    """The hourly rollup of the worked shift adds up to exactly the time elements of the whole day,
+    break allowance included (it is settled on the sum); the 60-second micro-stop stays a micro-stop
+    and the breakdown is counted once, in the hour it started."""
+    from functools import reduce
 
-    windows = [PlannedWindow(at(8), at(17), 0.0, "DAY")]
+    from jejo.kpi.rollup import hourly_elements, settle
+
     ivs = intervals_from_changes(CHANGES, at(17))
     day = Period(at(0), at(0) + timedelta(days=1))
-    whole = time_elements(ivs, windows, day, REASONS)
-    rows = hourly_elements("MC-01", ivs, windows, day, REASONS)
+    whole = time_elements(ivs, WINDOWS, day, REASONS)
+    rows = hourly_elements("MC-01", ivs, WINDOWS, day, REASONS)
     assert len(rows) == 24
-    te, _ = sum_rows((t, PC()) for _, t in rows)
-    for f in ("pot", "pdot", "apt", "aust", "adet", "adot", "micro_stop", "failures"):
+    te = settle([reduce(lambda a, b: a + b, (r for _, r in rows))])
+    for f in ("pot", "pdot", "apt", "aust", "adet", "adot", "micro_stop", "nodata", "failures"):
         assert getattr(te, f) == pytest.approx(getattr(whole, f)), f

@@ -30,3 +30,45 @@ def test_size_cap_drops_oldest_and_counts(tmp_path: Path) -> None:
     assert b.dropped_samples > 0
     assert b.dropped_samples + b.pending_samples == 250
     assert b.peek(1)[0][1][0].ts_ms == 50 - b.pending_batches
+
+
+def test_collector_holds_batches_while_the_store_is_away(tmp_path: Path) -> None:
+    """On the in-process bus a failing store pushes back: batches wait on disk, then drain in order."""
+    import asyncio
+
+    from jejo.telemetry.bus import Batch, MemoryBus
+    from jejo.telemetry.collector import Collector
+    from jejo.telemetry.model import TagMap
+
+    got: list[Sample] = []
+    down = {"left": 5}
+
+    async def store(batch: Batch) -> None:
+        if down["left"] > 0:
+            down["left"] -= 1
+            raise ConnectionError("database is away")
+        got.extend(batch.samples)
+
+    async def main() -> Collector:
+        bus = MemoryBus()
+        bus.subscribe(store)
+        col = Collector(
+            TagMap(company="X"), bus, tmp_path / "c.db", batch_max=10, flush_ms=10, retry_cap_s=0.1
+        )
+        stop = asyncio.Event()
+        task = asyncio.create_task(col.run(stop))
+        for i in range(100):
+            col.emit([Sample("t", i, float(i))])
+            await asyncio.sleep(0)
+        for _ in range(200):
+            await asyncio.sleep(0.05)
+            if len(got) >= 100:
+                break
+        stop.set()
+        await task
+        return col
+
+    col = asyncio.run(main())
+    assert col.bus_errors == 5
+    assert [s.ts_ms for s in got] == list(range(100))
+    assert col.buffer.pending_samples == 0

@@ -77,7 +77,7 @@ def test_every_terminal_string_has_a_vietnamese_translation() -> None:
     )
     wanted = {m if isinstance(m, str) else m[0] for _f, _l, m, _c, _x in found}
     wanted |= {"Pending", "Running", "Paused", "Completed", "Down", "Idle", "Setup"}
-    assert len(wanted) > 40 and wanted <= page_messages() | wanted
+    assert len(wanted) > 40 and wanted - {"Down", "Idle", "Setup"} <= page_messages()
     missing = sorted(m for m in wanted if m not in vi.messages)
     assert not missing, f"add Vietnamese translations to vi/messages.po: {missing}"
 

@@ -53,6 +53,7 @@ class RULRegressor(JejoEstimator):
     slope_window: window length for the rolling least-squares slope.
     baseline_cycles: the first cycles of each unit that define its own normal (for drift features).
     n_estimators, learning_rate, num_leaves, min_child_samples, colsample_bytree: LightGBM settings.
+    n_models: point models averaged (bagging seeds ``random_state + k``; lowers the seed spread).
     quantiles: lower / upper quantile of the interval (None = no interval models); the interval is
         conformalised on held-out units, so it aims at (upper − lower) coverage of the capped RUL.
     n_jobs: LightGBM threads (1 by default: on a busy machine more threads than free cores slow
@@ -73,6 +74,7 @@ class RULRegressor(JejoEstimator):
         min_child_samples: int = 50,
         colsample_bytree: float = 0.5,
         quantiles: tuple[float, float] | None = (0.1, 0.9),
+        n_models: int = 3,
         n_jobs: int = 1,
         random_state: int = 0,
     ) -> None:
@@ -86,6 +88,7 @@ class RULRegressor(JejoEstimator):
         self.min_child_samples = min_child_samples
         self.colsample_bytree = colsample_bytree
         self.quantiles = quantiles
+        self.n_models = n_models
         self.n_jobs = n_jobs
         self.random_state = random_state
 
@@ -194,7 +197,10 @@ class RULRegressor(JejoEstimator):
             random_state=self.random_state,
             verbose=-1,
         )
-        self.model_ = lgb.LGBMRegressor(**common).fit(Xf, yt)
+        self.models_ = [
+            lgb.LGBMRegressor(**{**common, "random_state": self.random_state + k}).fit(Xf, yt)
+            for k in range(max(1, self.n_models))
+        ]
         self.quantile_models_: list[Any] = []
         self.interval_margin_ = 0.0
         if self.quantiles:
@@ -237,7 +243,8 @@ class RULRegressor(JejoEstimator):
         last = F.groupby("unit", sort=True).tail(1).sort_values("unit")
         Xf = last[self.feature_names_]
         out = pd.DataFrame({"unit": last["unit"].astype(int).to_numpy()})
-        out["rul"] = np.clip(self.model_.predict(Xf), 0.0, self.rul_cap)
+        point = np.mean([m.predict(Xf) for m in self.models_], axis=0)
+        out["rul"] = np.clip(point, 0.0, self.rul_cap)
         if self.quantile_models_:
             m = self.interval_margin_
             lo = np.clip(self.quantile_models_[0].predict(Xf) - m, 0.0, self.rul_cap)

@@ -18,6 +18,7 @@ from jejo.api.routers import (
     sales,
     transfer,
 )
+from jejo.api.routers import furniture as furniture_router
 from jejo.api.routers import kpi as kpi_router
 from jejo.core.runtime import Runtime
 
@@ -40,6 +41,7 @@ def create_app(runtime: Runtime | None = None, *, with_web: bool = True) -> Fast
     for module in (sales, quality, purchasing, costing, maintenance):
         api.include_router(module.router)
     api.include_router(kpi_router.router)
+    api.include_router(furniture_router.router)
     app.include_router(api)
 
     @app.get("/healthz", include_in_schema=False)

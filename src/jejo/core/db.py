@@ -105,4 +105,5 @@ TABLE_MODULES = [
     "jejo.purchasing.tables",
     "jejo.costing.tables",
     "jejo.maintenance.tables",
+    "jejo.kpi.tables",
 ]

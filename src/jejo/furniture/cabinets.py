@@ -157,7 +157,11 @@ def check_spec(spec: CabinetSpec, where: str = "") -> list[Problem]:
     """Every problem with a spec (empty when it can be built)."""
     out: list[Problem] = []
     if spec.kind not in KINDS:
-        return [Problem(f"unknown cabinet kind {spec.kind!r}; use one of {', '.join(KINDS)}", field=where + "kind")]
+        return [
+            Problem(
+                f"unknown cabinet kind {spec.kind!r}; use one of {', '.join(KINDS)}", field=where + "kind"
+            )
+        ]
     w, h, d = spec.size()
     t = spec.thickness
     if not 6 <= t <= 40:
@@ -266,8 +270,17 @@ def explode(spec: CabinetSpec, cabinet_id: str) -> list[PanelPart]:
         for dx in (-16, 16):
             side_borings.append(Boring("plate", "F", round(x + dx, 1), SYS32, PIN, 12))
     for i in (1, 2):
-        b.add("side", f"측판 {'좌' if i == 1 else '우'}", spec.material, t, h, cd, False, carcass_edges,
-              tuple(side_borings))
+        b.add(
+            "side",
+            f"측판 {'좌' if i == 1 else '우'}",
+            spec.material,
+            t,
+            h,
+            cd,
+            False,
+            carcass_edges,
+            tuple(side_borings),
+        )
 
     end_dowels = tuple(
         Boring("dowel", edge, 0.0 if edge == "W1" else inner_w, y, DOWEL, 30)
@@ -278,8 +291,17 @@ def explode(spec: CabinetSpec, cabinet_id: str) -> list[PanelPart]:
     b.add("bottom", "하판", spec.material, t, inner_w, inner_d, False, ("L1",), end_dowels)
     if spec.kind in ("base", "drawer"):  # worktop goes on two rails
         for name in ("앞 상부 레일", "뒤 상부 레일"):
-            b.add("rail", name, spec.material, t, inner_w, RAIL, False, ("L1",) if "앞" in name else (),
-                  end_dowels[:1] + end_dowels[2:3])
+            b.add(
+                "rail",
+                name,
+                spec.material,
+                t,
+                inner_w,
+                RAIL,
+                False,
+                ("L1",) if "앞" in name else (),
+                end_dowels[:1] + end_dowels[2:3],
+            )
     else:
         b.add("top", "상판", spec.material, t, inner_w, inner_d, False, ("L1",), end_dowels)
 
@@ -314,14 +336,47 @@ def explode(spec: CabinetSpec, cabinet_id: str) -> list[PanelPart]:
         box_d = max(250.0, (inner_d - 30) // 50 * 50)  # runner lengths come in 50 mm steps
         box_w = inner_w - 26  # 13 mm runner clearance each side
         for i in range(n):
-            b.add("drawer_front", f"서랍 앞판 {i + 1}", spec.front_material, t, w - 2 * REVEAL, front_h,
-                  False if not front_grain else front_grain, EDGES)
+            b.add(
+                "drawer_front",
+                f"서랍 앞판 {i + 1}",
+                spec.front_material,
+                t,
+                w - 2 * REVEAL,
+                front_h,
+                front_grain if front_grain else False,
+                EDGES,
+            )
             for s in ("좌", "우"):
-                b.add("drawer_side", f"서랍 {i + 1} 측판 {s}", spec.drawer_material, dt, box_d, box_h, False, ("L1",))
+                b.add(
+                    "drawer_side",
+                    f"서랍 {i + 1} 측판 {s}",
+                    spec.drawer_material,
+                    dt,
+                    box_d,
+                    box_h,
+                    False,
+                    ("L1",),
+                )
             for s in ("앞", "뒤"):
-                b.add("drawer_end", f"서랍 {i + 1} {s}판", spec.drawer_material, dt, box_w - 2 * dt, box_h, False,
-                      ("L1",))
-            b.add("drawer_bottom", f"서랍 {i + 1} 바닥", spec.back_material, spec.back_thickness, box_d, box_w, False)
+                b.add(
+                    "drawer_end",
+                    f"서랍 {i + 1} {s}판",
+                    spec.drawer_material,
+                    dt,
+                    box_w - 2 * dt,
+                    box_h,
+                    False,
+                    ("L1",),
+                )
+            b.add(
+                "drawer_bottom",
+                f"서랍 {i + 1} 바닥",
+                spec.back_material,
+                spec.back_thickness,
+                box_d,
+                box_w,
+                False,
+            )
     return b.parts
 
 
@@ -346,7 +401,9 @@ def spec_from_dict(d: dict[str, object]) -> CabinetSpec:
     known = set(CabinetSpec.__dataclass_fields__)
     extra = set(d) - known
     if extra:
-        raise ValidationError("unknown cabinet fields", [Problem(f"unknown field {k!r}", field=k) for k in extra])
+        raise ValidationError(
+            "unknown cabinet fields", [Problem(f"unknown field {k!r}", field=k) for k in extra]
+        )
     try:
         return CabinetSpec(**d)  # type: ignore[arg-type]
     except TypeError as exc:

@@ -177,17 +177,29 @@ def read_cutlist(filename: str, data: bytes, default_material: str = "") -> CutL
             if h in names and key not in cols:
                 cols[key] = i
     if is_ocl:  # OpenCutList: length/width in the cutting columns; edges by their axis names or order
-        for key, name in (("length", "cutting length"), ("width", "cutting width"), ("thickness", "cutting thickness")):
+        for key, name in (
+            ("length", "cutting length"),
+            ("width", "cutting width"),
+            ("thickness", "cutting thickness"),
+        ):
             if name in header:
                 cols[key] = header.index(name)
         for k, (i, h) in enumerate(edge_cols):
-            named = next((e for tag, e in (("ymin", "L1"), ("ymax", "L2"), ("xmin", "W1"), ("xmax", "W2")) if tag in h),
-                         None)
+            named = next(
+                (
+                    e
+                    for tag, e in (("ymin", "L1"), ("ymax", "L2"), ("xmin", "W1"), ("xmax", "W2"))
+                    if tag in h
+                ),
+                None,
+            )
             cols[named or EDGES[k % 4]] = i
     for key in REQUIRED:
         if key not in cols and not (key == "material" and default_material):
-            names = "/".join(ALIASES[key][:2])
-            out.problems.append(Problem(sheet=filename, row=start + 1, reason=f"missing column {names}", field=key))
+            wanted = "/".join(ALIASES[key][:2])
+            out.problems.append(
+                Problem(sheet=filename, row=start + 1, reason=f"missing column {wanted}", field=key)
+            )
     if out.problems:
         return out
 
@@ -204,8 +216,15 @@ def read_cutlist(filename: str, data: bytes, default_material: str = "") -> CutL
 
         def fail(key: str, reason: str, row_no: int = row_no, bad: list[Problem] = bad) -> None:
             i = cols.get(key)
-            bad.append(Problem(sheet=filename, row=row_no, column=letter(i) if i is not None else None,
-                               field=key, reason=reason))
+            bad.append(
+                Problem(
+                    sheet=filename,
+                    row=row_no,
+                    column=letter(i) if i is not None else None,
+                    field=key,
+                    reason=reason,
+                )
+            )
 
         name = str(cell("name") or "").strip()
         material = str(cell("material") or "").strip() or default_material

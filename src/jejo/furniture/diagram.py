@@ -35,8 +35,8 @@ def sheet_svg(
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_px:.0f}" height="{height_px:.0f}" '
         f'viewBox="{-margin} {-margin - 60} {vb_w} {vb_h}" font-family="Noto Sans CJK KR, sans-serif">',
-        f'<text x="0" y="-30" font-size="44" font-weight="bold">#{index} {html.escape(sheet.sheet)} · '
-        f"{html.escape(sheet.material)} · {_f(L)} × {_f(W)} · 수율 {sheet.yield_:.1%}"
+        f'<text x="0" y="-30" font-size="44" font-weight="bold">#{index} {html.escape(sheet.material)} · '
+        f"{_f(L)} × {_f(W)} · 부품 {len(sheet.parts)}개 · 수율 {sheet.yield_:.1%}"
         f"{' · 잔재' if sheet.remnant else ''}</text>",
         f'<rect x="0" y="0" width="{L}" height="{W}" fill="#d9d4cc" stroke="#333" stroke-width="3"/>',
     ]
@@ -107,23 +107,16 @@ DIAGRAM_CSS = """
 def plan_html(plan: CutPlan, title: str, svgs: Sequence[str]) -> str:
     rep = plan.report()
     head = (
-        f"<h1>{html.escape(title)}</h1><div class='meta'>원판 {rep['sheets']}장 · 수율 {plan.yield_:.1%} · "
-        f"절단 {rep['cut_count']}회 · 절단 길이 {plan.cut_length_mm / 1000:.1f} m · 톱날 {_f(plan.kerf)} mm</div>"
+        f"<h1>{html.escape(title)}</h1><div class='meta'>원판 {rep['sheets']}장 · "
+        f"수율 {plan.yield_:.1%} · 절단 {rep['cut_count']}회 · "
+        f"절단 길이 {plan.cut_length_mm / 1000:.1f} m · 톱날 {_f(plan.kerf)} mm</div>"
     )
     pages = []
-    for i, (s, svg) in enumerate(zip(plan.sheets, svgs, strict=True)):
-        rows = "".join(
-            f"<tr><td>{html.escape(p.part)}</td><td class='num'>{_f(p.length)}</td>"
-            f"<td class='num'>{_f(p.width)}</td><td>{'회전' if p.rotated else ''}</td></tr>"
-            for p in s.parts
-        )
-        table = (
-            "<table><tr><th>부품</th><th class='num'>길이</th><th class='num'>폭</th><th></th></tr>"
-            f"{rows}</table>"
-        ) if len(s.parts) <= 12 else ""
-        pages.append(f"<div class='page'>{head if i == 0 else ''}{svg}{table}</div>")
+    for i, svg in enumerate(svgs):
+        pages.append(f"<div class='page'>{head if i == 0 else ''}{svg}</div>")
     return (
-        f"<!doctype html><html lang='ko'><head><meta charset='utf-8'><title>{html.escape(title)}</title></head>"
+        "<!doctype html><html lang='ko'><head><meta charset='utf-8'>"
+        f"<title>{html.escape(title)}</title></head>"
         f"<body>{''.join(pages)}</body></html>"
     )
 

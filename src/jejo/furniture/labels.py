@@ -53,36 +53,49 @@ def qr_svg(text: str, size_mm: float = 26.0) -> str:
     qr.save(buf, kind="svg", scale=1, border=1, xmldecl=False, svgns=True, unit="mm")
     svg = buf.getvalue().decode()
     n = qr.symbol_size(scale=1, border=1)[0]
-    svg = svg.replace(f'width="{n}mm" height="{n}mm"', f'width="{size_mm}mm" height="{size_mm}mm" '
-                      f'viewBox="0 0 {n} {n}"')
+    svg = svg.replace(
+        f'width="{n}mm" height="{n}mm"', f'width="{size_mm}mm" height="{size_mm}mm" viewBox="0 0 {n} {n}"'
+    )
     return svg
 
 
 def code128_svg(text: str, width_mm: float = 60.0, height_mm: float = 10.0) -> str:
-    """An inline SVG Code 128 barcode without its text line."""
+    """An inline SVG Code 128 barcode (python-barcode encodes; one rect per bar, quiet zones of 10
+    modules) without its text line."""
     import barcode
-    from barcode.writer import SVGWriter
 
-    buf = io.BytesIO()
-    barcode.get_barcode_class("code128")(text, writer=SVGWriter()).write(
-        buf, options={"write_text": False, "module_height": height_mm, "quiet_zone": 2.0, "compress": False}
+    modules = "".join(barcode.get_barcode_class("code128")(text).build())
+    quiet = 10
+    n = len(modules) + 2 * quiet
+    bars = []
+    i = 0
+    while i < len(modules):
+        if modules[i] == "1":
+            j = i
+            while j < len(modules) and modules[j] == "1":
+                j += 1
+            bars.append(f'<rect x="{quiet + i}" y="0" width="{j - i}" height="1"/>')
+            i = j
+        else:
+            i += 1
+    return (
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width_mm}mm" height="{height_mm}mm" '
+        f'viewBox="0 0 {n} 1" preserveAspectRatio="none" shape-rendering="crispEdges">'
+        f'<g fill="#000">{"".join(bars)}</g></svg>'
     )
-    svg = buf.getvalue().decode()
-    svg = svg[svg.index("<svg") :]
-    import re
-
-    m = re.search(r'width="([\d.]+)mm" height="([\d.]+)mm"', svg)
-    if m:
-        w, h = float(m.group(1)), float(m.group(2))
-        svg = svg.replace(m.group(0), f'width="{width_mm}mm" height="{height_mm}mm" viewBox="0 0 {w} {h}" '
-                          f'preserveAspectRatio="none"', 1)
-    return svg
 
 
 def edge_svg(edges: Sequence[str], w_mm: float = 16.0, h_mm: float = 9.0) -> str:
     """A part outline: thick lines on the banded edges (L1 bottom, L2 top, W1 left, W2 right)."""
-    lines = {"L1": (0, h_mm, w_mm, h_mm), "L2": (0, 0, w_mm, 0), "W1": (0, 0, 0, h_mm), "W2": (w_mm, 0, w_mm, h_mm)}
-    parts = [f'<rect x="0" y="0" width="{w_mm}" height="{h_mm}" fill="#fff" stroke="#999" stroke-width="0.3"/>']
+    lines = {
+        "L1": (0, h_mm, w_mm, h_mm),
+        "L2": (0, 0, w_mm, 0),
+        "W1": (0, 0, 0, h_mm),
+        "W2": (w_mm, 0, w_mm, h_mm),
+    }
+    parts = [
+        f'<rect x="0" y="0" width="{w_mm}" height="{h_mm}" fill="#fff" stroke="#999" stroke-width="0.3"/>'
+    ]
     for e in EDGES:
         if e in edges:
             x1, y1, x2, y2 = lines[e]
@@ -116,14 +129,14 @@ html { font-size: 7.5pt; }
 .next { position: absolute; right: 4mm; bottom: 3mm; border: 0.5pt solid #000; padding: 0.6mm 1.6mm;
         font-weight: bold; font-size: 8.5pt; }
 .muted { color: #444; }
-.code128 .code { float: none; width: auto; height: 11mm; }
+.code128 .code { float: none; position: absolute; left: 4mm; bottom: 3mm; width: 58mm; height: 9mm; }
 .code128 .info { margin-left: 0; }
 """
 
 
 def _label_html(lb: LabelData, code: str) -> str:
     e = html.escape
-    barcode_svg = qr_svg(lb.part_id) if code == "qr" else code128_svg(lb.part_id, 62.0, 10.0)
+    barcode_svg = qr_svg(lb.part_id) if code == "qr" else code128_svg(lb.part_id, 58.0, 9.0)
     nxt = lb.next_station
     nxt_txt = f"다음: {STATION_KO.get(nxt, nxt)} ({nxt})" if nxt else "완료"
     grain = " · 결 ↕" if lb.grain else ""
@@ -135,8 +148,8 @@ def _label_html(lb: LabelData, code: str) -> str:
         f'<div class="name">{e(lb.name)}</div>'
         f'<div class="muted">{e(lb.order)} · {e(lb.cabinet)} {e(lb.cabinet_title)}</div>'
         f'<div class="dims">{_mm(lb.length)} × {_mm(lb.width)} × {_mm(lb.thickness)}</div>'
-        f"<div>{e(lb.material)}{grain}</div>"
-        f'<div class="edges">{edge_svg(lb.edges)}<span>엣지 {e(edge_text(lb.edges))}</span></div>'
+        f'<div class="edges"><span>{e(lb.material)}{grain}</span>{edge_svg(lb.edges, 12.0, 6.0)}'
+        f"<span>엣지 {e(edge_text(lb.edges))}</span></div>"
         f"</div>"
         f'<div class="next">{e(nxt_txt)}</div>'
         f"</div>"

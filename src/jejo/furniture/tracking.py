@@ -24,7 +24,7 @@ def route(has_edges: bool, has_borings: bool) -> list[str]:
         out.append(EDGE)
     if has_borings:
         out.append(BORE)
-    return out + [ASM, PACK]
+    return [*out, ASM, PACK]
 
 
 def next_station(path: Sequence[str], done: Sequence[str]) -> str | None:
@@ -52,8 +52,9 @@ def _name_en(station: str | None) -> str:
 def decide(part_id: str, path: Sequence[str] | None, done: Sequence[str], station: str) -> ScanDecision:
     """What a scan of ``part_id`` at ``station`` means, given its route and the stations it passed."""
     if path is None:
-        return ScanDecision(False, "unknown_part", f"부품 {part_id}을(를) 찾을 수 없습니다.",
-                            f"Part {part_id} is not known.")
+        return ScanDecision(
+            False, "unknown_part", f"부품 {part_id}을(를) 찾을 수 없습니다.", f"Part {part_id} is not known."
+        )
     nxt = next_station(path, done)
     if station in done:
         return ScanDecision(

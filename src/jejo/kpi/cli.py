@@ -73,6 +73,7 @@ def oee(
     micro_stop_s: float = typer.Option(
         120.0, "--micro-stop-s", help="Unexplained stops up to this are micro-stops"
     ),
+    from_rollups: bool = typer.Option(False, "--rollups", help="Read the hourly rollups (fast; whole hours)"),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object"),
 ) -> None:
     """OEE and every ISO 22400 KPI (with the Korean 설비종합효율 split) for a scope and period."""
@@ -81,8 +82,27 @@ def oee(
     with cli_errors():
         scope, code = _scope(equipment, work_center, line, site)
         period = sources.parse_period(date_from, date_to)
-        out = _run(company, lambda s, cid: service.oee_report(s, cid, scope, code, period, micro_stop_s))
+        if from_rollups:
+            out = _run(company, lambda s, cid: service.oee_from_rollups(s, cid, scope, code, period))
+        else:
+            out = _run(company, lambda s, cid: service.oee_report(s, cid, scope, code, period, micro_stop_s))
     emit(out, as_json, _human_oee)
+
+
+@app.command("rollup")
+def rollup(
+    company: str = typer.Option(..., "--company"),
+    date_from: str = typer.Option(..., "--from"),
+    date_to: str = typer.Option(..., "--to"),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Rebuild the hourly KPI rollups (kpi_hourly) of every machine over the period, from the events."""
+    from jejo.kpi import service, sources
+
+    with cli_errors():
+        period = sources.parse_period(date_from, date_to)
+        n = _run(company, lambda s, cid: service.refresh_rollups(s, cid, period))
+    emit({"rows": n, "from": period.start.isoformat(), "to": period.end.isoformat()}, as_json)
 
 
 @app.command("losses")

@@ -21,6 +21,15 @@ from jejo.core.timeutil import utcnow
 from jejo.kpi import service, sources, svg
 
 KINDS = ("daily", "weekly", "monthly")
+LOSS_LABELS = {
+    "breakdowns": "고장정지 Breakdowns",
+    "setup_adjustment": "작업준비·조정 Setup & adjustment",
+    "idling_minor_stops": "공회전·순간정지 Idling & minor stops",
+    "reduced_speed": "속도저하 Reduced speed",
+    "defects_rework": "불량·재작업 Defects & rework",
+    "startup_yield": "초기수율 Startup / yield",
+    "no_data": "데이터 없음 No data",
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,6 +50,7 @@ class Table:
     rows: list[dict[str, Any]]
     with_total: bool = False
     chart: tuple[str, str] | None = None  # (label column key, value column key) for the Excel chart
+    totals: dict[str, Any] = field(default_factory=dict)  # PDF total row values of formula columns
 
 
 @dataclass
@@ -107,7 +117,9 @@ def _oee_table(rep: dict[str, Any], title: str) -> Table:
                 "oee": k["oee"],
             }
         )
-    return Table(title, cols, rows, with_total=True, chart=("equipment", "oee"))
+    k = rep["kpi"]["iso"]
+    totals = {"a": k["availability"], "e": k["effectiveness"], "q": k["quality_ratio"], "oee": k["oee"]}
+    return Table(title, cols, rows, with_total=True, chart=("equipment", "oee"), totals=totals)
 
 
 def _pareto_table(rows: list[dict[str, Any]], title: str, key_label: str, unit: str) -> Table:
@@ -279,7 +291,7 @@ def weekly_report(session: Session, company_id: int, day: str | date, now: datet
         ],
         [
             {
-                "key": k,
+                "key": LOSS_LABELS.get(k, k),
                 "hours": _h(v),
                 "share": v / rep["time_elements_s"]["PBT"] if rep["time_elements_s"]["PBT"] else None,
             }
@@ -553,6 +565,8 @@ def _table_html(t: Table) -> str:
                 cells.append(
                     f'<td class="num"><b>{_fmt(sum(r.get(c.key) or 0 for r in t.rows), c.fmt)}</b></td>'
                 )
+            elif c.key in t.totals:
+                cells.append(f'<td class="num"><b>{_fmt(t.totals[c.key], c.fmt)}</b></td>')
             else:
                 cells.append("<td></td>")
         body.append("<tr>" + "".join(cells) + "</tr>")

@@ -1,9 +1,11 @@
-"""Hourly KPI rollups (pure): time elements and counts per machine and hour, so a month-long dashboard
-adds up 720 small rows per machine instead of walking a month of states.
+"""Hourly KPI rollups: additive time elements and counts per machine and hour, so a month-long
+dashboard adds up 720 small rows per machine instead of walking a month of states.
 
-Time elements add up exactly over hours (each is a sum of seconds, the break allowance is prorated
-inside each window); a failure belongs to the hour it started in. Ratios are always recomputed from
-the summed elements, never averaged.
+What is stored per hour is ``RawElements`` (sums before the break allowance is settled); a query adds
+the hours of each machine up and calls ``timeelements.finish`` on the sum, which gives exactly the
+time elements of the whole period. A stop keeps the kind of its whole length (a 10-minute stop split by
+an hour boundary is not two micro-stops); a failure belongs to the hour it started in. Ratios are
+always recomputed from the sums, never averaged.
 """
 
 from __future__ import annotations
@@ -17,20 +19,24 @@ from jejo.kpi.timeelements import (
     DEFAULT_MICRO_STOP_S,
     Period,
     PlannedWindow,
+    RawElements,
     ReasonInfo,
     StateInterval,
     TimeElements,
-    time_elements,
+    accumulate,
+    classify,
+    finish,
 )
 
 HOUR = timedelta(hours=1)
+_MICRO, _LONG, _FAIL = "__micro__", "__long__", "__failure__"
 
 
 @dataclass(frozen=True, slots=True)
 class HourRow:
     equipment: str
     hour: datetime
-    te: TimeElements
+    raw: RawElements
     counts: ProductionCounts
 
 
@@ -41,16 +47,14 @@ def hourly_elements(
     period: Period,
     reasons: Mapping[str, ReasonInfo] | None = None,
     micro_stop_s: float = DEFAULT_MICRO_STOP_S,
-) -> list[tuple[datetime, TimeElements]]:
-    """Time elements of one machine per hour of the period (the period should start on an hour).
-
-    A stop is classified on its whole length (a 10-minute stop split over two hours stays a 10-minute
-    stop), so the hourly rows add up to the period's elements."""
-    from jejo.kpi.timeelements import classify
-
+) -> list[tuple[datetime, RawElements]]:
+    """Additive time elements of one machine per hour of the period (which should start on an hour)."""
+    rs: dict[str, ReasonInfo] = dict(reasons or {})
+    rs[_MICRO] = ReasonInfo(_MICRO, False, "performance")
+    rs[_LONG] = ReasonInfo(_LONG, False, "availability")
     ivs = sorted(intervals, key=lambda i: i.start)
     wins = sorted(windows, key=lambda w: w.start)
-    out: list[tuple[datetime, TimeElements]] = []
+    out: list[tuple[datetime, RawElements]] = []
     i = w = 0
     h = period.start
     while h < period.end:
@@ -60,70 +64,52 @@ def hourly_elements(
         while w < len(wins) and wins[w].end <= h:
             w += 1
         sub: list[StateInterval] = []
+        failures = 0
         j = i
         while j < len(ivs) and ivs[j].start < h1:
             iv = ivs[j]
-            # keep the stop's own kind: pin its reason-less short/long nature by pre-classifying
-            kind = classify(
-                iv.state, iv.reason_code, (iv.end - iv.start).total_seconds(), reasons or {}, micro_stop_s
-            )
-            part = StateInterval(max(iv.start, h), min(iv.end, h1), iv.state, iv.reason_code)
-            if kind == "micro" and iv.reason_code is None:
-                part = StateInterval(part.start, part.end, iv.state, "__micro__")
-            elif kind in ("adet", "adot") and iv.reason_code is None and iv.state != "running":
-                part = StateInterval(part.start, part.end, iv.state, "__long__")
+            kind = classify(iv.state, iv.reason_code, (iv.end - iv.start).total_seconds(), rs, micro_stop_s)
+            reason = iv.reason_code
+            if reason is None and kind == "micro":
+                reason = _MICRO
+            elif reason is None and kind in ("adet", "adot"):
+                reason = _LONG
+            if kind == "adot" and iv.state == "down" and h <= iv.start < h1:
+                failures += 1
+            part = StateInterval(max(iv.start, h), min(iv.end, h1), iv.state, reason)
             if part.end > part.start:
                 sub.append(part)
             j += 1
-        k = w
         hw: list[PlannedWindow] = []
+        k = w
         while k < len(wins) and wins[k].start < h1:
             hw.append(wins[k])
             k += 1
-        rs = dict(reasons or {})
-        rs["__micro__"] = ReasonInfo("__micro__", False, "performance")
-        rs["__long__"] = ReasonInfo("__long__", False, "availability")
-        te = time_elements(sub, hw, Period(h, h1), rs, micro_stop_s)
-        failures = sum(
-            1
-            for iv in ivs[i:j]
-            if iv.state == "down" and h <= iv.start < h1 and kind_is_failure(iv, rs, micro_stop_s)
+        raw = accumulate(sub, hw, Period(h, h1), rs, micro_stop_s)
+        out.append(
+            (
+                h,
+                RawElements(
+                    raw.windows,
+                    raw.breaks,
+                    raw.overtime,
+                    raw.apt,
+                    raw.aust,
+                    raw.adet,
+                    raw.micro,
+                    raw.adot,
+                    raw.pdot,
+                    failures,
+                ),
+            )
         )
-        out.append((h, _with_failures(te, failures)))
         h = h1
     return out
 
 
-def kind_is_failure(iv: StateInterval, reasons: Mapping[str, ReasonInfo], micro_stop_s: float) -> bool:
-    from jejo.kpi.timeelements import classify
-
-    return (
-        classify(iv.state, iv.reason_code, (iv.end - iv.start).total_seconds(), reasons, micro_stop_s)
-        == "adot"
-    )
-
-
-def _with_failures(te: TimeElements, failures: int) -> TimeElements:
-    return TimeElements(
-        te.pot,
-        te.pdot,
-        te.apt,
-        te.aust,
-        te.adet,
-        te.adot,
-        te.nodata,
-        te.overtime,
-        te.micro_stop,
-        failures,
-        (),
-        (),
-        te.by_reason,
-    )
-
-
-def sum_rows(rows: Iterable[tuple[TimeElements, ProductionCounts]]) -> tuple[TimeElements, ProductionCounts]:
-    """Add up rollup rows (time elements and counts)."""
-    te, c = TimeElements(), ProductionCounts()
-    for a, b in rows:
-        te, c = te + a, c + b
-    return te, c
+def settle(per_machine: Iterable[RawElements]) -> TimeElements:
+    """Time elements of several machines: each machine's summed hours finished, then added up."""
+    total = TimeElements()
+    for raw in per_machine:
+        total = total + finish(raw)
+    return total

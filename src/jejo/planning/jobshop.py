@@ -10,7 +10,7 @@ Machines are numbered from 0 internally; parsers convert file numbering.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +99,6 @@ class Schedule:
     proven_optimal: bool = False
     lower_bound: int = 0
     source: str = ""
-    history: list[tuple[float, int, str]] = field(default_factory=list)
 
     @staticmethod
     def from_starts(instance: Instance, starts: list[list[int]], machines: list[list[int]]) -> Schedule:

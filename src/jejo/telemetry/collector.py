@@ -52,8 +52,10 @@ class Collector:
         batch_max: int = 1000,
         flush_ms: int = 200,
         max_buffer_bytes: int = 256 * 1024 * 1024,
+        retry_cap_s: float = 10.0,
     ) -> None:
         self.tag_map = tag_map
+        self.retry_cap_s = retry_cap_s
         self.bus = bus
         self.buffer = DiskBuffer(buffer_path, max_bytes=max_buffer_bytes)
         self.batch_max = batch_max
@@ -97,7 +99,7 @@ class Collector:
             self.flush()
 
     async def _forwarder(self, stop: asyncio.Event) -> None:
-        backoff = Backoff(0.2, 10.0)
+        backoff = Backoff(min(0.2, self.retry_cap_s), self.retry_cap_s)
         while True:
             batches = self.buffer.peek(1)
             if not batches:

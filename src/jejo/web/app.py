@@ -22,12 +22,22 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jejo.core import i18n
 from jejo.core.errors import JejoError, Unauthorized
 from jejo.web.context import LoginRequired, Viewer, chosen_locale, viewer_for
-from jejo.web.routes import auth, board, dashboard, masterdata, plant, sheets, terminal, work_orders
+from jejo.web.routes import (
+    auth,
+    board,
+    dashboard,
+    furniture,
+    masterdata,
+    plant,
+    sheets,
+    terminal,
+    work_orders,
+)
 from jejo.web.templating import is_htmx, render
 
 log = logging.getLogger("jejo.web")
 STATIC = Path(__file__).resolve().parent / "static"
-VENDOR_FILES = ("htmx.min.js", "echarts.min.js")
+VENDOR_FILES = ("htmx.min.js", "echarts.min.js", "zxing-browser.min.js")
 API_PREFIXES = ("/api/", "/healthz")
 
 Handler = Callable[[Request, Any], Awaitable[Response] | Response]
@@ -45,7 +55,7 @@ def check_vendor_assets(static: Path | None = None) -> bool:
     if missing:
         log.error(
             "web assets missing from src/jejo/web/static/vendor (%s): run scripts/build-web-assets.sh; "
-            "pages still render, but without htmx and charts",
+            "pages still render, but without htmx, charts and camera scanning",
             ", ".join(missing),
         )
     return not missing
@@ -145,7 +155,7 @@ def mount_web(app: FastAPI) -> None:
     i18n.load_all()  # a broken catalogue fails at start-up, not on the first page
     check_vendor_assets()
     app.mount("/static", StaticFiles(directory=STATIC, check_dir=False), name="static")
-    for module in (auth, dashboard, masterdata, work_orders, terminal, board, sheets):
+    for module in (auth, dashboard, masterdata, work_orders, terminal, board, sheets, furniture):
         app.include_router(module.router)
     app.include_router(plant.router)
     _install_error_pages(app)

@@ -54,9 +54,12 @@ def oee(
     date_from: str | None = Query(None, alias="from"),
     date_to: str | None = Query(None, alias="to"),
     micro_stop_s: float = Query(120.0, ge=0, le=3600),
+    rollups: bool = Query(False, description="Read the hourly rollups (dashboards; whole hours)"),
 ) -> dict[str, Any]:
     """OEE (ISO 22400 and 설비종합효율) and every ISO 22400 KPI, total and per machine."""
     period = _period(session, caller.company_id, date_from, date_to)
+    if rollups:
+        return service.oee_from_rollups(session, caller.company_id, scope, code, period)
     return service.oee_report(session, caller.company_id, scope, code, period, micro_stop_s)
 
 

@@ -20,6 +20,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jejo.api.deps import DB
+from jejo.core.errors import JejoError
 from jejo.core.runtime import Runtime
 from jejo.core.timeutil import SEOUL, as_utc, utcnow
 from jejo.execution.tables import Event, MachineState, OperationState, WorkOrder, WorkOrderOperation
@@ -62,6 +63,33 @@ def current_shift(session: Session, company_id: int, now: datetime) -> ShiftWind
 
 def _ratio(num: float, den: float) -> float | None:
     return None if den <= 0 else max(0.0, min(1.0, num / den))
+
+
+def shift_kpis(
+    session: Session, company_id: int, line: str | None, start: datetime, now: datetime
+) -> dict[str, tuple[float | None, float | None, float | None]]:
+    """Availability, effectiveness (performance) and quality ratio of each machine over the shift so far,
+    with :mod:`jejo.kpi` (ISO 22400-2); empty when the period is too short or the line is unknown."""
+    from jejo.kpi import iso22400
+    from jejo.kpi.service import load
+    from jejo.kpi.timeelements import Period
+
+    if now - start < timedelta(minutes=1):
+        return {}
+    try:
+        loaded = load(
+            session, company_id, "line" if line else "site", line or None, Period(start, now), now=now
+        )
+    except JejoError:  # e.g. a line without machines: the board falls back to its own simple figures
+        return {}
+    return {
+        u.equipment: (
+            iso22400.availability(u.te),
+            iso22400.effectiveness(u.te, u.counts),
+            iso22400.quality_ratio(u.counts),
+        )
+        for u in loaded.units
+    }
 
 
 def snapshot(
@@ -154,6 +182,7 @@ def snapshot(
         ).scalar()
         if last:
             before[code] = str(last["state"])
+    iso = shift_kpis(session, company_id, line, shift.start, now)
     machines = []
     alarms = []
     for eq, wc, ln in rows:
@@ -179,6 +208,10 @@ def snapshot(
             if e is not None:
                 state, t = str(e.payload["state"]), t_next
         a, p, q = _ratio(run, planned), _ratio(ideal, run), _ratio(good, good + scrap)
+        if (
+            eq.code in iso
+        ):  # ISO 22400 from jejo.kpi: planned time from the shift calendar, reasons, micro-stops
+            a, p, q = iso[eq.code]
         oee = a * p * q if a is not None and p is not None and q is not None else None
         state_now = st.state if st else "off"
         since = as_utc(st.since) if st else None
