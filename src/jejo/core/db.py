@@ -106,4 +106,5 @@ TABLE_MODULES = [
     "jejo.costing.tables",
     "jejo.maintenance.tables",
     "jejo.kpi.tables",
+    "jejo.furniture.tables",
 ]

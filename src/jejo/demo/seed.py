@@ -246,6 +246,7 @@ def _history(s: Session, cid: int, days: int, rnd: random.Random, today: date) -
     raw_lots = {e["payload"]["item"]: e["payload"]["lot"] for e in recv}
     n_events += len(recv)
     for day in _working_days(today, days):
+        machine_free: dict[str, datetime] = {}
         for product, qty in (
             ("BASE-600", rnd.randint(18, 30)),
             ("WALL-800", rnd.randint(12, 22)),
@@ -272,6 +273,7 @@ def _history(s: Session, cid: int, days: int, rnd: random.Random, today: date) -
                     for c, _, _, e, _ in WORK_CENTERS
                     if md.get(s, cid, "work_centers", c).id == op.work_center_id
                 )
+                t = max(t, machine_free.get(eq, t))  # one order at a time on each machine
                 events.append(
                     _ev(
                         "machine.state_changed",
@@ -337,6 +339,7 @@ def _history(s: Session, cid: int, days: int, rnd: random.Random, today: date) -
                 events.append(_ev("operation.completed", t, code, {"seq": op.seq}))
                 events.append(_ev("machine.state_changed", t, None, {"equipment": eq, "state": "idle"}))
                 remaining = good
+                machine_free[eq] = t
                 t += timedelta(minutes=rnd.randint(5, 40))
             lot_no += 1
             events.append(
