@@ -7,10 +7,10 @@ import zipfile
 from typing import Any
 
 from fastapi.testclient import TestClient
-
-from jejo.furniture import tracking
 from tests.conftest import Tenant
 from tests.web.helpers import web_login
+
+from jejo.furniture import tracking
 
 ORDER = {
     "code": "FW1",
@@ -96,3 +96,13 @@ def test_pages(tenant: Tenant, client: TestClient) -> None:
     )
     assert wrong.status_code == 409 and "먼저" in wrong.text
     assert client.get("/furniture/orders/NOPE").status_code == 404
+
+
+def test_same_cabinets_in_a_second_order_reuse_their_item(tenant: Tenant) -> None:
+    t = tenant
+    first = t.ok(t.post("/furniture/orders", {**ORDER, "code": "FR1", "parts": []}), 201)
+    second = t.ok(t.post("/furniture/orders", {**ORDER, "code": "FR2", "parts": []}), 201)
+    assert first["parts"] == second["parts"]
+    items = t.ok(t.get("/masterdata/items?q=CAB-WALL"))
+    rows = items["items"] if isinstance(items, dict) else items
+    assert len([i for i in rows if i["code"].startswith("CAB-WALL-400x720x320")]) == 1

@@ -82,12 +82,14 @@ def test_thirty_cabinet_kitchen(runtime: Any, tmp_path: Path) -> None:
     (tmp_path / "labels.pdf").write_bytes(pdf)
     (tmp_path / "plan.pdf").write_bytes(plan_pdf(plan, f"{code} 재단 계획"))
     if shutil.which("pdftoppm"):
+        from PIL import Image
+
         for name in ("labels", "plan"):
             subprocess.run(
                 [
                     "pdftoppm",
                     "-r",
-                    "60",
+                    "50",
                     "-f",
                     "1",
                     "-l",
@@ -98,7 +100,13 @@ def test_thirty_cabinet_kitchen(runtime: Any, tmp_path: Path) -> None:
                 ],
                 check=True,
             )
-            assert list(tmp_path.glob(f"{name}*.png"))
+            (png,) = tmp_path.glob(f"{name}*.png")
+            img = Image.open(png).convert("L")
+            assert (
+                img.width > img.height if name == "plan" else img.height > img.width
+            )  # landscape / portrait
+            dark = sum(1 for v in img.getdata() if v < 128) / (img.width * img.height)
+            assert 0.02 < dark < 0.5, f"{name}: {dark:.1%} dark pixels"
 
     # scan every part through its route; a repeat and a wrong station are refused
     with runtime.transaction() as s:

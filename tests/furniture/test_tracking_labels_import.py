@@ -167,3 +167,21 @@ def test_code128_bars_follow_the_encoding() -> None:
     widths = [int(w) for w in re.findall(r'<rect x="\d+" y="0" width="(\d+)"', svg)]
     assert widths == [len(run) for run in re.findall("1+", modules)]
     assert f'viewBox="0 0 {len(modules) + 20} 1"' in svg
+
+
+def test_cli_explode_and_import(tmp_path: Path) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from jejo.cli import app
+
+    order = tmp_path / "order.json"
+    order.write_text(json.dumps({"code": "K1", "cabinets": [{"kind": "wall", "width": 800}]}))
+    r = CliRunner().invoke(app, ["furniture", "explode", str(order), "--json"])
+    assert r.exit_code == 0, r.output
+    assert [p["id"] for p in json.loads(r.output)["parts"]][:2] == ["K1-C01-01", "K1-C01-02"]
+    bad = tmp_path / "cut.csv"
+    bad.write_bytes("부품명,재질,길이,폭\n측판,MEL-W18,abc,560\n".encode("cp949"))
+    r = CliRunner().invoke(app, ["furniture", "import-cutlist", str(bad)])
+    assert r.exit_code == 2 and "C" in r.output and "2" in r.output

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from jejo.core.tenancy import Company
 from jejo.core.timeutil import SEOUL
+from jejo.demo.seed_plant import seed_plant
 from jejo.execution import service as ex
 from jejo.masterdata import schemas, users
 from jejo.masterdata import service as md
@@ -127,7 +128,9 @@ def seed_demo(session: Session, *, days: int = 7, seed: int = 42, today: date | 
     for username, name, roles in USERS:
         users.create_user(session, cid, username, PASSWORD, roles, name)
     _master_data(session, cid)
-    wos, events = _history(session, cid, days, random.Random(seed), today or datetime.now(SEOUL).date())
+    today = today or datetime.now(SEOUL).date()
+    wos, events = _history(session, cid, days, random.Random(seed), today)
+    seed_plant(session, cid, _working_days(today, days), today, seed)
     return SeedResult(cid, True, wos, events)
 
 
