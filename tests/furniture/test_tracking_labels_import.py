@@ -184,4 +184,4 @@ def test_cli_explode_and_import(tmp_path: Path) -> None:
     bad = tmp_path / "cut.csv"
     bad.write_bytes("부품명,재질,길이,폭\n측판,MEL-W18,abc,560\n".encode("cp949"))
     r = CliRunner().invoke(app, ["furniture", "import-cutlist", str(bad)])
-    assert r.exit_code == 2 and "C" in r.output and "2" in r.output
+    assert r.exit_code == 2 and "row=2, column=C" in r.output
