@@ -9,13 +9,12 @@ same working days as the history, deterministic from the seed."""
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta
-from typing import Any
+from datetime import date, datetime, time, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jejo.core.timeutil import as_utc
+from jejo.core.timeutil import SEOUL, as_utc
 from jejo.costing import service as cs
 from jejo.costing.schemas import BookingIn, PriceIn, RateIn
 from jejo.execution import service as ex
@@ -23,6 +22,7 @@ from jejo.execution.tables import Event
 from jejo.inventory.tables import Stock
 from jejo.maintenance import service as ms
 from jejo.maintenance.schemas import CheckIn, CompleteIn, OrderIn, PlanIn
+from jejo.masterdata.tables import WorkCenter
 from jejo.purchasing import service as ps
 from jejo.purchasing.schemas import (
     PurchaseLineIn,
@@ -78,7 +78,10 @@ DRIVES = {
 
 
 def seed_plant(s: Session, cid: int, days: list[date], today: date, seed: int) -> None:
-    """Seed the plant modules for the history's working ``days`` (oldest first, at least 3)."""
+    """Seed the plant modules for the history's working ``days`` (oldest first; with fewer than five
+    there is not enough history to deliver from, and only the production history is seeded)."""
+    if len(days) < 5:
+        return
     rnd = random.Random(f"plant-{seed}")
     _costing(s, cid, days, rnd)
     _quality(s, cid, days, rnd)
@@ -89,9 +92,8 @@ def seed_plant(s: Session, cid: int, days: list[date], today: date, seed: int) -
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
-    from jejo.demo.seed import _at as at_iso
-
-    return datetime.fromisoformat(at_iso(day, hour, minute))
+    """A time of the plant's day (Asia/Seoul)."""
+    return datetime.combine(day, time(hour, minute), SEOUL)
 
 
 def _wo(day: date, item: str) -> str:
@@ -129,9 +131,7 @@ def _costing(s: Session, cid: int, days: list[date], rnd: random.Random) -> None
                 )
 
 
-def _all_work_centers(s: Session, cid: int) -> list[Any]:
-    from jejo.masterdata.tables import WorkCenter
-
+def _all_work_centers(s: Session, cid: int) -> list[WorkCenter]:
     return list(s.scalars(select(WorkCenter).where(WorkCenter.company_id == cid)))
 
 
@@ -147,10 +147,18 @@ def _fg_lots(s: Session, cid: int, item: str, upto: date | None = None) -> list[
     ).all()
     out = []
     for lot, qty in rows:
-        made = datetime.strptime(lot.split("-")[1], "%y%m%d").date()
-        if qty > 1e-9 and (upto is None or made <= upto):
+        made = _made_on(lot)
+        if made is not None and qty > 1e-9 and (upto is None or made <= upto):
             out.append((lot, float(qty)))
     return out
+
+
+def _made_on(lot: str) -> date | None:
+    """The day in a produced lot's code (``FG-yymmdd-nnn``), or ``None`` for another kind of lot."""
+    try:
+        return datetime.strptime(lot.split("-")[1], "%y%m%d").date()
+    except (IndexError, ValueError):
+        return None
 
 
 def _quality(s: Session, cid: int, days: list[date], rnd: random.Random) -> None:
@@ -171,7 +179,7 @@ def _quality(s: Session, cid: int, days: list[date], rnd: random.Random) -> None
     )
     lots = _fg_lots(s, cid, "BASE-600")
     for n, (lot, _qty) in enumerate(lots):
-        made = datetime.strptime(lot.split("-")[1], "%y%m%d").date()
+        made = _made_on(lot) or days[-1]
         insp = qs.open_inspection(s, cid, InspectionIn(lot=lot, plan=FINAL_PLAN))
         failing = n == len(lots) - 1  # the latest lot: the panel saw's fence had drifted
         measurements = []
