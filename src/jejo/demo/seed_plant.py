@@ -89,6 +89,44 @@ def seed_plant(s: Session, cid: int, days: list[date], today: date, seed: int) -
     _sales(s, cid, days, today)
     ps.propose(s, cid, today=today)  # the open make-to-order work orders leave a shortage: a proposal
     _maintenance(s, cid, days, today)
+    _furniture(s, cid, days, today)
+
+
+def _furniture(s: Session, cid: int, days: list[date], today: date) -> None:
+    """A kitchen order in progress: planned, the first cabinets through the saw and the edge bander."""
+    from jejo.furniture import service as fs
+    from jejo.furniture import tracking
+
+    order = fs.create_order(
+        s,
+        cid,
+        {
+            "code": "FO-DEMO-01",
+            "customer": "래미안 포천 견본주택",
+            "due_date": (today + timedelta(days=6)).isoformat(),
+            "note": "주방 6세트 중 견본 1세트",
+            "cabinets": [
+                {"kind": "base", "width": 600},
+                {"kind": "base", "width": 800},
+                {"kind": "drawer", "width": 600},
+                {"kind": "wall", "width": 600, "qty": 2},
+                {"kind": "tall", "width": 600},
+            ],
+            "parts": [
+                {"name": "걸레받이", "material": "MEL-OAK18", "length": 2400, "width": 100, "edges": ["L1"]}
+            ],
+        },
+        actor="seed",
+    )
+    fs.plan_order(s, cid, order.code, time_limit=1.0)
+    at = _at(days[-1], 9, 0)
+    parts = sorted(order.parts, key=lambda p: p.code)
+    for i, part in enumerate(parts[: len(parts) * 2 // 3]):  # two thirds cut, the first cabinets banded
+        route = [st for st in part.route if st in (tracking.SAW, tracking.EDGE)]
+        for j, station in enumerate(route if i < len(parts) // 3 else route[:1]):
+            fs.scan(
+                s, cid, part.code, station, actor="seed", occurred_at=at + timedelta(minutes=2 * i + 30 * j)
+            )
 
 
 def _at(day: date, hour: int, minute: int = 0) -> datetime:
