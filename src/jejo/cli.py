@@ -24,7 +24,11 @@ app = typer.Typer(
 # (module holding `app`, command group name, help)
 _GROUPS: list[tuple[str, str, str]] = [
     ("jejo.furniture.cli", "cut", "Panel cutting optimisation (guillotine / nesting)."),
-    ("jejo.furniture.process_cli", "furniture", "Cabinet orders, cutting plans, labels, CNC files, part tracking."),
+    (
+        "jejo.furniture.process_cli",
+        "furniture",
+        "Cabinet orders, cutting plans, labels, part tracking.",
+    ),
     ("jejo.planning.cli", "plan", "Finite-capacity scheduling and job-shop benchmarks."),
     ("jejo.ai.cli", "ai", "Anomaly detection, RUL, quality prediction."),
     ("jejo.kpi.cli", "kpi", "OEE / ISO 22400 KPIs, losses, SPC, PQCD before/after."),

@@ -199,7 +199,18 @@ def test_company_b_cannot_read_or_change_company_a(
     b = other_tenant
     before = a.ok(a.get("/work-orders/WO-A1"))
     secrets_of_a = ["POCHEON", "WO-A1", "RAW-A1", "CAB-600", "PC-SAW-01", "P-1", "saw collector", "종무식"]
-    secrets_of_a += ["FO-A1", "CUST-A1", "SO-A1", "SH-A1", "QP-A1", "IQ-A1", "NCR-A1", "SUP-A1", "PO-A1", "MO-A1"]
+    secrets_of_a += [
+        "FO-A1",
+        "CUST-A1",
+        "SO-A1",
+        "SH-A1",
+        "QP-A1",
+        "IQ-A1",
+        "NCR-A1",
+        "SUP-A1",
+        "PO-A1",
+        "MO-A1",
+    ]
     checked = 0
     for method, path in api_routes(app):
         if (method, path) in PUBLIC:

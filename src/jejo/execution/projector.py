@@ -38,7 +38,15 @@ from jejo.inventory.tables import Lot, Stock
 
 log = logging.getLogger(__name__)
 
-PROJECTION_TABLES: list[Any] = [OperationState, WorkOrderState, MachineState, GenealogyLink, PartState, Stock, Lot]
+PROJECTION_TABLES: list[Any] = [
+    OperationState,
+    WorkOrderState,
+    MachineState,
+    GenealogyLink,
+    PartState,
+    Stock,
+    Lot,
+]
 
 
 def record_from_row(row: Event) -> EventRecord:
