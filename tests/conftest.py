@@ -122,7 +122,7 @@ def other_tenant(runtime: Runtime, client: TestClient) -> Tenant:
 
 
 def build_plant(t: Tenant) -> None:
-    """A small cabinet plant: site, area, line, three work centers with a machine each, items, BOM, routing."""
+    """A small cabinet plant: site, area, line, three work centers and machines, items, BOM, routing."""
     ok = t.ok
     ok(t.post("/masterdata/sites", {"code": "POCHEON", "name": "포천 공장"}), 201)
     ok(t.post("/masterdata/areas", {"code": "A1", "name": "가공동", "site": "POCHEON"}), 201)
