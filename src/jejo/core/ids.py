@@ -12,7 +12,7 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")
 
 def new_event_id() -> uuid.UUID:
     """A UUIDv7 (RFC 9562): sortable by creation time, unique without coordination."""
-    return uuid.UUID(int=uuid6.uuid7().int)
+    return uuid6.uuid7()  # a subclass of uuid.UUID
 
 
 def is_valid_code(code: str) -> bool:

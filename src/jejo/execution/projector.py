@@ -539,7 +539,8 @@ def _stream_events(session: Session, company_id: int | None, batch: int) -> Iter
         f"{where}ORDER BY occurred_at, id"
     )
     params = {"company": company_id} if company_id is not None else {}
-    result = session.connection().execution_options(yield_per=batch).execute(sql, params)
+    # yield_per on the statement (not the connection, which would keep server-side cursors for the writes)
+    result = session.connection().execute(sql.execution_options(yield_per=batch), params)
     sqlite = session.get_bind().dialect.name == "sqlite"
     loads, from_iso, uuid_of = json.loads, datetime.fromisoformat, uuid.UUID
     for rows in result.partitions(batch):

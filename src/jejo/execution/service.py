@@ -346,16 +346,24 @@ def post_events(
         prepared.append((ev, payload, key, as_utc(ev.occurred_at) if ev.occurred_at else now, eid))
     keys = [p[2] for p in prepared]
     stored: dict[str, Event] = {}
-    for i in range(0, len(keys), 500):
+    for i in range(0, len(keys), 500):  # first only the keys (cheap), then whole rows for the repeats
         chunk = keys[i : i + 500]
-        stored.update(
-            {
-                row.idempotency_key: row
-                for row in session.scalars(
-                    select(Event).where(Event.company_id == company_id, Event.idempotency_key.in_(chunk))
+        seen = list(
+            session.scalars(
+                select(Event.idempotency_key).where(
+                    Event.company_id == company_id, Event.idempotency_key.in_(chunk)
                 )
-            }
+            )
         )
+        if seen:
+            stored.update(
+                {
+                    row.idempotency_key: row
+                    for row in session.scalars(
+                        select(Event).where(Event.company_id == company_id, Event.idempotency_key.in_(seen))
+                    )
+                }
+            )
 
     results: list[PostResult] = []
     new_rows: list[dict[str, Any]] = []
