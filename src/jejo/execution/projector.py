@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, insert, select, text
+from sqlalchemy import delete, insert, select, text
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from jejo.execution.events import EventRecord
@@ -241,19 +243,21 @@ def _rows(session: Session, table: Any, *where: Any) -> list[Any]:
 
 
 def _upsert(session: Session, table: Any, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
-    """Insert new rows and update changed ones by primary key, each as one executemany (Core, no ORM)."""
+    """Write new and changed rows (whole rows) as one ``INSERT … ON CONFLICT (primary key) DO UPDATE``.
+
+    One statement for the batch instead of one UPDATE per row: the driver sends it as multi-row VALUES,
+    which matters on PostgreSQL where each statement is a round trip.
+    """
+    rows = new + changed
+    if not rows:
+        return
     t = table.__table__
     conn = session.connection()
-    if new:
-        conn.execute(t.insert(), new)
-    if changed:
-        pk = [c.name for c in t.primary_key.columns]
-        stmt = t.update().where(*(t.c[name] == bindparam(f"pk_{name}") for name in pk))
-        rows = [
-            {**{k: v for k, v in row.items() if k not in pk}, **{f"pk_{k}": row[k] for k in pk}}
-            for row in changed
-        ]
-        conn.execute(stmt, rows)
+    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
+    stmt = dialect_insert(t)
+    pk = [c.name for c in t.primary_key.columns]
+    update = {c.name: stmt.excluded[c.name] for c in t.columns if c.name not in pk and c.name in rows[0]}
+    conn.execute(stmt.on_conflict_do_update(index_elements=pk, set_=update), rows)
 
 
 def _apply_work_orders(session: Session, events: list[EventRecord]) -> None:
