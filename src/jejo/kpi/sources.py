@@ -500,3 +500,29 @@ class CostingModuleProvider:
 
 
 register_cost_provider(CostingModuleProvider())
+
+
+class SalesModuleProvider:
+    """Sales (KRW, supply value without VAT) of the shipments in the period, from ``jejo.sales``; the
+    period's days are Seoul days, as the sales figures count them. Inventory turns need an inventory
+    valuation, which no module provides yet: ``inventory`` answers no data."""
+
+    def sales(self, session: Session, company_id: int, period: Period) -> float | None:
+        try:
+            from jejo.sales import service as sales
+        except ModuleNotFoundError:
+            return None
+        from datetime import timedelta
+
+        from jejo.core.timeutil import SEOUL
+
+        first = period.start.astimezone(SEOUL).date()
+        last = (period.end - timedelta(microseconds=1)).astimezone(SEOUL).date()
+        figures = sales.figures(session, company_id, first, last)
+        return float(figures.sales.supply) if figures.lines_delivered or figures.shipped_quantity else None
+
+    def inventory(self, session: Session, company_id: int, period: Period) -> tuple[float, float] | None:
+        return None
+
+
+register_sales_provider(SalesModuleProvider())
