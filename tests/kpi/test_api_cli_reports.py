@@ -254,10 +254,11 @@ def test_reports_render_pdf_png_and_open_in_libreoffice(runtime: Any, demo: int,
 def test_spc_over_a_telemetry_tag(runtime: Any, demo: int) -> None:
     """Samples of a tag (10.0 ± small noise, then a jump to 10.5 at sample 30): the I-MR chart with
     limits from the first 25 points flags the jump as Nelson rule 1 at sample 30, with its time."""
-    from datetime import UTC, datetime, timedelta
+    from datetime import UTC, datetime
 
     from jejo.kpi import service, sources
-    from jejo.telemetry.tables import TsSample, TsTag
+    from jejo.telemetry.store import write_samples
+    from jejo.telemetry.tables import TsTag
 
     t0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
     with runtime.transaction() as s:
@@ -265,9 +266,9 @@ def test_spc_over_a_telemetry_tag(runtime: Any, demo: int) -> None:
         s.add(tag)
         s.flush()
         vals = [10.0 + (0.01 if i % 2 else -0.01) * (i % 3) for i in range(30)] + [10.5, 10.0]
-        for i, v in enumerate(vals):
-            s.add(TsSample(tag_id=tag.id, ts=t0 + timedelta(minutes=i), value=v))
-        s.flush()
+        t0_ms = int(t0.timestamp() * 1000)
+        # through the store, as the collector writes (it creates the day partitions on PostgreSQL)
+        write_samples(s.connection(), [(tag.id, t0_ms + i * 60_000, v, None) for i, v in enumerate(vals)])
         out = service.spc_for_tag(
             s,
             demo,
