@@ -5,4 +5,4 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
 export JEJO_DATA_DIR="${JEJO_DATA_DIR:-$PWD/data}"
-exec uv run --frozen --no-dev jejo demo "$@"
+exec uv run --frozen --no-sync jejo demo "$@"

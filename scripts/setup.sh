@@ -34,7 +34,7 @@ if ! command -v uv >/dev/null 2>&1; then
   python3 -m pip install -q --disable-pip-version-check "uv==0.13.9"
 fi
 say "installing Python dependencies (locked)"
-if [ "$dev" = 1 ]; then uv sync --frozen -q; else uv sync --frozen --no-dev -q; fi
+if [ "$dev" = 1 ]; then uv sync --frozen -q; else uv sync --frozen --no-dev --inexact -q; fi
 
 # --- front-end assets ------------------------------------------------------------------------
 if [ -f scripts/build-web-assets.sh ]; then
