@@ -72,6 +72,9 @@ def _start_factory(rt: object, speed: float, seed: int, stop: threading.Event) -
         )
         return
 
+    # the demo's endpoints run on loopback without certificates; asyncua says so at every start
+    logging.getLogger("asyncua").setLevel(logging.ERROR)
+
     def run() -> None:
         async def main() -> None:
             stop_async = asyncio.Event()
