@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jejo.core.errors import Conflict, NotFound, Problem, ProblemCollector, ValidationError
+from jejo.core.lookup import get_by_code
 from jejo.core.timeutil import as_utc, utcnow
 from jejo.execution import service as ex
 from jejo.inventory.tables import Stock
@@ -227,14 +228,7 @@ def open_order(session: Session, company_id: int, body: OrderIn, actor: str) -> 
 
 
 def get_order(session: Session, company_id: int, code: str) -> MaintenanceOrder:
-    row = session.scalar(
-        select(MaintenanceOrder).where(
-            MaintenanceOrder.company_id == company_id, MaintenanceOrder.code == code
-        )
-    )
-    if row is None:
-        raise NotFound(f"maintenance order {code} not found")
-    return row
+    return get_by_code(session, MaintenanceOrder, company_id, code, "maintenance order")
 
 
 def list_orders(

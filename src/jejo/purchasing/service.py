@@ -19,7 +19,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jejo.core.errors import Conflict, NotFound, Problem, ProblemCollector, ValidationError
+from jejo.core.errors import Conflict, Problem, ProblemCollector, ValidationError
+from jejo.core.lookup import get_by_code
 from jejo.core.timeutil import as_utc, to_local, utcnow
 from jejo.execution import service as ex
 from jejo.execution.statemachine import WOStatus
@@ -80,10 +81,7 @@ def create_supplier(session: Session, company_id: int, body: SupplierIn) -> Supp
 
 
 def get_supplier(session: Session, company_id: int, code: str) -> Supplier:
-    row = session.scalar(select(Supplier).where(Supplier.company_id == company_id, Supplier.code == code))
-    if row is None:
-        raise NotFound(f"supplier {code} not found")
-    return row
+    return get_by_code(session, Supplier, company_id, code, "supplier")
 
 
 def list_suppliers(session: Session, company_id: int) -> list[Supplier]:
@@ -308,12 +306,7 @@ def create_order(session: Session, company_id: int, body: PurchaseOrderIn) -> Pu
 
 
 def get_order(session: Session, company_id: int, code: str) -> PurchaseOrder:
-    row = session.scalar(
-        select(PurchaseOrder).where(PurchaseOrder.company_id == company_id, PurchaseOrder.code == code)
-    )
-    if row is None:
-        raise NotFound(f"purchase order {code} not found")
-    return row
+    return get_by_code(session, PurchaseOrder, company_id, code, "purchase order")
 
 
 def list_orders(session: Session, company_id: int, status: str | None = None) -> list[PurchaseOrder]:

@@ -16,6 +16,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jejo.core.errors import Conflict, NotFound, Problem, ProblemCollector, ValidationError
+from jejo.core.lookup import get_by_code
 from jejo.core.timeutil import utcnow
 from jejo.execution import service as ex
 from jejo.inventory.tables import Lot, Stock
@@ -89,12 +90,7 @@ def save_plan(session: Session, company_id: int, body: InspectionPlanIn) -> Insp
 
 
 def get_plan(session: Session, company_id: int, code: str) -> InspectionPlan:
-    row = session.scalar(
-        select(InspectionPlan).where(InspectionPlan.company_id == company_id, InspectionPlan.code == code)
-    )
-    if row is None:
-        raise NotFound(f"inspection plan {code} not found")
-    return row
+    return get_by_code(session, InspectionPlan, company_id, code, "inspection plan")
 
 
 def list_plans(session: Session, company_id: int) -> list[InspectionPlan]:
@@ -171,12 +167,7 @@ def open_inspection(session: Session, company_id: int, body: InspectionIn) -> In
 
 
 def get_inspection(session: Session, company_id: int, code: str) -> Inspection:
-    row = session.scalar(
-        select(Inspection).where(Inspection.company_id == company_id, Inspection.code == code)
-    )
-    if row is None:
-        raise NotFound(f"inspection {code} not found")
-    return row
+    return get_by_code(session, Inspection, company_id, code, "inspection")
 
 
 def list_inspections(
@@ -440,12 +431,7 @@ def create_ncr(
 
 
 def get_ncr(session: Session, company_id: int, code: str) -> Nonconformance:
-    row = session.scalar(
-        select(Nonconformance).where(Nonconformance.company_id == company_id, Nonconformance.code == code)
-    )
-    if row is None:
-        raise NotFound(f"NCR {code} not found")
-    return row
+    return get_by_code(session, Nonconformance, company_id, code, "NCR")
 
 
 def list_ncrs(session: Session, company_id: int, status: str | None = None) -> list[Nonconformance]:

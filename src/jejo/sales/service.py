@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jejo.core.errors import Conflict, NotFound, Problem, ProblemCollector, ValidationError
+from jejo.core.lookup import get_by_code
 from jejo.core.timeutil import as_utc, to_local, utcnow
 from jejo.execution import service as ex
 from jejo.execution.tables import WorkOrder, WorkOrderState
@@ -66,10 +67,7 @@ def create_customer(session: Session, company_id: int, body: CustomerIn) -> Cust
 
 
 def get_customer(session: Session, company_id: int, code: str) -> Customer:
-    row = session.scalar(select(Customer).where(Customer.company_id == company_id, Customer.code == code))
-    if row is None:
-        raise NotFound(f"customer {code} not found")
-    return row
+    return get_by_code(session, Customer, company_id, code, "customer")
 
 
 def list_customers(session: Session, company_id: int) -> list[Customer]:
@@ -161,12 +159,7 @@ def _insert_order(
 
 
 def get_order(session: Session, company_id: int, code: str) -> SalesOrder:
-    row = session.scalar(
-        select(SalesOrder).where(SalesOrder.company_id == company_id, SalesOrder.code == code)
-    )
-    if row is None:
-        raise NotFound(f"sales order {code} not found")
-    return row
+    return get_by_code(session, SalesOrder, company_id, code, "sales order")
 
 
 def list_orders(
@@ -380,10 +373,7 @@ def returns_of(session: Session, order: SalesOrder) -> list[SalesReturn]:
 
 
 def get_shipment(session: Session, company_id: int, code: str) -> Shipment:
-    row = session.scalar(select(Shipment).where(Shipment.company_id == company_id, Shipment.code == code))
-    if row is None:
-        raise NotFound(f"shipment {code} not found")
-    return row
+    return get_by_code(session, Shipment, company_id, code, "shipment")
 
 
 def shipment_out(s: Shipment) -> dict[str, Any]:
