@@ -126,8 +126,13 @@ def _counts_dict(c: ProductionCounts) -> dict[str, Any]:
     return {"PQ": c.pq, "GQ": c.gq, "SQ": c.scrap, "RQ": c.rework, "PRI_x_PQ_s": c.planned_run_s}
 
 
-def _kpis(te: TimeElements, c: ProductionCounts, orders: iso22400.OrderTimes | None = None) -> dict[str, Any]:
-    k = iso22400.all_kpis(KpiInputs(te, c, orders or iso22400.OrderTimes()))
+def _kpis(
+    te: TimeElements,
+    c: ProductionCounts,
+    orders: iso22400.OrderTimes | None = None,
+    personnel: iso22400.PersonnelTimes | None = None,
+) -> dict[str, Any]:
+    k = iso22400.all_kpis(KpiInputs(te, c, orders or iso22400.OrderTimes(), personnel))
     kr = iso22400.korean_oee(te, c)
     return {"iso": k, "korean": asdict(kr)}
 
@@ -154,7 +159,7 @@ def oee_report(
         "calendar": sorted({w.shift for w in ld.windows}),
         "time_elements_s": _te_dict(ld.te),
         "counts": _counts_dict(ld.counts),
-        "kpi": _kpis(ld.te, ld.counts, orders),
+        "kpi": _kpis(ld.te, ld.counts, orders, sources.personnel_times(session, company_id, codes, period)),
         "equipment": [
             {
                 "equipment": u.equipment,

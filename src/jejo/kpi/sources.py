@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 from jejo.core.errors import NotFound, Problem, ValidationError
 from jejo.core.timeutil import as_utc, utcnow
 from jejo.execution.tables import Event, OperationState, WorkOrder, WorkOrderOperation, WorkOrderState
-from jejo.kpi.iso22400 import OrderTimes, ProductionCounts
+from jejo.kpi.iso22400 import OrderTimes, PersonnelTimes, ProductionCounts
 from jejo.kpi.losses import ScrapRecord
 from jejo.kpi.timeelements import Period, PlannedWindow, ReasonInfo, StateInterval, intervals_from_changes
 from jejo.masterdata.calendar import ShiftDef, shift_instances
@@ -526,3 +526,63 @@ class SalesModuleProvider:
 
 
 register_sales_provider(SalesModuleProvider())
+
+
+def personnel_times(
+    session: Session, company_id: int, equipment: list[str], period: Period
+) -> PersonnelTimes | None:
+    """APWT and APAT (ISO 22400) of the operators who booked time on these machines' work centers.
+
+    APWT: labour minutes booked (``jejo.costing``) in the period to those work centers. APAT: the same
+    operators' attendance from their clock-in/out events, clipped to the period (a shift still open counts
+    up to the period's end or now). No data without bookings or without clock events.
+    """
+    try:
+        from jejo.costing.tables import LabourBooking
+    except ModuleNotFoundError:
+        return None
+    wcs = set(
+        session.scalars(
+            select(Equipment.work_center_id).where(
+                Equipment.company_id == company_id, Equipment.code.in_(equipment)
+            )
+        )
+    )
+    if not wcs:
+        return None
+    rows = session.execute(
+        select(LabourBooking.operator, LabourBooking.labour_minutes).where(
+            LabourBooking.company_id == company_id,
+            LabourBooking.work_center_id.in_(wcs),
+            LabourBooking.booked_at >= period.start,
+            LabourBooking.booked_at < period.end,
+        )
+    ).all()
+    if not rows:
+        return None
+    apwt = 60.0 * sum(minutes for _, minutes in rows)
+    operators = {op for op, _ in rows}
+    clocks = session.execute(
+        select(Event.type, Event.occurred_at, Event.payload)
+        .where(
+            Event.company_id == company_id,
+            Event.type.in_(("labour.clocked_in", "labour.clocked_out")),
+            Event.occurred_at < period.end,
+        )
+        .order_by(Event.occurred_at, Event.id)
+    ).all()
+    end = min(period.end, utcnow())
+    since: dict[str, Any] = {}
+    apat = 0.0
+    for type_, at, payload in clocks:
+        op = payload.get("operator")
+        if op not in operators:
+            continue
+        if type_ == "labour.clocked_in":
+            since.setdefault(op, at)
+        elif op in since:
+            start = max(since.pop(op), period.start)
+            apat += max(0.0, (min(at, end) - start).total_seconds())
+    for start in since.values():
+        apat += max(0.0, (end - max(start, period.start)).total_seconds())
+    return PersonnelTimes(apwt, apat) if apat > 0 else None
