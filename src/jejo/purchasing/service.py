@@ -20,7 +20,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jejo.core.errors import Conflict, Problem, ProblemCollector, ValidationError
-from jejo.core.lookup import get_by_code
+from jejo.core.lookup import create_with_code, get_by_code, list_by_code
 from jejo.core.timeutil import as_utc, to_local, utcnow
 from jejo.execution import service as ex
 from jejo.execution.statemachine import WOStatus
@@ -68,16 +68,7 @@ def _next_code(session: Session, table: Any, company_id: int, prefix: str) -> st
 
 
 def create_supplier(session: Session, company_id: int, body: SupplierIn) -> Supplier:
-    if session.scalar(
-        select(Supplier.id).where(Supplier.company_id == company_id, Supplier.code == body.code)
-    ):
-        raise Conflict(
-            f"supplier {body.code} already exists", [Problem(reason="already exists", field="code")]
-        )
-    row = Supplier(company_id=company_id, **body.model_dump())
-    session.add(row)
-    session.flush()
-    return row
+    return create_with_code(session, Supplier, company_id, body.model_dump(), "supplier")
 
 
 def get_supplier(session: Session, company_id: int, code: str) -> Supplier:
@@ -85,9 +76,7 @@ def get_supplier(session: Session, company_id: int, code: str) -> Supplier:
 
 
 def list_suppliers(session: Session, company_id: int) -> list[Supplier]:
-    return list(
-        session.scalars(select(Supplier).where(Supplier.company_id == company_id).order_by(Supplier.code))
-    )
+    return list_by_code(session, Supplier, company_id)
 
 
 def supplier_out(s: Supplier) -> dict[str, Any]:

@@ -11,7 +11,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jejo.core.errors import Conflict, NotFound, Problem, ProblemCollector, ValidationError
-from jejo.core.lookup import get_by_code
+from jejo.core.lookup import create_with_code, get_by_code, list_by_code
 from jejo.core.timeutil import as_utc, to_local, utcnow
 from jejo.execution import service as ex
 from jejo.execution.tables import WorkOrder, WorkOrderState
@@ -54,16 +54,7 @@ def local_day(at: datetime) -> date:
 
 
 def create_customer(session: Session, company_id: int, body: CustomerIn) -> Customer:
-    if session.scalar(
-        select(Customer.id).where(Customer.company_id == company_id, Customer.code == body.code)
-    ):
-        raise Conflict(
-            f"customer {body.code} already exists", [Problem(reason="already exists", field="code")]
-        )
-    row = Customer(company_id=company_id, **body.model_dump())
-    session.add(row)
-    session.flush()
-    return row
+    return create_with_code(session, Customer, company_id, body.model_dump(), "customer")
 
 
 def get_customer(session: Session, company_id: int, code: str) -> Customer:
@@ -71,9 +62,7 @@ def get_customer(session: Session, company_id: int, code: str) -> Customer:
 
 
 def list_customers(session: Session, company_id: int) -> list[Customer]:
-    return list(
-        session.scalars(select(Customer).where(Customer.company_id == company_id).order_by(Customer.code))
-    )
+    return list_by_code(session, Customer, company_id)
 
 
 def customer_out(c: Customer) -> dict[str, Any]:
