@@ -22,15 +22,15 @@ def page_messages() -> set[str]:
 
 
 def test_every_page_string_is_translated_to_korean() -> None:
-    ko = i18n.load_catalogue(i18n.CATALOGUE_DIR / "ko" / "LC_MESSAGES" / "messages.po", "ko")
-    en = i18n.load_catalogue(i18n.CATALOGUE_DIR / "en" / "LC_MESSAGES" / "messages.po", "en")
+    ko = i18n.load_catalogues(i18n.catalogue_files("ko"), "ko")
+    en = i18n.load_catalogues(i18n.catalogue_files("en"), "en")
     wanted = page_messages()
     assert len(wanted) > 100
     missing = sorted(m for m in wanted if m not in ko.messages)
     assert not missing, f"add Korean translations (docs/web.md, 'Catalogues'): {missing}"
     assert not sorted(m for m in wanted if m not in en.messages)
     stale = sorted(set(ko.messages) - wanted)
-    assert not stale, f"obsolete messages in ko/messages.po: {stale}"
+    assert not stale, f"obsolete messages in the ko catalogues: {stale}"
 
 
 def test_translator_falls_back_and_plurals() -> None:

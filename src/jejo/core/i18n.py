@@ -1,7 +1,8 @@
 """The i18n catalogue: Korean first, English second.
 
-Message catalogues are Babel ``.po`` files under ``jejo/web/locale/<lang>/LC_MESSAGES/messages.po``;
-they are read once (``babel.messages.pofile.read_po``) and kept in memory, so no compiled ``.mo``
+Message catalogues are Babel ``.po`` files under ``jejo/web/locale/<lang>/LC_MESSAGES/``:
+``messages.po`` for the core pages and one file per feature package (``center.po``, ``planning.po``, ...)
+so packages keep their own strings; all the files of a language are merged. They are read once (``babel.messages.pofile.read_po``) and kept in memory, so no compiled ``.mo``
 files are needed. Message ids are English; the Korean catalogue translates every one of them and
 the English catalogue may leave a message empty (the id is then shown as it is).
 
@@ -86,14 +87,31 @@ def load_catalogue(path: Path, locale: str) -> Translator:
     return Translator(locale, messages)
 
 
+def catalogue_files(lang: str) -> list[Path]:
+    """The ``.po`` files of one language: ``messages.po`` first, then the packages' files by name."""
+    folder = CATALOGUE_DIR / lang / "LC_MESSAGES"
+    if not folder.is_dir():
+        return []
+    files = sorted(folder.glob("*.po"), key=lambda p: (p.name != "messages.po", p.name))
+    return files
+
+
+def load_catalogues(paths: list[Path], locale: str) -> Translator:
+    """Merge several ``.po`` files into one translator; a message defined twice is an error."""
+    merged: dict[str, str | tuple[str, ...]] = {}
+    for path in paths:
+        for key, value in load_catalogue(path, locale).messages.items():
+            if key in merged and merged[key] != value:
+                raise ValueError(f"{path.name}: message {key!r} is already translated differently")
+            merged[key] = value
+    return Translator(locale, merged)
+
+
 @cache
 def translator(locale: str) -> Translator:
     """The translator for ``locale`` (one of :data:`LOCALES`); unknown languages get Korean."""
     lang = normalise_locale(locale) or DEFAULT_LOCALE
-    path = CATALOGUE_DIR / lang / "LC_MESSAGES" / "messages.po"
-    if not path.exists():
-        return Translator(lang)
-    return load_catalogue(path, lang)
+    return load_catalogues(catalogue_files(lang), lang)
 
 
 def load_all() -> dict[str, Translator]:
