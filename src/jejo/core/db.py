@@ -5,12 +5,13 @@ SQLite (WAL mode, foreign keys on) is the embedded default; PostgreSQL runs the 
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import DateTime, Engine, MetaData, create_engine, event
+from sqlalchemy import ColumnElement, DateTime, Engine, MetaData, any_, bindparam, create_engine, event
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -108,3 +109,15 @@ TABLE_MODULES = [
     "jejo.kpi.tables",
     "jejo.furniture.tables",
 ]
+
+
+def one_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
+    """``column IN (values)``, kept to one array parameter on PostgreSQL (``= ANY(:values)``).
+
+    An ``IN`` list becomes one bound parameter per value, so a statement with a few hundred values is
+    rendered, sent and parsed anew each time; hot paths that look up a batch of keys use this instead.
+    """
+    values = list(values)
+    if session.get_bind().dialect.name == "postgresql":
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
+    return column.in_(values)  # type: ignore[no-any-return]

@@ -6,17 +6,17 @@ import json
 import logging
 import time
 import uuid
-from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections import OrderedDict, defaultdict
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, insert, select, text
-from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from jejo.core.db import one_of
 from jejo.execution.events import EventRecord
 from jejo.execution.projection import (
     ORDER_FREE,
@@ -205,7 +205,7 @@ def _load_op_seqs(session: Session, wo_ids: Iterable[int]) -> dict[int, tuple[in
     for chunk in _chunks(ids, 500):
         rows = session.execute(
             select(WorkOrderOperation.work_order_id, WorkOrderOperation.seq).where(
-                WorkOrderOperation.work_order_id.in_(chunk)
+                one_of(session, WorkOrderOperation.work_order_id, chunk)
             )
         )
         for wo_id, seq in rows:
@@ -221,15 +221,22 @@ def _chunks(items: list[int], size: int) -> Iterator[list[int]]:
 # ---- live apply ----------------------------------------------------------------------------------
 
 
-def apply_new_events(session: Session, events: list[EventRecord]) -> None:
+def apply_new_events(
+    session: Session,
+    events: list[EventRecord],
+    *,
+    versions: dict[int, tuple[FoldVersion, str]] | None = None,
+) -> None:
     """Bring projections up to date with ``events``, which are already in the event log.
 
     Reads and writes go in bulk (one query per table and batch), then any ORM copies of projection rows
     that the session holds are expired so that later reads in the same transaction see the new state.
+    ``versions``: the stored versions (:func:`stored_versions`) of every work order the events name,
+    when the caller has just read them in this transaction.
     """
     if not events:
         return
-    _apply_work_orders(session, [e for e in events if e.work_order_id is not None])
+    _apply_work_orders(session, [e for e in events if e.work_order_id is not None], versions)
     _apply_machines(session, [e for e in events if e.type == "machine.state_changed"])
     _apply_parts(session, [e for e in events if e.type == "part.scanned"])
     _apply_stock_and_lots(session, events)
@@ -245,22 +252,160 @@ def _rows(session: Session, table: Any, *where: Any) -> list[Any]:
 def _upsert(session: Session, table: Any, new: list[dict[str, Any]], changed: list[dict[str, Any]]) -> None:
     """Write new and changed rows (whole rows) as one ``INSERT … ON CONFLICT (primary key) DO UPDATE``.
 
-    One statement for the batch instead of one UPDATE per row: the driver sends it as multi-row VALUES,
-    which matters on PostgreSQL where each statement is a round trip.
+    One statement for the batch instead of one UPDATE per row; on PostgreSQL the rows travel as one
+    array per column (``unnest``), so the server runs one statement, not one per row.
     """
     rows = new + changed
     if not rows:
         return
     t = table.__table__
     conn = session.connection()
-    dialect_insert = pg_insert if conn.dialect.name == "postgresql" else sqlite_insert
-    stmt = dialect_insert(t)
     pk = [c.name for c in t.primary_key.columns]
+    if conn.dialect.name == "postgresql":
+        _upsert_from_arrays(session, t, pk, rows)
+        return
+    stmt = sqlite_insert(t)
     update = {c.name: stmt.excluded[c.name] for c in t.columns if c.name not in pk and c.name in rows[0]}
     conn.execute(stmt.on_conflict_do_update(index_elements=pk, set_=update), rows)
 
 
-def _apply_work_orders(session: Session, events: list[EventRecord]) -> None:
+def _update_changed(session: Session, table: Any, pairs: list[tuple[Any, dict[str, Any]]]) -> None:
+    """Write only the columns that changed: ``pairs`` are (row before, whole row after).
+
+    Rows are grouped by the set of columns that changed and each group is one ``UPDATE`` sent as an
+    executemany: a work order's counters change with almost every event, its lot lists and times
+    seldom, so most rows carry three or four values instead of every column.
+    """
+    t = table.__table__
+    pk = [c.name for c in t.primary_key.columns]
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
+    for before, after in pairs:
+        cols = tuple(k for k, v in after.items() if k not in pk and before[k] != v)
+        if cols:
+            groups[cols].append({f"pk_{k}": after[k] for k in pk} | {k: after[k] for k in cols})
+    conn = session.connection()
+    for cols, rows in groups.items():
+        if conn.dialect.name == "postgresql":
+            _update_from_arrays(session, t, pk, cols, rows)
+            continue
+        where = [t.c[k] == bindparam(f"pk_{k}") for k in pk]
+        conn.execute(update(t).where(*where).values({k: bindparam(k) for k in cols}), rows)
+
+
+def _pg_arrays(
+    conn: Any, t: Any, names: list[str], rows: list[dict[str, Any]], key: Callable[[str], str]
+) -> tuple[list[str], dict[str, list[Any]]]:
+    """``unnest`` arguments for PostgreSQL: one typed array parameter per column (JSON goes as text)."""
+    parts: list[str] = []
+    params: dict[str, list[Any]] = {}
+    for i, name in enumerate(names):
+        column = t.c[name]
+        values = [r[key(name)] for r in rows]
+        if isinstance(column.type, JSON):
+            params[f"a{i}"] = [None if v is None else json.dumps(v) for v in values]
+            parts.append(f"%(a{i})s::text[]")
+        else:
+            params[f"a{i}"] = values
+            parts.append(f"%(a{i})s::{column.type.compile(dialect=conn.dialect)}[]")
+    return parts, params
+
+
+def _pg_value(t: Any, name: str, source: str) -> str:
+    return f"{source}.{name}::json" if isinstance(t.c[name].type, JSON) else f"{source}.{name}"
+
+
+def _update_from_arrays(
+    session: Session, t: Any, pk: list[str], cols: tuple[str, ...], rows: list[dict[str, Any]]
+) -> None:
+    """PostgreSQL: one ``UPDATE … FROM unnest(arrays)`` for the whole group instead of a row at a time."""
+    conn = session.connection()
+    names = [*pk, *cols]
+    parts, params = _pg_arrays(conn, t, names, rows, lambda n: f"pk_{n}" if n in pk else n)
+    sets = ", ".join(f"{n} = {_pg_value(t, n, 'u')}" for n in cols)
+    where = " AND ".join(f"t.{k} = u.{k}" for k in pk)
+    source = f"unnest({', '.join(parts)}) AS u({', '.join(names)})"
+    conn.exec_driver_sql(f"UPDATE {t.name} AS t SET {sets} FROM {source} WHERE {where}", params)
+
+
+def _upsert_from_arrays(session: Session, t: Any, pk: list[str], rows: list[dict[str, Any]]) -> None:
+    """PostgreSQL: ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE``, one statement."""
+    conn = session.connection()
+    names = list(rows[0])
+    parts, params = _pg_arrays(conn, t, names, rows, lambda n: n)
+    select_list = ", ".join(_pg_value(t, n, "u") for n in names)
+    sets = ", ".join(f"{n} = excluded.{n}" for n in names if n not in pk)
+    conn.exec_driver_sql(
+        f"INSERT INTO {t.name} ({', '.join(names)}) SELECT {select_list} "
+        f"FROM unnest({', '.join(parts)}) AS u({', '.join(names)}) "
+        f"ON CONFLICT ({', '.join(pk)}) DO " + (f"UPDATE SET {sets}" if sets else "NOTHING"),
+        params,
+    )
+
+
+#: What identifies a work order's projected state: its last event (in event order) and its event count.
+FoldVersion = tuple[uuid.UUID | None, int]
+
+
+class FoldCache:
+    """Work-order folds kept in memory between batches, so a batch does not read them back every time.
+
+    An entry is used only while the stored projection still has the version the entry was folded to
+    (its last event id and event count): another process that applied events to the work order, a
+    rolled-back transaction, or a rebuild changes the stored version, and the fold is then read back
+    from the projection rows as before. Event ids are UUIDv7, so two versions never collide, even
+    across databases in one process. Bounded: the least recently used work orders are dropped.
+    """
+
+    def __init__(self, size: int = 20_000) -> None:
+        self.size = size
+        self._folds: OrderedDict[int, WorkOrderProgress] = OrderedDict()
+
+    @staticmethod
+    def version(wo: WorkOrderProgress) -> FoldVersion:
+        return (wo.last_key[1] if wo.last_key else None, wo.event_count)
+
+    def get(self, wo_id: int, stored: FoldVersion) -> WorkOrderProgress | None:
+        wo = self._folds.get(wo_id)
+        if wo is None or self.version(wo) != stored:
+            return None
+        self._folds.move_to_end(wo_id)
+        return wo
+
+    def put(self, wo: WorkOrderProgress) -> None:
+        self._folds[wo.work_order_id] = wo
+        self._folds.move_to_end(wo.work_order_id)
+        while len(self._folds) > self.size:
+            self._folds.popitem(last=False)
+
+    def clear(self) -> None:
+        self._folds.clear()
+
+
+FOLDS = FoldCache()
+
+
+def stored_versions(session: Session, wo_ids: Iterable[int]) -> dict[int, tuple[FoldVersion, str]]:
+    """The stored projection version and status of each work order that has a projection row."""
+    out: dict[int, tuple[FoldVersion, str]] = {}
+    for chunk in _chunks(list(wo_ids), 500):
+        rows = session.execute(
+            select(
+                WorkOrderState.work_order_id,
+                WorkOrderState.last_event_id,
+                WorkOrderState.event_count,
+                WorkOrderState.status,
+            ).where(one_of(session, WorkOrderState.work_order_id, chunk))
+        )
+        for wo_id, last_id, count, status in rows:
+            out[wo_id] = ((last_id, count), status)
+    return out
+
+
+def _apply_work_orders(
+    session: Session,
+    events: list[EventRecord],
+    versions: dict[int, tuple[FoldVersion, str]] | None = None,
+) -> None:
     if not events:
         return
     by_wo: dict[int, list[EventRecord]] = defaultdict(list)
@@ -268,26 +413,43 @@ def _apply_work_orders(session: Session, events: list[EventRecord]) -> None:
         assert e.work_order_id is not None
         by_wo[e.work_order_id].append(e)
     wo_ids = list(by_wo)
-    seqs = _load_op_seqs(session, wo_ids)
-    states = {
-        r.work_order_id: r for r in _rows(session, WorkOrderState, WorkOrderState.work_order_id.in_(wo_ids))
-    }
+    if versions is None:  # else the caller read them for every one of these work orders
+        versions = stored_versions(session, wo_ids)
+    cached = {w: FOLDS.get(w, versions[w][0]) for w in wo_ids if w in versions}
+    misses = [w for w in wo_ids if cached.get(w) is None]
+    seqs = _load_op_seqs(session, misses) if misses else {}
+    stored_ids = [w for w in misses if w in versions]
+    states: dict[int, Any] = {}
+    if stored_ids:
+        where = one_of(session, WorkOrderState.work_order_id, stored_ids)
+        states = {r.work_order_id: r for r in _rows(session, WorkOrderState, where)}
     op_rows: dict[int, list[Any]] = defaultdict(list)
-    for r in _rows(session, OperationState, OperationState.work_order_id.in_(wo_ids)):
-        op_rows[r.work_order_id].append(r)
+    if stored_ids:
+        for r in _rows(session, OperationState, one_of(session, OperationState.work_order_id, stored_ids)):
+            op_rows[r.work_order_id].append(r)
     new_states: list[dict[str, Any]] = []
-    changed_states: list[dict[str, Any]] = []
+    changed_states: list[tuple[Any, dict[str, Any]]] = []
     new_ops: list[dict[str, Any]] = []
-    changed_ops: list[dict[str, Any]] = []
+    changed_ops: list[tuple[Any, dict[str, Any]]] = []
     new_links: set[tuple[int, str, str, int]] = set()
     replayed: list[int] = []
     for wo_id, evs in by_wo.items():
         evs.sort(key=lambda e: e.order_key)
-        stored = states.get(wo_id)
+        has_state = wo_id in versions
         company_id = evs[0].company_id
-        wo: WorkOrderProgress | None = None
-        if stored is not None:
-            wo = _wo_from_rows(stored, op_rows[wo_id], seqs[wo_id])
+        wo = cached.get(wo_id)
+        before_state: Any
+        if wo is not None:
+            op_seqs = wo.op_seqs
+            before_state, before_ops = _wo_rows(wo)
+            known: dict[int, Any] = {op["seq"]: op for op in before_ops}
+        else:
+            op_seqs = seqs[wo_id]
+            known = {r.seq: r._mapping for r in op_rows[wo_id]}
+            before_state = states[wo_id]._mapping if has_state else None
+            if has_state:
+                wo = _wo_from_rows(states[wo_id], op_rows[wo_id], seqs[wo_id])
+        if wo is not None:
             last = wo.last_key
             late = [e for e in evs if last is not None and e.order_key < last]
             if any(e.type not in ORDER_FREE for e in late):
@@ -296,26 +458,31 @@ def _apply_work_orders(session: Session, events: list[EventRecord]) -> None:
             for e in evs:
                 new_links.update((company_id, p, c, wo_id) for p, c in wo.apply(e))
         else:  # new, or an order-sensitive event came late: replay this work order from its history
-            wo = WorkOrderProgress(wo_id, company_id, seqs[wo_id])
+            wo = WorkOrderProgress(wo_id, company_id, op_seqs)
             history = session.execute(
                 select(*_EVENT_COLS).where(Event.work_order_id == wo_id).order_by(Event.occurred_at, Event.id)
             )
             for row in history:
                 new_links.update((company_id, p, c, wo_id) for p, c in wo.apply(_record(row)))
             replayed.append(wo_id)
+        FOLDS.put(wo)
         state, ops = _wo_rows(wo)
-        (changed_states if stored is not None else new_states).append(state)
-        known = {r.seq: r._mapping for r in op_rows[wo_id]}
+        if before_state is None:
+            new_states.append(state)
+        else:
+            changed_states.append((before_state, state))
         for op in ops:
             before = known.get(op["seq"])
             if before is None:
                 new_ops.append(op)
-            elif any(before[k] != v for k, v in op.items()):  # write only the operations that changed
-                changed_ops.append(op)
+            else:
+                changed_ops.append((before, op))
     if replayed:
         session.execute(delete(GenealogyLink).where(GenealogyLink.work_order_id.in_(replayed)))
-    _upsert(session, WorkOrderState, new_states, changed_states)
-    _upsert(session, OperationState, new_ops, changed_ops)
+    _upsert(session, WorkOrderState, new_states, [])
+    _update_changed(session, WorkOrderState, changed_states)
+    _upsert(session, OperationState, new_ops, [])
+    _update_changed(session, OperationState, changed_ops)
     if new_links:
         existing = {
             (r.company_id, r.parent_lot, r.child_lot, r.work_order_id)
@@ -349,7 +516,7 @@ def _apply_machines(session: Session, events: list[EventRecord]) -> None:
             session,
             MachineState,
             MachineState.company_id.in_(companies),
-            MachineState.equipment_code.in_({code for _, code in latest}),
+            one_of(session, MachineState.equipment_code, {code for _, code in latest}),
         )
     }
     new: list[dict[str, Any]] = []
@@ -383,7 +550,7 @@ def _apply_parts(session: Session, events: list[EventRecord]) -> None:
             session,
             PartState,
             PartState.company_id.in_({c for c, _ in by_part}),
-            PartState.part_id.in_({p for _, p in by_part}),
+            one_of(session, PartState.part_id, {p for _, p in by_part}),
         )
     }
     new: list[dict[str, Any]] = []
@@ -510,6 +677,7 @@ def rebuild(session: Session, company_id: int | None = None, batch: int = 20_000
     from jejo.execution.tables import WorkOrder
 
     t0 = time.perf_counter()
+    FOLDS.clear()
     for table in PROJECTION_TABLES:
         stmt = delete(table)
         if company_id is not None:

@@ -7,18 +7,20 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, cast
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import Table, insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jejo.core.db import one_of
 from jejo.core.errors import Conflict, NotFound, Problem, ValidationError
 from jejo.core.ids import new_event_id
 from jejo.core.timeutil import as_utc, utcnow
+from jejo.execution.eventlog import insert_events
 from jejo.execution.events import FLOOR_EVENTS, PAYLOADS, WORK_ORDER_EVENTS, EventRecord
-from jejo.execution.projector import apply_new_events, record_from_row
+from jejo.execution.projector import FOLDS, apply_new_events, record_from_row, stored_versions
 from jejo.execution.statemachine import WOStatus, check_command, check_floor_event, status_after
 from jejo.execution.tables import Event, WorkOrder, WorkOrderMaterial, WorkOrderOperation, WorkOrderState
 from jejo.inventory.tables import Location
@@ -212,26 +214,30 @@ class _Refs:
         if wo_codes:
             rows = session.execute(
                 select(WorkOrder.code, WorkOrder.id).where(
-                    WorkOrder.company_id == company_id, WorkOrder.code.in_(wo_codes)
+                    WorkOrder.company_id == company_id, one_of(session, WorkOrder.code, wo_codes)
                 )
             )
             self.work_orders = {code: _WorkOrderRef(id_, code) for code, id_ in rows}
         ids = [wo.id for wo in self.work_orders.values()]
-        self.status: dict[int, WOStatus] = {}
-        if ids:
-            rows2 = session.execute(
-                select(WorkOrderState.work_order_id, WorkOrderState.status).where(
-                    WorkOrderState.work_order_id.in_(ids)
-                )
-            )
-            self.status = {wo_id: WOStatus(status) for wo_id, status in rows2}
+        # status and operations: from the stored projection version, and the in-memory fold when it
+        # is still that version (operations of a work order never change after it is created)
+        self.versions = stored_versions(session, ids) if ids else {}
+        self.status: dict[int, WOStatus] = {w: WOStatus(st) for w, (_v, st) in self.versions.items()}
         self.seqs: dict[int, set[int]] = {}
-        for wo_id, seq in session.execute(
-            select(WorkOrderOperation.work_order_id, WorkOrderOperation.seq).where(
-                WorkOrderOperation.work_order_id.in_(ids)
-            )
-        ):
-            self.seqs.setdefault(wo_id, set()).add(seq)
+        missing = []
+        for wo_id in ids:
+            fold = FOLDS.get(wo_id, self.versions[wo_id][0]) if wo_id in self.versions else None
+            if fold is None:
+                missing.append(wo_id)
+            else:
+                self.seqs[wo_id] = set(fold.op_seqs)
+        if missing:
+            for wo_id, seq in session.execute(
+                select(WorkOrderOperation.work_order_id, WorkOrderOperation.seq).where(
+                    one_of(session, WorkOrderOperation.work_order_id, missing)
+                )
+            ):
+                self.seqs.setdefault(wo_id, set()).add(seq)
         names: dict[str, set[str]] = {
             "item": set(),
             "location": set(),
@@ -351,7 +357,7 @@ def post_events(
         seen = list(
             session.scalars(
                 select(Event.idempotency_key).where(
-                    Event.company_id == company_id, Event.idempotency_key.in_(chunk)
+                    Event.company_id == company_id, one_of(session, Event.idempotency_key, chunk)
                 )
             )
         )
@@ -441,8 +447,8 @@ def post_events(
         in_batch[key] = (rec, fp)
         results.append(PostResult(rec, duplicate=False))
     if new_rows:
-        session.connection().execute(insert(cast(Table, Event.__table__)), new_rows)
-        apply_new_events(session, new_records)
+        insert_events(session, new_rows)
+        apply_new_events(session, new_records, versions=refs.versions)
     return results
 
 
