@@ -71,7 +71,7 @@ def test_a_stale_fold_from_another_writer_is_read_back(runtime: Runtime) -> None
     stale = copy.deepcopy(FOLDS._folds[wo_id])
     with runtime.transaction() as s:  # e.g. another API process: this process's fold is now behind
         ex.post_events(s, cid, [qty(2, good=3), qty(3, good=3)], actor="t", source="t")
-    FOLDS.put(stale)
+    FOLDS.put(stale[0])
     with runtime.transaction() as s:
         ex.post_events(s, cid, [qty(4)], actor="t", source="t")
     assert_live_equals_rebuild(runtime, cid)

@@ -119,5 +119,5 @@ def one_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElemen
     """
     values = list(values)
     if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))  # type: ignore[no-any-return]
-    return column.in_(values)  # type: ignore[no-any-return]
+        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
+    return column.in_(values)

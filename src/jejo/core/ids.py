@@ -2,17 +2,54 @@
 
 from __future__ import annotations
 
+import os
 import re
+import threading
+import time
 import uuid
-
-import uuid6
 
 CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$")
 
 
-def new_event_id() -> uuid.UUID:
-    """A UUIDv7 (RFC 9562): sortable by creation time, unique without coordination."""
-    return uuid6.uuid7()  # a subclass of uuid.UUID
+class _UUIDv7:
+    """UUIDv7 (RFC 9562, section 6.2 method 1): 48-bit Unix milliseconds, a 12-bit counter, 62 random bits.
+
+    Monotonic within the process: ids made in the same millisecond count up from a random start (in
+    the lower half of the counter, so a burst has room), and a counter that runs out borrows the next
+    millisecond. Random bits are read from the OS in blocks, as one read per id is the costliest part
+    when events arrive by the thousand.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._ms = 0
+        self._counter = 0
+        self._pool = b""
+        self._at = 0
+
+    def _random(self, nbytes: int) -> int:
+        if self._at + nbytes > len(self._pool):
+            self._pool, self._at = os.urandom(4096), 0
+        value = int.from_bytes(self._pool[self._at : self._at + nbytes])
+        self._at += nbytes
+        return value
+
+    def __call__(self) -> uuid.UUID:
+        with self._lock:
+            ms = time.time_ns() // 1_000_000
+            if ms > self._ms:
+                self._ms, self._counter = ms, self._random(2) & 0x7FF
+            else:
+                self._counter += 1
+                if self._counter > 0xFFF:
+                    self._ms, self._counter = self._ms + 1, 0
+            tail = self._random(8) & 0x3FFF_FFFF_FFFF_FFFF
+            value = (self._ms << 80) | (0x7 << 76) | (self._counter << 64) | (0b10 << 62) | tail
+        return uuid.UUID(int=value)
+
+
+new_event_id = _UUIDv7()
+new_event_id.__doc__ = "A UUIDv7 (RFC 9562): sortable by creation time, unique without coordination."
 
 
 def is_valid_code(code: str) -> bool:

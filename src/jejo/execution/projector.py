@@ -342,6 +342,8 @@ def _upsert_from_arrays(session: Session, t: Any, pk: list[str], rows: list[dict
     )
 
 
+#: A work order's projection rows: its state row and one row per operation.
+WorkOrderRows = tuple[dict[str, Any], list[dict[str, Any]]]
 #: What identifies a work order's projected state: its last event (in event order) and its event count.
 FoldVersion = tuple[uuid.UUID | None, int]
 
@@ -353,26 +355,27 @@ class FoldCache:
     (its last event id and event count): another process that applied events to the work order, a
     rolled-back transaction, or a rebuild changes the stored version, and the fold is then read back
     from the projection rows as before. Event ids are UUIDv7, so two versions never collide, even
-    across databases in one process. Bounded: the least recently used work orders are dropped.
+    across databases in one process. Each entry keeps the rows last written for it, which tell the
+    next batch which columns changed. Bounded: the least recently used work orders are dropped.
     """
 
     def __init__(self, size: int = 20_000) -> None:
         self.size = size
-        self._folds: OrderedDict[int, WorkOrderProgress] = OrderedDict()
+        self._folds: OrderedDict[int, tuple[WorkOrderProgress, WorkOrderRows]] = OrderedDict()
 
     @staticmethod
     def version(wo: WorkOrderProgress) -> FoldVersion:
         return (wo.last_key[1] if wo.last_key else None, wo.event_count)
 
-    def get(self, wo_id: int, stored: FoldVersion) -> WorkOrderProgress | None:
-        wo = self._folds.get(wo_id)
-        if wo is None or self.version(wo) != stored:
+    def get(self, wo_id: int, stored: FoldVersion) -> tuple[WorkOrderProgress, WorkOrderRows] | None:
+        entry = self._folds.get(wo_id)
+        if entry is None or self.version(entry[0]) != stored:
             return None
         self._folds.move_to_end(wo_id)
-        return wo
+        return entry
 
-    def put(self, wo: WorkOrderProgress) -> None:
-        self._folds[wo.work_order_id] = wo
+    def put(self, wo: WorkOrderProgress, rows: WorkOrderRows | None = None) -> None:
+        self._folds[wo.work_order_id] = (wo, rows if rows is not None else _wo_rows(wo))
         self._folds.move_to_end(wo.work_order_id)
         while len(self._folds) > self.size:
             self._folds.popitem(last=False)
@@ -437,11 +440,12 @@ def _apply_work_orders(
         evs.sort(key=lambda e: e.order_key)
         has_state = wo_id in versions
         company_id = evs[0].company_id
-        wo = cached.get(wo_id)
+        entry = cached.get(wo_id)
+        wo = entry[0] if entry is not None else None
         before_state: Any
-        if wo is not None:
+        if entry is not None:
+            wo, (before_state, before_ops) = entry
             op_seqs = wo.op_seqs
-            before_state, before_ops = _wo_rows(wo)
             known: dict[int, Any] = {op["seq"]: op for op in before_ops}
         else:
             op_seqs = seqs[wo_id]
@@ -465,8 +469,8 @@ def _apply_work_orders(
             for row in history:
                 new_links.update((company_id, p, c, wo_id) for p, c in wo.apply(_record(row)))
             replayed.append(wo_id)
-        FOLDS.put(wo)
         state, ops = _wo_rows(wo)
+        FOLDS.put(wo, (state, ops))
         if before_state is None:
             new_states.append(state)
         else:

@@ -230,7 +230,7 @@ class _Refs:
             if fold is None:
                 missing.append(wo_id)
             else:
-                self.seqs[wo_id] = set(fold.op_seqs)
+                self.seqs[wo_id] = set(fold[0].op_seqs)
         if missing:
             for wo_id, seq in session.execute(
                 select(WorkOrderOperation.work_order_id, WorkOrderOperation.seq).where(
