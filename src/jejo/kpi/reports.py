@@ -418,6 +418,82 @@ def monthly_report(session: Session, company_id: int, day: str | date, now: date
     return report
 
 
+def dashboard_report(
+    session: Session,
+    company_id: int,
+    scope: str,
+    code: str | None,
+    period: sources.Period,
+    shift: str | None = None,
+    now: datetime | None = None,
+) -> Report:
+    """성과 대시보드 내보내기: what the dashboard shows for a scope, period and shift, as a report."""
+    tz = sources.site_timezone(session, company_id)
+    rep = service.oee_report(session, company_id, scope, code, period, now=now, shift=shift)
+    lo = service.losses_report(session, company_id, scope, code, period, now=now, shift=shift)
+    orders = service.orders_report(session, company_id, period, now=now)
+    z = ZoneInfo(tz)
+    trend = Table(
+        "일별 OEE · MTBF / MTTR (Daily OEE, MTBF / MTTR)",
+        [
+            Column("label", "일자 Day"),
+            Column("oee", "OEE", "pct"),
+            Column("failures", "고장 건수 Failures", "int", total="sum"),
+            Column("mtbf", "MTBF (h)", "hours"),
+            Column("mttr", "MTTR (h)", "hours"),
+        ],
+        [
+            {
+                "label": datetime.fromisoformat(t["label"]).astimezone(z).strftime("%m-%d (%a)"),
+                "oee": t["oee"],
+                "failures": t["failures"],
+                "mtbf": _h(t["mtbf_s"]) if t["mtbf_s"] else None,
+                "mttr": _h(t["mttr_s"]) if t["mttr_s"] else None,
+            }
+            for t in lo["trend"]
+        ],
+        with_total=True,
+    )
+    order_table = Table(
+        "작업지시 진척·납기 (Work-order progress and lateness)",
+        [
+            Column("work_order", "작업지시 Work order"),
+            Column("item", "품목 Item"),
+            Column("quantity", "지시수량 Quantity", "num1"),
+            Column("good", "양품 Good", "num1"),
+            Column("progress", "진척률 Progress", "pct"),
+            Column("due_date", "납기 Due"),
+            Column("days_late", "지연일 Days late", "int"),
+        ],
+        orders["orders"],
+    )
+    wf = [(s["label_ko"], _h(s["seconds"]), s["kind"]) for s in lo["waterfall_s"]]
+    what = "전체 Site" if not code else f"{scope} {code}"
+    report = Report(
+        "dashboard",
+        f"성과 대시보드 (Performance dashboard) · {what}" + (f" · {shift}" if shift else ""),
+        _company_name(session, company_id),
+        _local_label(period, tz),
+        (now or utcnow()).astimezone(z).strftime("%Y-%m-%d %H:%M"),
+        [
+            _oee_table(rep, "설비종합효율 OEE"),
+            trend,
+            _pareto_table(
+                lo["downtime_pareto"]["reason"], "비가동 파레토 Downtime by reason (h)", "사유 Reason", "h"
+            ),
+            _pareto_table(lo["scrap_pareto"], "불량 파레토 Scrap by reason", "사유 Reason", "ea"),
+            order_table,
+        ],
+        [
+            _oee_chart(rep, "설비별 OEE (목표 85%)"),
+            svg.waterfall_chart(wf, title="OEE 워터폴 (h)", width=680),
+            _pareto_chart(lo["downtime_pareto"]["reason"], "비가동 파레토 (h)", hours=True),
+        ],
+    )
+    report.notes.append(_oee_note())
+    return report
+
+
 BUILDERS: dict[str, Callable[..., Report]] = {
     "daily": daily_report,
     "weekly": weekly_report,

@@ -81,8 +81,13 @@ def load(
     period: Period,
     micro_stop_s: float = DEFAULT_MICRO_STOP_S,
     now: datetime | None = None,
+    shift: str | None = None,
 ) -> Loaded:
-    """Load one scope's machines, states, planned time and counts for a period."""
+    """Load one scope's machines, states, planned time and counts for a period.
+
+    ``shift``: only that shift's planned windows, with the machines' states and the counts cut to them
+    (so what ran in the other shifts is neither counted nor taken for overtime).
+    """
     _check_period(period)
     eqs = sources.resolve_equipment(session, company_id, scope, code)
     codes = [e.code for e in eqs]
@@ -91,6 +96,16 @@ def load(
     reasons = sources.reasons(session, company_id)
     intervals = sources.state_intervals(session, company_id, codes, period, now)
     rows = sources.quantity_rows(session, company_id, period, codes)
+    if shift:
+        known = {w.shift for w in windows}
+        windows = [w for w in windows if w.shift == shift]
+        if not windows:
+            problem = Problem(
+                f"no shift {shift!r} in this period (shifts: {', '.join(sorted(known))})", field="shift"
+            )
+            raise ValidationError("unknown shift", [problem])
+        intervals = {c: clip_to_windows(ivs, windows) for c, ivs in intervals.items()}
+        rows = [r for r in rows if any(w.start <= r.at < w.end for w in windows)]
     counts = sources.counts_by_equipment(rows)
     units = [
         UnitResult(
@@ -102,6 +117,19 @@ def load(
         for c in codes
     ]
     return Loaded(scope, code, period, tz, units, windows, reasons, rows, micro_stop_s)
+
+
+def clip_to_windows(
+    intervals: Sequence[StateInterval], windows: Sequence[PlannedWindow]
+) -> list[StateInterval]:
+    """The parts of state intervals that fall inside the given planned windows."""
+    out = []
+    for iv in intervals:
+        for w in windows:
+            start, end = max(iv.start, w.start), min(iv.end, w.end)
+            if end > start:
+                out.append(StateInterval(start, end, iv.state, iv.reason_code))
+    return out
 
 
 def _te_dict(te: TimeElements) -> dict[str, Any]:
@@ -145,9 +173,10 @@ def oee_report(
     period: Period,
     micro_stop_s: float = DEFAULT_MICRO_STOP_S,
     now: datetime | None = None,
+    shift: str | None = None,
 ) -> dict[str, Any]:
     """OEE and every ISO 22400 KPI for the scope (total) and for each of its machines."""
-    ld = load(session, company_id, scope, code, period, micro_stop_s, now)
+    ld = load(session, company_id, scope, code, period, micro_stop_s, now, shift)
     codes = [u.equipment for u in ld.units]
     orders = sources.order_times(session, company_id, codes, period)
     return {
@@ -204,9 +233,10 @@ def losses_report(
     period: Period,
     micro_stop_s: float = DEFAULT_MICRO_STOP_S,
     now: datetime | None = None,
+    shift: str | None = None,
 ) -> dict[str, Any]:
     """Six big losses, the OEE waterfall, downtime and scrap Paretos, and daily MTBF/MTTR trends."""
-    ld = load(session, company_id, scope, code, period, micro_stop_s, now)
+    ld = load(session, company_id, scope, code, period, micro_stop_s, now, shift)
     te, c = ld.te, ld.counts
     st = stops(ld)
     trend = []
@@ -240,6 +270,83 @@ def losses_report(
         "scrap_pareto": rows(losses.scrap_pareto(sources.scrap_records(ld.rows), "scrap")),
         "rework_pareto": rows(losses.scrap_pareto(sources.scrap_records(ld.rows), "rework")),
         "trend": [asdict(t) for t in losses.reliability_trend(trend)],
+    }
+
+
+def orders_report(
+    session: Session, company_id: int, period: Period, now: datetime | None = None
+) -> dict[str, Any]:
+    """Work-order progress and lateness: every order open now, and those completed in the period.
+
+    Progress is the good quantity of the last operation against the order quantity; an open order is
+    late when its due date (in the site's time zone) has passed, a completed one when it finished after
+    the due date. Days late are whole calendar days in the site's zone.
+    """
+    from zoneinfo import ZoneInfo
+
+    from sqlalchemy import or_, select
+
+    from jejo.core.timeutil import as_utc, utcnow
+    from jejo.execution.tables import WorkOrder, WorkOrderState
+    from jejo.masterdata.tables import Item
+
+    _check_period(period)
+    tz = ZoneInfo(sources.site_timezone(session, company_id))
+    today = as_utc(now or utcnow()).astimezone(tz).date()
+    open_states = ("released", "in_progress", "on_hold")
+    rows = session.execute(
+        select(
+            WorkOrder.code,
+            Item.code,
+            WorkOrder.quantity,
+            WorkOrder.due_date,
+            WorkOrderState.status,
+            WorkOrderState.good,
+            WorkOrderState.scrap,
+            WorkOrderState.completed_at,
+        )
+        .join(WorkOrderState, WorkOrderState.work_order_id == WorkOrder.id)
+        .join(Item, Item.id == WorkOrder.item_id)
+        .where(
+            WorkOrder.company_id == company_id,
+            or_(
+                WorkOrderState.status.in_(open_states),
+                (WorkOrderState.completed_at >= period.start) & (WorkOrderState.completed_at < period.end),
+            ),
+        )
+        .order_by(WorkOrder.due_date, WorkOrder.code)
+    ).all()
+    orders = []
+    for code, item, qty, due, status, good, scrap, completed in rows:
+        done_day = as_utc(completed).astimezone(tz).date() if completed is not None else None
+        finish = done_day if done_day is not None and status not in open_states else today
+        days_late = max((finish - due).days, 0)
+        orders.append(
+            {
+                "work_order": code,
+                "item": item,
+                "quantity": float(qty),
+                "good": float(good or 0),
+                "scrap": float(scrap or 0),
+                "progress": min(float(good or 0) / float(qty), 1.0) if qty else None,
+                "status": status,
+                "due_date": due.isoformat(),
+                "completed_on": done_day.isoformat() if done_day else None,
+                "days_late": days_late,
+                "late": days_late > 0,
+            }
+        )
+    done = [o for o in orders if o["completed_on"] and o["status"] not in open_states]
+    return {
+        "from": period.start.isoformat(),
+        "to": period.end.isoformat(),
+        "today": today.isoformat(),
+        "open": sum(1 for o in orders if o["status"] in open_states),
+        "open_late": sum(1 for o in orders if o["status"] in open_states and o["late"]),
+        "completed": len(done),
+        "completed_on_time": sum(1 for o in done if not o["late"]),
+        "on_time_rate": (sum(1 for o in done if not o["late"]) / len(done)) if done else None,
+        "orders": orders,
     }
 
 
