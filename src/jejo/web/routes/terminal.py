@@ -176,6 +176,24 @@ def documents(request: Request, viewer: Viewer, item: str, seq: int) -> list[Doc
     return out
 
 
+def stored_documents(session: Session, viewer: Viewer, item: str, seq: int) -> list[Document]:
+    """The instructions and drawings uploaded for the operation (``jejo.masterdata.documents``)."""
+    from jejo.masterdata import documents as stored
+
+    out = []
+    for d in stored.list_documents(session, viewer.company_id, "operation", f"{item}/{seq}"):
+        kind = (
+            "image"
+            if d.content_type.startswith("image/")
+            else "pdf"
+            if d.content_type == "application/pdf"
+            else ""
+        )
+        if kind:  # the tablet shows pictures and PDFs; other files stay on the machine's page
+            out.append(Document(d.title, kind, f"/documents/{d.id}"))
+    return out
+
+
 def reasons(session: Session, company_id: int, category: str) -> list[dict[str, Any]]:
     return [
         {"code": r.code, "name": r.name, "planned": r.planned}
@@ -205,7 +223,12 @@ def terminal_context(
         "ops": ops,
         "op": selected,
         "machines": eqs,
-        "docs": documents(request, viewer, selected["item"], selected["seq"]) if selected else [],
+        "docs": (
+            documents(request, viewer, selected["item"], selected["seq"])
+            + stored_documents(session, viewer, selected["item"], selected["seq"])
+            if selected
+            else []
+        ),
         "scrap_reasons": reasons(session, viewer.company_id, "scrap"),
         "downtime_reasons": reasons(session, viewer.company_id, "downtime"),
         "nav": "terminal",
