@@ -165,6 +165,9 @@ def main() -> int:
             ("terminal-stop", "operator", "/terminal/WC-MC2"),
             ("board", "supervisor", "/board?line=L-FURN"),
             ("dashboard", "supervisor", "/"),
+            ("performance", "manager", "/dashboards?tab=oee"),
+            ("performance-losses", "manager", "/dashboards?tab=losses"),
+            ("machine", "maintenance", "/maintenance/equipment/PC-SAW-01"),
             ("work-order", "supervisor", f"/work-orders/{wo}"),
             ("work-order-sheet", "supervisor", f"/work-orders/{wo}/sheet"),
         ]
