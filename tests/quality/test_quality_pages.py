@@ -90,3 +90,31 @@ def test_a_count_of_nonconforming_items_passes_a_lot(app: Any, tenant: Tenant) -
     )
     assert r.status_code == 200 and "합격" in r.text
     assert t.ok(t.get(f"/quality/inspections/{insp['code']}"))["result"] == "passed"
+
+
+def test_a_lot_on_hold_cannot_be_consumed(tenant: Tenant) -> None:
+    t = tenant
+    build_plant(t)
+    receive(t, "PB-HOLD", 10)
+    t.ok(
+        t.post(
+            "/work-orders", {"code": "WO-HOLD", "item": "CAB-600", "quantity": 5, "due_date": "2026-12-01"}
+        ),
+        201,
+    )
+    t.ok(t.post("/work-orders/WO-HOLD/release"))
+    t.ok(t.post("/quality/lots/PB-HOLD/hold", {"reason": "함수율 초과 의심"}))
+    consume = {
+        "type": "material.consumed",
+        "work_order": "WO-HOLD",
+        "payload": {"item": "PB-18", "lot": "PB-HOLD", "quantity": 2, "location": "WH-RAW"},
+    }
+    r = t.post("/events", consume)
+    assert r.status_code == 422
+    [problem] = r.json()["errors"]
+    assert (
+        problem["field"] == "payload.lot" and "PB-HOLD" in problem["reason"] and "함수율" in problem["reason"]
+    )
+    assert t.ok(t.get("/stock", params={"lot": "PB-HOLD"}))[0]["quantity"] == 10  # nothing consumed
+    t.ok(t.post("/quality/lots/PB-HOLD/release", {"reason": "재측정 8%"}))
+    t.ok(t.post("/events", consume), 201)

@@ -7,6 +7,7 @@ Every event is append-only and carries: a UUIDv7 id, ``occurred_at`` (UTC, from 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
@@ -164,11 +165,17 @@ PAYLOADS: dict[str, type[BaseModel]] = {
 #: The plant's daily modules (sales, quality, purchasing, costing, maintenance) add their own event types:
 #: shipments and returns of lots, inspection results, holds, dispositions, receipts, labour, maintenance.
 #: They name work orders, lots and customers in their payloads, so they leave work-order projections alone.
+#: A module may also add guards: checks of a batch against its own records (quality: a lot on hold cannot
+#: be consumed), called with (session, company id, [(index in the batch, type, payload)]) and returning
+#: problems; the batch is refused when any guard finds one.
+GUARDS: list[Callable[[Any, int, list[tuple[int, str, dict[str, Any]]]], list[Any]]] = []
 for _module in ("sales", "quality", "purchasing", "costing", "maintenance"):
-    for _type, _model in import_module(f"jejo.{_module}.events").PAYLOADS.items():
+    _events = import_module(f"jejo.{_module}.events")
+    for _type, _model in _events.PAYLOADS.items():
         if _type in PAYLOADS:
             raise RuntimeError(f"event type {_type} is defined twice")
         PAYLOADS[_type] = _model
+    GUARDS.extend(getattr(_events, "GUARDS", ()))
 
 #: Events that belong to a work order and need one.
 WORK_ORDER_EVENTS = frozenset(

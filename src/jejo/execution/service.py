@@ -19,7 +19,7 @@ from jejo.core.errors import Conflict, NotFound, Problem, ValidationError
 from jejo.core.ids import new_event_id
 from jejo.core.timeutil import as_utc, utcnow
 from jejo.execution.eventlog import insert_events
-from jejo.execution.events import FLOOR_EVENTS, PAYLOADS, WORK_ORDER_EVENTS, EventRecord
+from jejo.execution.events import FLOOR_EVENTS, GUARDS, PAYLOADS, WORK_ORDER_EVENTS, EventRecord
 from jejo.execution.projector import FOLDS, apply_new_events, record_from_row, stored_versions
 from jejo.execution.statemachine import WOStatus, check_command, check_floor_event, status_after
 from jejo.execution.tables import Event, WorkOrder, WorkOrderMaterial, WorkOrderOperation, WorkOrderState
@@ -340,6 +340,11 @@ def post_events(
                         reason=f"work order {wo.code} has no operation {seq}", field=prefix + "payload.seq"
                     )
                 )
+    if not problems and GUARDS:
+        checked = [(i, ev.type, payload) for i, ev, payload in parsed]
+        for guard in GUARDS:
+            for p in guard(session, company_id, checked):
+                problems.append(p)
     if problems:
         raise ValidationError(f"{len(problems)} problem(s) in the events; nothing was stored", problems)
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -48,3 +48,28 @@ PAYLOADS: dict[str, type[BaseModel]] = {
     "lot.released": LotReleased,
     "ncr.dispositioned": NcrDispositioned,
 }
+
+
+def held_lot_consumption(
+    session: Any, company_id: int, events: list[tuple[int, str, dict[str, Any]]]
+) -> list[Any]:
+    """A lot on hold (a failed inspection, a manual hold) cannot be consumed into production."""
+    wanted = {p["lot"] for _i, t, p in events if t == "material.consumed" and p.get("lot")}
+    if not wanted:
+        return []
+    from jejo.core.errors import Problem
+    from jejo.quality.service import held_lots
+
+    held = held_lots(session, company_id, wanted)
+    return [
+        Problem(
+            f"lot {p['lot']} is on hold ({held[p['lot']].reason}); "
+            "release it or record its NCR disposition first",
+            field=f"events.{i}.payload.lot" if len(events) > 1 else "payload.lot",
+        )
+        for i, t, p in events
+        if t == "material.consumed" and p.get("lot") in held
+    ]
+
+
+GUARDS = [held_lot_consumption]
