@@ -13,6 +13,7 @@ from jejo.core.errors import Forbidden, Unauthorized
 from jejo.core.runtime import Runtime
 from jejo.masterdata.tables import User
 from jejo.masterdata.users import TOKEN_PREFIX, Principal, principal_for_token, principal_for_user
+from jejo.security.audit import set_session_actor
 
 SESSION_COOKIE = "jejo_session"
 SESSION_MAX_AGE_S = 12 * 3600
@@ -23,12 +24,24 @@ def runtime(request: Request) -> Runtime:
     return rt
 
 
+def client_address(request: Request) -> str:
+    """The caller's address (behind a reverse proxy: run uvicorn with ``--proxy-headers``)."""
+    return request.client.host if request.client else "unknown"
+
+
+def cookie_secure(request: Request) -> bool:
+    """Session cookies carry the Secure flag when served over TLS or when the settings demand it."""
+    return request.url.scheme == "https" or runtime(request).settings.secure_cookies
+
+
 def db(request: Request) -> Iterator[Session]:
     with runtime(request).transaction() as session:
         yield session
 
 
-DB = Annotated[Session, Depends(db)]
+#: One transaction per request, committed before the response is sent (``scope="function"``): a client
+#: never hears "stored" for a write that then fails to commit, and a read right after a write sees it.
+DB = Annotated[Session, Depends(db, scope="function")]
 
 
 def signer(request: Request) -> URLSafeTimedSerializer:
@@ -49,6 +62,7 @@ def principal_from_session_token(request: Request, session: Session, token: str)
     user = session.get(User, int(data["uid"]))
     if user is None or not user.active or user.company_id != int(data["cid"]):
         raise Unauthorized("user no longer exists or is disabled")
+    set_session_actor(session, user.username)
     return principal_for_user(user)
 
 
@@ -62,6 +76,12 @@ def _from_own_page(request: Request) -> bool:
 
 def principal(request: Request, session: DB) -> Principal:
     """The caller, from ``Authorization: Bearer`` (API token or session token) or the web session cookie."""
+    who = _principal(request, session)
+    set_session_actor(session, who.name)  # the audit log names the caller
+    return who
+
+
+def _principal(request: Request, session: Session) -> Principal:
     auth = request.headers.get("authorization", "")
     if auth.lower().startswith("bearer "):
         token = auth[7:].strip()
@@ -92,7 +112,9 @@ def require(scope: str) -> Any:
 
 
 class Page:
-    def __init__(self, offset: int = Query(0, ge=0), limit: int = Query(100, ge=1, le=1000)) -> None:
+    def __init__(
+        self, offset: int = Query(0, ge=0, le=1_000_000_000), limit: int = Query(100, ge=1, le=1000)
+    ) -> None:
         self.offset = offset
         self.limit = limit
 
