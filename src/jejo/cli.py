@@ -38,7 +38,11 @@ _GROUPS: list[tuple[str, str, str]] = [
     ("jejo.purchasing.cli", "purchasing", "Material shortages (MRP) and purchase proposals."),
     ("jejo.costing.cli", "costing", "Standard vs actual cost of work orders."),
     ("jejo.maintenance.cli", "maintenance", "Preventive maintenance: open the orders that are due."),
+    ("jejo.center.cli", "center", "Center portal: programs, eligibility, firm import, deadline reminders."),
+    ("jejo.center.results_cli", "results", "Results with consent: push shared indicators to the center."),
+    ("jejo.twin.cli", "twin", "Digital twin and data standards: AAS, B2MML, KAMP datasets."),
     ("jejo.telemetry.cli", "telemetry", "Machine data: tag maps, collector, ingest workers, simulator."),
+    ("jejo.backup.cli", "tenant", "A company's data: export in open formats (CSV + JSON)."),
 ]
 
 
@@ -80,6 +84,8 @@ def _mount_core() -> None:
 _COMMANDS: list[tuple[str, list[str]]] = [
     ("jejo.masterdata.transfer_cli", ["import", "export"]),
     ("jejo.demo_cli", ["demo"]),
+    ("jejo.backup.cli", ["backup", "restore"]),
+    ("jejo.telemetry.cli", ["ingest"]),
 ]
 
 _mount_core()

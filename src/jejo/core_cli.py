@@ -83,8 +83,13 @@ def serve(
     host: str | None = typer.Option(None, "--host"),
     port: int | None = typer.Option(None, "--port"),
     upgrade: bool = typer.Option(True, "--upgrade/--no-upgrade", help="Migrate the database first"),
+    workers: int | None = typer.Option(
+        None, "--workers", min=1, max=64, help="API processes on this port (default: JEJO_WORKERS, 1)"
+    ),
 ) -> None:
-    """Run the web server (API and pages)."""
+    """Run the web server (API and pages). The processes keep no state of their own (sessions are
+    signed cookies, everything else is in the database): run N with --workers N, or several
+    ``jejo serve`` on other ports or hosts behind a load balancer."""
     import uvicorn
 
     from jejo.api.app import create_app
@@ -93,8 +98,23 @@ def serve(
         rt = _runtime()
         if upgrade:
             rt.upgrade()
-        app = create_app(rt)
-        uvicorn.run(app, host=host or rt.settings.host, port=port or rt.settings.port, log_level="warning")
+        n = workers or rt.settings.workers
+        bind_host: str = host or rt.settings.host
+        bind_port: int = port or rt.settings.port
+        if n == 1:
+            uvicorn.run(create_app(rt), host=bind_host, port=bind_port, log_level="warning")
+            return
+        rt.settings.effective_secret_key()  # created once here, not raced for by the workers
+        rt.engine.dispose()
+        # each worker process builds its own app (and database pool) from the same settings
+        uvicorn.run(
+            "jejo.api.app:create_app",
+            factory=True,
+            workers=n,
+            host=bind_host,
+            port=bind_port,
+            log_level="warning",
+        )
 
 
 def rebuild(

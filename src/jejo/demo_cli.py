@@ -46,6 +46,7 @@ def demo_command(
         stop = threading.Event()
         if factory:
             _start_factory(rt, speed, seed, stop)
+            importlib.import_module("jejo.ai.schedule").start_demo(rt, COMPANY, stop)
         url = f"http://{host}:{port}/"
         sys.stdout.write(
             f"\n  jejo demo is running: {url}\n"

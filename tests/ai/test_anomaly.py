@@ -81,3 +81,20 @@ def test_bad_input_is_rejected_clearly() -> None:
     det = PCADetector().fit(X[:300])
     with pytest.raises(ValidationError, match="columns"):
         det.score_samples(X[:, :3])
+
+
+def test_anomaly_likelihood_flags_a_sustained_rise_not_a_single_spike() -> None:
+    from jejo.ai.anomaly import anomaly_likelihood
+
+    rng = np.random.default_rng(0)
+    raw = np.abs(rng.normal(0, 1, 3000))
+    raw[2000] = 40.0  # one spike: the 10-score mean moves little
+    raw[2500:2530] += 6.0  # a sustained rise
+    z = anomaly_likelihood(raw, history=1000, short=10, min_history=200)
+    assert z[:200].tolist() == [0.0] * 200  # no history yet
+    assert z[2500:2530].max() > 3.5 and z[1500:1990].max() < 3.5
+    assert z[2000:2010].max() < z[2500:2530].max()
+    # causal: a row's value does not depend on later rows
+    assert np.allclose(anomaly_likelihood(raw[:2400], history=1000, short=10, min_history=200), z[:2400])
+    with pytest.raises(ValidationError, match="NaN"):
+        anomaly_likelihood([1.0, np.nan, 2.0])

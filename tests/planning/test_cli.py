@@ -2,7 +2,9 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
+import pytest
 from typer.testing import CliRunner
 
 from jejo.planning.cli import app
@@ -53,3 +55,34 @@ def test_missing_file_and_bad_limit(tmp_path: Path) -> None:
     path = tmp_path / "tiny.txt"
     path.write_text(TINY)
     assert runner.invoke(app, ["jssp", str(path), "--time-limit", "0", "--json"]).exit_code == 2
+
+
+def test_make_show_and_sync_on_the_database(
+    runtime: Any, tenant: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    from tests.planning.test_plant import ORDERS, make_plant
+
+    make_plant(tenant)
+    monkeypatch.setenv("JEJO_DATABASE_URL", runtime.settings.effective_database_url)
+    monkeypatch.setenv("JEJO_DATA_DIR", str(tmp_path))
+    made = runner.invoke(
+        app, ["make", "--company", tenant.code, "--code", "PLAN-CLI", "--time-limit", "1.5", "--json"]
+    )
+    assert made.exit_code == 0, made.output
+    out = json.loads(made.stdout)
+    assert out["code"] == "PLAN-CLI" and len(out["plan"]["operations"]) == 3 * len(ORDERS)
+    shown = runner.invoke(app, ["show", "--company", tenant.code])
+    assert shown.exit_code == 0 and shown.stdout.startswith("PLAN-CLI v1 (created)")
+    tenant.ok(
+        tenant.post(
+            "/events", {"type": "machine.state_changed", "payload": {"equipment": "EB-01", "state": "down"}}
+        ),
+        201,
+    )
+    synced = runner.invoke(
+        app, ["sync", "PLAN-CLI", "--company", tenant.code, "--time-limit", "1.5", "--json"]
+    )
+    assert synced.exit_code == 0, synced.output
+    assert [v["equipment"] for v in json.loads(synced.stdout)["new_versions"]] == ["EB-01"]
+    missing = runner.invoke(app, ["show", "NO-PLAN", "--company", tenant.code, "--json"])
+    assert missing.exit_code == 2 and missing.stdout == ""

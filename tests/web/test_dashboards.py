@@ -81,7 +81,8 @@ def test_a_machine_and_a_shift_narrow_the_figures(web: TestClient, runtime: Runt
     with runtime.transaction() as s:
         machine = service.oee_report(s, demo, "site", None, sources.parse_period(first, last))["equipment"][0]
         shifts = [w.shift for w in sources.planned_windows(s, demo, sources.parse_period(first, last))]
-    one = page_data(web.get(f"/dashboards?tab=oee&target=equipment:{machine['equipment']}&from={first}&to={last}").text)
+    target = f"equipment:{machine['equipment']}"
+    one = page_data(web.get(f"/dashboards?tab=oee&target={target}&from={first}&to={last}").text)
     assert one["machines"] == [machine["equipment"]]
     shift = sorted(set(shifts))[0]
     by_shift = page_data(web.get(f"/dashboards?tab=losses&from={first}&to={last}&shift={shift}").text)
@@ -169,7 +170,8 @@ def test_exports_open_as_workbook_and_pdf(web: TestClient, tmp_path: Path) -> No
     assert r.status_code == 200 and r.content.startswith(b"%PDF")
     if shutil.which("pdftoppm"):
         (tmp_path / "d.pdf").write_bytes(r.content)
-        subprocess.run(["pdftoppm", "-png", "-r", "40", str(tmp_path / "d.pdf"), str(tmp_path / "p")], check=True)
+        pages = [str(tmp_path / "d.pdf"), str(tmp_path / "p")]
+        subprocess.run(["pdftoppm", "-png", "-r", "40", *pages], check=True)
         assert list(tmp_path.glob("p*.png"))
     r = web.get("/dashboards/export.docx")
     assert r.status_code == 422

@@ -57,8 +57,10 @@ def page(server: str, demo: int) -> Iterator[Any]:  # noqa: F811
 
 def drawn(page: Any) -> int:
     """How many chart boxes ECharts has drawn into (an SVG each)."""
-    page.wait_for_function("document.querySelectorAll('[data-chart]').length === 0 || "
-                           "document.querySelectorAll('[data-chart][data-drawn] svg').length > 0")
+    page.wait_for_function(
+        "document.querySelectorAll('[data-chart]').length === 0 || "
+        "document.querySelectorAll('[data-chart][data-drawn] svg').length > 0"
+    )
     return int(page.evaluate("document.querySelectorAll('[data-chart][data-drawn] svg').length"))
 
 

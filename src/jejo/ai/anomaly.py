@@ -12,6 +12,9 @@ on rows assumed normal, and give a continuous ``score_samples`` (1.0 = the alarm
 * :class:`IsolationForestDetector` — scikit-learn's isolation forest behind the same API.
 * :class:`EWMADetector` — streaming: exponentially weighted mean / variance, updated with
   ``partial_fit`` one batch at a time.
+* :func:`anomaly_likelihood` — turns any detector's raw scores into how unusual the *recent* scores
+  are against the detector's own score history (the anomaly-likelihood scheme of Numenta's HTM
+  detector); alarming on it instead of on the raw score cuts false alarms on long, drifting series.
 """
 
 from __future__ import annotations
@@ -24,20 +27,55 @@ from numpy.typing import ArrayLike
 
 from jejo.ai.base import JejoEstimator
 from jejo.ai.metrics import confusion
-from jejo.core.errors import ValidationError
+from jejo.core.errors import Problem, ValidationError
 
 
 def _as_matrix(X: ArrayLike, min_rows: int = 1, what: str = "X") -> np.ndarray:
-    arr = np.asarray(X, dtype=float)
+    """A float matrix; a table's bad columns are named (text, NaN / infinite values), with their row."""
+    names: list[str] | None = None
+    if isinstance(X, pd.DataFrame):
+        names = [str(c) for c in X.columns]
+        problems: list[Problem] = []
+        cols = []
+        for c in X.columns:
+            v = pd.to_numeric(X[c], errors="coerce")
+            bad = v.isna() & X[c].notna()
+            if bad.any():
+                row = int(np.flatnonzero(bad.to_numpy())[0])
+                problems.append(Problem(field=str(c), row=row, reason=f"not a number: {X[c].iloc[row]!r}"))
+            cols.append(v.to_numpy(dtype=float))
+        if problems:
+            raise ValidationError(f"{what}: non-numeric values", problems)
+        arr = np.column_stack(cols) if cols else np.empty((len(X), 0))
+    else:
+        try:
+            arr = np.asarray(X, dtype=float)
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(f"{what} must hold numbers only ({exc})") from exc
     if arr.ndim == 1:
         arr = arr[:, None]
     if arr.ndim != 2:
         raise ValidationError(f"{what} must be a 2-D table of numbers")
     if len(arr) < min_rows:
-        raise ValidationError(f"{what} has {len(arr)} rows; at least {min_rows} are needed")
+        raise ValidationError(
+            f"{what} has {len(arr)} rows; at least {min_rows} are needed",
+            [Problem(field="rows", reason=f"{len(arr)} < {min_rows}")],
+        )
     bad = ~np.isfinite(arr).all(axis=0)
     if bad.any():
-        raise ValidationError(f"{what}: columns {np.flatnonzero(bad).tolist()} hold NaN or infinite values")
+        idx = np.flatnonzero(bad).tolist()
+        label = [names[i] for i in idx] if names else idx
+        raise ValidationError(
+            f"{what}: columns {label} hold NaN or infinite values",
+            [
+                Problem(
+                    field=names[i] if names else str(i),
+                    row=int(np.flatnonzero(~np.isfinite(arr[:, i]))[0]),
+                    reason="missing or infinite value",
+                )
+                for i in idx
+            ],
+        )
     return arr
 
 
@@ -58,6 +96,7 @@ class _Detector(JejoEstimator):
     kind = "anomaly"
     threshold_margin: float
     alarm_filter: int
+    n_features_in_: int
 
     def score_samples(self, X: ArrayLike) -> np.ndarray:  # pragma: no cover - abstract
         raise NotImplementedError
@@ -70,6 +109,17 @@ class _Detector(JejoEstimator):
     def score(self, X: ArrayLike, y: ArrayLike) -> float:
         """Point-wise F1 (SKAB's definition) of ``predict(X)`` against 0/1 labels ``y``."""
         return confusion(self.predict(X), y).f1
+
+    def _input(self, X: ArrayLike) -> np.ndarray:
+        """Rows to score: checked like training rows, with the fitted number of columns."""
+        self._check_fitted()
+        arr = _as_matrix(X)
+        if arr.shape[1] != self.n_features_in_:
+            raise ValidationError(
+                f"X has {arr.shape[1]} columns; the detector was fitted on {self.n_features_in_}",
+                [Problem(field="columns", reason=f"{arr.shape[1]} != {self.n_features_in_}")],
+            )
+        return arr
 
     def _calibrate(self, raw: np.ndarray, quantile: float) -> float:
         ref = float(np.quantile(raw, quantile))
@@ -179,8 +229,7 @@ class RobustZDetector(_Detector):
         return np.asarray(np.abs((arr - self.median_) / self.scale_).max(axis=1))
 
     def score_samples(self, X: ArrayLike) -> np.ndarray:
-        self._check_fitted()
-        return self._raw(_rolling_mean(_as_matrix(X), self.smooth)) / self.ref_
+        return self._raw(_rolling_mean(self._input(X), self.smooth)) / self.ref_
 
 
 class IsolationForestDetector(_Detector):
@@ -214,8 +263,7 @@ class IsolationForestDetector(_Detector):
         return self
 
     def score_samples(self, X: ArrayLike) -> np.ndarray:
-        self._check_fitted()
-        return np.asarray((-self.forest_.score_samples(_as_matrix(X)) - self.offset_) / self.ref_)
+        return np.asarray((-self.forest_.score_samples(self._input(X)) - self.offset_) / self.ref_)
 
 
 class EWMADetector(_Detector):
@@ -257,8 +305,7 @@ class EWMADetector(_Detector):
         return self
 
     def score_samples(self, X: ArrayLike) -> np.ndarray:
-        self._check_fitted()
-        arr = _as_matrix(X)
+        arr = self._input(X)
         z = np.abs(arr - self.mean_) / np.sqrt(self.var_)
         return np.asarray(z.max(axis=1) / self.z_limit)
 
@@ -281,3 +328,24 @@ def alarm_onsets(flags: ArrayLike, refractory: int = 1) -> np.ndarray:
         if not kept or i - kept[-1] >= refractory:
             kept.append(int(i))
     return np.asarray(kept, dtype=int)
+
+
+def anomaly_likelihood(
+    raw: ArrayLike, *, history: int = 8640, short: int = 10, min_history: int = 100
+) -> np.ndarray:
+    """Tail z-score of the mean of the last ``short`` raw scores against the mean / spread of the
+    ``history`` raw scores before them (log1p of the scores; causal: row t uses rows ≤ t only).
+
+    ``scipy.stats.norm.cdf`` of the result is the anomaly likelihood (z 3.5 ≈ 0.9998). Rows with
+    less than ``min_history`` scores of history get 0. Defaults follow NuPIC's anomaly likelihood
+    (historic window 8640, averaging window 10)."""
+    r = pd.Series(np.log1p(np.maximum(np.asarray(raw, dtype=float).ravel(), 0.0)))
+    if not np.isfinite(r).all():
+        raise ValidationError(
+            "raw scores hold NaN or infinite values", [Problem(field="raw", reason="not finite")]
+        )
+    past = r.rolling(history, min_periods=max(2, min_history))
+    mu = past.mean().shift(short)
+    sd = past.std().shift(short).clip(lower=1e-6)
+    recent = r.rolling(short, min_periods=1).mean()
+    return np.asarray(((recent - mu) / sd).fillna(0.0).to_numpy())

@@ -187,3 +187,41 @@ def tabular_predict(
         write_csv(pd.DataFrame({"row": np.arange(len(df)), "proba": proba.round(6), "pred": pred}), output)
         info = {"rows": len(df), "predicted_positive": int(pred.sum()), "output": str(output)}
         emit(info, as_json, _summary)
+
+
+@app.command("score")
+def score(
+    company: str = typer.Option(..., "--company", help="Company code."),
+    every: float = typer.Option(0.0, "--every", help="Seconds between runs (0 = run once and exit)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Score the active machine-health models on new telemetry, raise findings, run the playbooks."""
+    with cli_errors():
+        import threading
+
+        from sqlalchemy import select
+
+        from jejo.ai import schedule
+        from jejo.core.errors import NotFound
+        from jejo.core.runtime import Runtime
+        from jejo.core.tenancy import Company
+
+        rt = Runtime()
+        if every > 0:
+            schedule.run(rt, company, threading.Event(), every_s=every)
+            return
+        folder = rt.settings.ensure_data_dir()
+        with rt.transaction() as s:
+            cid = s.scalar(select(Company.id).where(Company.code == company))
+            if cid is None:
+                raise NotFound(f"company {company!r} does not exist")
+            run = schedule.tick(s, cid, folder)
+            info = {
+                "models": run.models if run else 0,
+                "windows": run.windows if run else 0,
+                "new_findings": len(run.new_findings) if run else 0,
+                "updated_findings": len(run.updated_findings) if run else 0,
+                "actions": [f"{a.action}:{a.status}:{a.target or '-'}" for a in run.actions] if run else [],
+                "errors": run.errors if run else [],
+            }
+        emit(info, as_json, _summary)

@@ -49,7 +49,12 @@ class Forecaster(JejoEstimator):
 
     def fit(self, y: ArrayLike, X: Any = None) -> Forecaster:
         """Fit on the history ``y`` (oldest first; no gaps, no missing values)."""
-        arr = np.asarray(y, dtype=float).ravel()
+        try:
+            arr = np.asarray(y, dtype=float).ravel()
+        except (TypeError, ValueError) as exc:
+            raise ValidationError(
+                f"history must hold numbers only ({exc})", [Problem(field="history", reason="not a number")]
+            ) from exc
         if not np.isfinite(arr).all():
             raise ValidationError("history has missing or infinite values; fill or drop them first")
         need = max(2 * max(int(self.season_length), 1), 4)

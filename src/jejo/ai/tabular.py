@@ -203,7 +203,9 @@ class QualityClassifier(_TableFeatures):
         """Fit on a table and its labels (1 = the failure / defect class, see :func:`binary_target`)."""
         from sklearn.model_selection import StratifiedKFold
 
-        target = binary_target(y, positive)
+        if len(X) == 0:
+            raise ValidationError("input has no rows")
+        target = binary_target(y, positive, name=str(getattr(y, "name", None) or "target"))
         if len(target) != len(X):
             raise ValidationError(f"X has {len(X)} rows but y has {len(target)}")
         if target.sum() < 2 or (len(target) - target.sum()) < 2:
@@ -282,9 +284,16 @@ class QualityRegressor(_TableFeatures):
     def fit(self, X: pd.DataFrame, y: Any) -> QualityRegressor:
         import lightgbm as lgb
 
+        name = str(getattr(y, "name", None) or "target")
         target = pd.to_numeric(pd.Series(np.asarray(y)), errors="coerce")
         if target.isna().any():
-            raise ValidationError("target has missing or non-numeric values")
+            row = int(np.flatnonzero(target.isna().to_numpy())[0])
+            raise ValidationError(
+                f"target column {name!r} has missing or non-numeric values",
+                [Problem(field=name, row=row, reason="missing or not a number")],
+            )
+        if len(target) != len(X):
+            raise ValidationError(f"X has {len(X)} rows but y has {len(target)}")
         F = self._fit_features(X)
         self.feature_names_ = list(F.columns)
         self.model_ = lgb.LGBMRegressor(**self._lgb_params()).fit(F.to_numpy(float), target.to_numpy(float))

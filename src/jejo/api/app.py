@@ -6,6 +6,8 @@ from fastapi import APIRouter, FastAPI
 
 from jejo import __version__
 from jejo.api import problems
+from jejo.api.routers import aas as aas_router
+from jejo.api.routers import ai as ai_router
 from jejo.api.routers import (
     auth,
     costing,
@@ -18,8 +20,13 @@ from jejo.api.routers import (
     sales,
     transfer,
 )
+from jejo.api.routers import center as center_router
+from jejo.api.routers import center_results as center_results_router
 from jejo.api.routers import furniture as furniture_router
 from jejo.api.routers import kpi as kpi_router
+from jejo.api.routers import planning as planning_router
+from jejo.api.routers import security as security_router
+from jejo.api.routers import twin as twin_router
 from jejo.core.runtime import Runtime
 
 
@@ -42,7 +49,14 @@ def create_app(runtime: Runtime | None = None, *, with_web: bool = True) -> Fast
         api.include_router(module.router)
     api.include_router(kpi_router.router)
     api.include_router(furniture_router.router)
+    api.include_router(center_router.router)
+    api.include_router(center_results_router.router)
+    api.include_router(planning_router.router)
+    api.include_router(security_router.router)
+    api.include_router(ai_router.router)
+    api.include_router(twin_router.router)
     app.include_router(api)
+    app.include_router(aas_router.router, prefix="/api/aas")
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, str]:

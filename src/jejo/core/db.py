@@ -98,6 +98,7 @@ def import_all_tables() -> None:
 TABLE_MODULES = [
     "jejo.core.tenancy",
     "jejo.masterdata.tables",
+    "jejo.masterdata.documents",
     "jejo.execution.tables",
     "jejo.inventory.tables",
     "jejo.telemetry.tables",
@@ -108,6 +109,12 @@ TABLE_MODULES = [
     "jejo.maintenance.tables",
     "jejo.kpi.tables",
     "jejo.furniture.tables",
+    "jejo.center.tables",
+    "jejo.planning.tables",
+    "jejo.center.results_tables",
+    "jejo.security.tables",
+    "jejo.ai.tables",
+    "jejo.twin.data_tables",
 ]
 
 

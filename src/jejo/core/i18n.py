@@ -2,9 +2,10 @@
 
 Message catalogues are Babel ``.po`` files under ``jejo/web/locale/<lang>/LC_MESSAGES/``:
 ``messages.po`` for the core pages and one file per feature package (``center.po``, ``planning.po``, ...)
-so packages keep their own strings; all the files of a language are merged. They are read once (``babel.messages.pofile.read_po``) and kept in memory, so no compiled ``.mo``
-files are needed. Message ids are English; the Korean catalogue translates every one of them and
-the English catalogue may leave a message empty (the id is then shown as it is).
+so packages keep their own strings; all the files of a language are merged. They are read once
+(``babel.messages.pofile.read_po``) and kept in memory, so no compiled ``.mo`` files are needed.
+Message ids are English; the Korean catalogue translates every one of them and the English catalogue
+may leave a message empty (the id is then shown as it is).
 
 Display helpers format times in Asia/Seoul and money in KRW, whatever the storage says (UTC).
 """

@@ -26,6 +26,9 @@ class Runtime:
             self.settings.ensure_data_dir()
         self.engine = engine or make_engine(url)
         self.session_factory: sessionmaker[Session] = make_session_factory(self.engine)
+        from jejo.security.audit import install as install_audit_log
+
+        install_audit_log(self.session_factory)
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

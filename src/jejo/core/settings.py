@@ -82,7 +82,14 @@ class Settings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL; default: sqlite file jejo.db in the data folder"
     )
-    bus_url: str = Field(default="memory://", description="memory:// (in-process) or mqtt://host:port")
+    bus_url: str = Field(
+        default="memory://", description="memory:// (in-process), mqtt://host:port or nats://host:port"
+    )
+    ingest_group: str = Field(default="ingest", description="Ingest workers' shared group / consumer")
+    ingest_worker_id: str | None = Field(
+        default=None, description="This ingest worker's stable id; default ingest-<host name>"
+    )
+    workers: int = Field(default=1, ge=1, le=64, description="API processes `jejo serve` starts")
     secret_key: str | None = Field(
         default=None, description="Signs web sessions; generated into the data folder if unset"
     )
@@ -90,6 +97,10 @@ class Settings(BaseSettings):
     default_locale: str = Field(default="ko", description="UI language: ko or en")
     log_level: str = Field(default="WARNING")
     host: str = Field(default="127.0.0.1")
+    secure_cookies: bool = Field(
+        default=False,
+        description="Mark session cookies Secure even on plain HTTP (set it behind a TLS reverse proxy)",
+    )
     port: int = Field(default=8000, ge=1, le=65535)
 
     @field_validator("default_locale")

@@ -11,13 +11,17 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jejo.center.demo import seed_center
+from jejo.center.demo_results import seed_results
 from jejo.core.tenancy import Company
 from jejo.core.timeutil import SEOUL
+from jejo.demo.seed_ai import seed_ai
 from jejo.demo.seed_plant import seed_plant
 from jejo.execution import service as ex
 from jejo.masterdata import schemas, users
 from jejo.masterdata import service as md
 from jejo.masterdata.calendar import korean_holiday
+from jejo.planning.demo import seed_planning
 
 COMPANY = "DEMO"
 ADMIN = "admin"
@@ -131,6 +135,10 @@ def seed_demo(session: Session, *, days: int = 7, seed: int = 42, today: date | 
     today = today or datetime.now(SEOUL).date()
     wos, events = _history(session, cid, days, random.Random(seed), today)
     seed_plant(session, cid, _working_days(today, days), today, seed)
+    seed_ai(session, cid)
+    seed_planning(session, cid, today)
+    seed_center(session, cid, today)  # the 경기북부 center tenant (CENTER), its firms linked to this plant
+    seed_results(session, cid)  # the center's results day, shared results and a plan from measured data
     return SeedResult(cid, True, wos, events)
 
 

@@ -256,7 +256,7 @@ def read_cutlist(filename: str, data: bytes, default_material: str = "") -> CutL
                 if qf != int(qf) or not 1 <= qf <= 10000:
                     raise ValueError
                 qty = int(qf)
-            except ValueError:
+            except (ValueError, OverflowError):  # text, NaN, infinity
                 fail("qty", f"quantity {q!r} must be a whole number 1–10000")
         grain: bool | None = None
         g = cell("grain")

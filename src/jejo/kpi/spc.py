@@ -370,7 +370,11 @@ def _beyond(points: Sequence[float], ucl: float, lcl: float, ruleset: str) -> tu
 def _attr_check(counts: Sequence[float], sizes: Sequence[float] | None) -> None:
     if len(counts) < 2:
         raise ValidationError("too few points", [Problem("at least two samples are needed", field="data")])
-    if sizes is not None and (len(sizes) != len(counts) or any(s <= 0 for s in sizes)):
+    if any(not math.isfinite(c) or c < 0 for c in counts):
+        raise ValidationError("bad counts", [Problem("counts are finite and not negative", field="values")])
+    if sizes is not None and (
+        len(sizes) != len(counts) or any(not math.isfinite(s) or s <= 0 for s in sizes)
+    ):
         raise ValidationError("bad sample sizes", [Problem("one positive size per sample", field="sizes")])
 
 
@@ -379,6 +383,11 @@ def p_chart(
 ) -> Chart:
     """p chart (fraction nonconforming): p̄ = Σd/Σn over the baseline; limits p̄ ± 3√(p̄(1−p̄)/nᵢ)."""
     _attr_check(defectives, sizes)
+    if any(d > n for d, n in zip(defectives, sizes, strict=True)):
+        raise ValidationError(
+            "more defectives than inspected",
+            [Problem("a sample cannot hold more defectives than its size", field="values")],
+        )
     b = _check_baseline(baseline, len(sizes))
     pbar = sum(defectives[:b]) / sum(sizes[:b])
     pts = [d / n for d, n in zip(defectives, sizes, strict=True)]

@@ -13,7 +13,7 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import func, select
+from sqlalchemy import String, cast, func, select
 from sqlalchemy.orm import Session
 
 from jejo.core.errors import Conflict, NotFound, Problem, ValidationError
@@ -278,7 +278,7 @@ def list_rows(
     if q:
         like = f"%{q}%"
         conds = [
-            getattr(k.table, k.key).cast(str).ilike(like) if k.key == "day" else k.table.code.ilike(like)
+            cast(getattr(k.table, k.key), String).ilike(like) if k.key == "day" else k.table.code.ilike(like)
         ]
         if hasattr(k.table, "name"):
             conds.append(k.table.name.ilike(like))

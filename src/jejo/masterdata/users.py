@@ -18,9 +18,20 @@ from jejo.core.tenancy import Company
 from jejo.core.timeutil import utcnow
 from jejo.masterdata.tables import ApiToken, User
 
-ROLES = ("operator", "supervisor", "manager", "quality", "maintenance", "admin")
+#: center roles (jejo.center): a center admin and consultants work on every firm of the center's tenant;
+#: a mentor sees only the firms assigned to them; a firm user only its own firm
+CENTER_ROLES = ("center_admin", "consultant", "mentor", "firm_user")
+ROLES = ("operator", "supervisor", "manager", "quality", "maintenance", "admin", *CENTER_ROLES)
 #: what each scope lets a token do; a user's roles imply scopes (see ``scopes_for_roles``)
-SCOPES = ("read", "events:write", "masterdata:write", "workorders:write", "admin")
+SCOPES = (
+    "read",
+    "events:write",
+    "masterdata:write",
+    "workorders:write",
+    "admin",
+    "center:read",
+    "center:write",
+)
 TOKEN_PREFIX = "jejo_"
 
 _hasher = PasswordHasher()
@@ -36,6 +47,10 @@ def scopes_for_roles(roles: list[str]) -> set[str]:
         scopes.add("masterdata:write")
     if "admin" in roles:
         scopes.add("admin")
+    if set(roles) & set(CENTER_ROLES):
+        scopes.add("center:read")
+    if set(roles) & {"center_admin", "consultant"}:
+        scopes.add("center:write")
     return scopes
 
 

@@ -13,6 +13,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 from jejo.core.errors import Problem, ValidationError
 
@@ -28,12 +29,20 @@ class Resource:
 
 @dataclass(frozen=True, slots=True)
 class Task:
-    """One operation of an order: standard work, the resources able to run it, its setup family."""
+    """One operation of an order: standard work, the resources able to run it, its setup family.
+
+    ``setup`` is the changeover time needed before this task when the task before it on the same
+    resource has another family (on top of the family matrix of the problem, the larger one counts);
+    ``speeds`` overrides the resource's speed for this task (``(resource, speed)`` pairs), e.g. a
+    machine that can also run another work center's operations, but slower.
+    """
 
     id: str
     work: int
     resources: tuple[str, ...]
     family: str = ""
+    setup: int = 0
+    speeds: tuple[tuple[str, float], ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,10 +73,17 @@ class ApsProblem:
     frozen: tuple[Frozen, ...] = ()
 
     def duration(self, task: Task, resource: Resource) -> int:
-        return max(1, math.ceil(task.work / resource.speed)) if task.work > 0 else 0
+        speed = next((v for r, v in task.speeds if r == resource.id), resource.speed)
+        return max(1, math.ceil(task.work / speed)) if task.work > 0 else 0
 
     def setup_time(self, a: str, b: str) -> int:
         return 0 if a == b else self.setup.get((a, b), 0)
+
+    def changeover(self, before: Task, after: Task) -> int:
+        """Time needed between ``before`` and ``after`` when they run one after the other on a resource."""
+        if before.family == after.family:
+            return 0
+        return max(self.setup.get((before.family, after.family), 0), after.setup)
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,6 +121,8 @@ def validate(problem: ApsProblem) -> None:
                 problems.append(Problem("unknown or missing resource", field=f"tasks.{t.id}.resources"))
             if t.work < 0:
                 problems.append(Problem("work must not be negative", field=f"tasks.{t.id}.work"))
+            if t.setup < 0 or any(v <= 0 for _, v in t.speeds):
+                problems.append(Problem("setup and speeds must be positive", field=f"tasks.{t.id}"))
     for f in problem.frozen:
         if f.task not in seen or f.resource not in res_ids:
             problems.append(Problem("frozen task or resource unknown", field=f"frozen.{f.task}"))
@@ -119,11 +137,11 @@ def plan_problems(problem: ApsProblem, plan: ApsPlan) -> list[str]:
     by_task = {a.task: a for a in plan.assignments}
     frozen = {f.task: f for f in problem.frozen}
     per_res: dict[str, list[tuple[int, int, str]]] = {}
-    wt, mk, family = 0, 0, {}
+    wt, mk, task_of = 0, 0, {}
     for o in problem.orders:
         ready = o.release
         for t in o.tasks:
-            family[t.id] = t.family
+            task_of[t.id] = t
             a = by_task.get(t.id)
             if a is None:
                 out.append(f"task {t.id} not planned")
@@ -148,7 +166,7 @@ def plan_problems(problem: ApsProblem, plan: ApsPlan) -> list[str]:
     for rid, items in per_res.items():
         items.sort()
         for (_, e0, t0), (s1, _, t1) in itertools.pairwise(items):
-            need = problem.setup_time(family[t0], family[t1])
+            need = problem.changeover(task_of[t0], task_of[t1])
             setup += need
             if e0 + need > s1:
                 out.append(f"{rid}: {t1} starts at {s1} before {t0} ends at {e0} plus setup {need}")
@@ -163,12 +181,12 @@ def dispatch_plan(problem: ApsProblem, rule: str = "EDD") -> ApsPlan:
     """Serial dispatching respecting setups, calendars and frozen tasks (rule ``EDD`` or ``ATCS``)."""
     res = {r.id: r for r in problem.resources}
     frozen = {f.task: f for f in problem.frozen}
-    busy: dict[str, list[tuple[int, int, str]]] = {r.id: [] for r in problem.resources}
+    busy: dict[str, list[tuple[int, int, Task]]] = {r.id: [] for r in problem.resources}
     for o in problem.orders:
         for t in o.tasks:
             if t.id in frozen:
                 f = frozen[t.id]
-                busy[f.resource].append((f.start, f.start + problem.duration(t, res[f.resource]), t.family))
+                busy[f.resource].append((f.start, f.start + problem.duration(t, res[f.resource]), t))
     nxt = {o.id: 0 for o in problem.orders}
     ready = {o.id: o.release for o in problem.orders}
     mean_p = max(
@@ -184,10 +202,10 @@ def dispatch_plan(problem: ApsProblem, rule: str = "EDD") -> ApsPlan:
         changed = True
         while changed:
             changed = False
-            items = sorted(busy[rid])
-            for b0, b1, fam in items:
-                before = problem.setup_time(fam, t.family)
-                after = problem.setup_time(t.family, fam)
+            items = sorted(busy[rid], key=lambda b: (b[0], b[1]))
+            for b0, b1, other in items:
+                before = problem.changeover(other, t)
+                after = problem.changeover(t, other)
                 if s < b1 + before and b0 < s + d + after:
                     s = b1 + before
                     changed = True
@@ -224,7 +242,7 @@ def dispatch_plan(problem: ApsProblem, rule: str = "EDD") -> ApsPlan:
         _, _, o, t, rid, s = best
         e = s + problem.duration(t, res[rid])
         if t.id not in frozen:
-            busy[rid].append((s, e, t.family))
+            busy[rid].append((s, e, t))
         assignments.append(Assignment(t.id, o.id, rid, s, e))
         ready[o.id] = e
         nxt[o.id] += 1
@@ -233,7 +251,7 @@ def dispatch_plan(problem: ApsProblem, rule: str = "EDD") -> ApsPlan:
 
 def _evaluate(problem: ApsProblem, assignments: list[Assignment]) -> ApsPlan:
     by_task = {a.task: a for a in assignments}
-    family = {t.id: t.family for o in problem.orders for t in o.tasks}
+    task_of = {t.id: t for o in problem.orders for t in o.tasks}
     wt = mk = 0
     for o in problem.orders:
         end = by_task[o.tasks[-1].id].end if o.tasks else o.release
@@ -245,7 +263,9 @@ def _evaluate(problem: ApsProblem, assignments: list[Assignment]) -> ApsPlan:
         per_res.setdefault(a.resource, []).append(a)
     for items in per_res.values():
         items.sort(key=lambda a: (a.start, a.end))
-        setup += sum(problem.setup_time(family[a.task], family[b.task]) for a, b in itertools.pairwise(items))
+        setup += sum(
+            problem.changeover(task_of[a.task], task_of[b.task]) for a, b in itertools.pairwise(items)
+        )
     return ApsPlan(sorted(assignments, key=lambda a: (a.start, a.resource)), wt, mk, setup)
 
 
@@ -271,7 +291,7 @@ def plan(problem: ApsProblem, time_limit: float = 10.0, workers: int = 2) -> Aps
             *(f.start for f in problem.frozen),
         ]
     )
-    max_setup = max([0, *problem.setup.values()])
+    max_setup = max([0, *problem.setup.values(), *(t.setup for o in problem.orders for t in o.tasks)])
     horizon = latest + sum(max(problem.duration(t, res[r]) + max_setup for r in t.resources) for t in tasks)
     horizon = max(horizon, start_plan.makespan, 1)
     m = cp_model.CpModel()
@@ -281,13 +301,13 @@ def plan(problem: ApsProblem, time_limit: float = 10.0, workers: int = 2) -> Aps
     per_res: dict[str, list[tuple[str, cp_model.IntVar, cp_model.IntervalVar]]] = {
         r.id: [] for r in problem.resources
     }
-    family = {}
+    task_of: dict[str, Task] = {}
     tardy = []
     order_ends = []
     for o in problem.orders:
         prev = None
         for t in o.tasks:
-            family[t.id] = t.family
+            task_of[t.id] = t
             s = m.new_int_var(0, horizon, f"s_{t.id}")
             e = m.new_int_var(0, horizon, f"e_{t.id}")
             options = t.resources
@@ -311,7 +331,7 @@ def plan(problem: ApsProblem, time_limit: float = 10.0, workers: int = 2) -> Aps
             prev = e
             starts[t.id], ends[t.id] = s, e
         if prev is not None:
-            late = m.new_int_var(0, horizon, f"late_{o.id}")
+            late = m.new_int_var(0, horizon + max(0, -o.due), f"late_{o.id}")
             m.add(late >= prev - o.due)
             tardy.append(o.weight * late)
             order_ends.append(prev)
@@ -322,7 +342,9 @@ def plan(problem: ApsProblem, time_limit: float = 10.0, workers: int = 2) -> Aps
             m.new_fixed_size_interval_var(d0, d1 - d0, f"down_{rid}_{d0}") for d0, d1 in res[rid].downtime
         ]
         m.add_no_overlap(intervals)
-        if any(problem.setup_time(family[a], family[b]) for a, _, _ in items for b, _, _ in items if a != b):
+        if any(
+            problem.changeover(task_of[a], task_of[b]) for a, _, _ in items for b, _, _ in items if a != b
+        ):
             arcs: list[tuple[int, int, cp_model.LiteralT]] = []
             for i, (a, la, _) in enumerate(items):
                 arcs.append((0, i + 1, m.new_bool_var("")))  # first on the resource
@@ -332,7 +354,7 @@ def plan(problem: ApsProblem, time_limit: float = 10.0, workers: int = 2) -> Aps
                     if a == b:
                         continue
                     arc = m.new_bool_var(f"{a}->{b}@{rid}")
-                    need = problem.setup_time(family[a], family[b])
+                    need = problem.changeover(task_of[a], task_of[b])
                     m.add(starts[b] >= ends[a] + need).only_enforce_if(arc)
                     if need:
                         setup_terms.append(need * arc)
@@ -385,3 +407,67 @@ def plan(problem: ApsProblem, time_limit: float = 10.0, workers: int = 2) -> Aps
             m.add(objective <= int(solver.value(objective)))
     best.optimal = optimal
     return best
+
+
+def problem_to_json(problem: ApsProblem) -> dict[str, Any]:
+    """The problem as plain JSON data (stored with each plan, so that it can be checked and re-run)."""
+    return {
+        "resources": [
+            {"id": r.id, "speed": r.speed, "downtime": [list(d) for d in r.downtime]}
+            for r in problem.resources
+        ],
+        "orders": [
+            {
+                "id": o.id,
+                "due": o.due,
+                "weight": o.weight,
+                "release": o.release,
+                "tasks": [
+                    {
+                        "id": t.id,
+                        "work": t.work,
+                        "resources": list(t.resources),
+                        "family": t.family,
+                        "setup": t.setup,
+                        "speeds": [list(x) for x in t.speeds],
+                    }
+                    for t in o.tasks
+                ],
+            }
+            for o in problem.orders
+        ],
+        "setup": [[a, b, v] for (a, b), v in problem.setup.items()],
+        "frozen": [{"task": f.task, "resource": f.resource, "start": f.start} for f in problem.frozen],
+    }
+
+
+def problem_from_json(data: dict[str, Any]) -> ApsProblem:
+    """The inverse of :func:`problem_to_json`."""
+    return ApsProblem(
+        resources=tuple(
+            Resource(r["id"], float(r["speed"]), tuple((int(a), int(b)) for a, b in r["downtime"]))
+            for r in data["resources"]
+        ),
+        orders=tuple(
+            Order(
+                o["id"],
+                tuple(
+                    Task(
+                        t["id"],
+                        int(t["work"]),
+                        tuple(t["resources"]),
+                        t.get("family", ""),
+                        int(t.get("setup", 0)),
+                        tuple((str(r), float(v)) for r, v in t.get("speeds", [])),
+                    )
+                    for t in o["tasks"]
+                ),
+                due=int(o["due"]),
+                weight=int(o.get("weight", 1)),
+                release=int(o.get("release", 0)),
+            )
+            for o in data["orders"]
+        ),
+        setup={(a, b): int(v) for a, b, v in data.get("setup", [])},
+        frozen=tuple(Frozen(f["task"], f["resource"], int(f["start"])) for f in data.get("frozen", [])),
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -109,3 +110,113 @@ def jssp(
         result["optimal"] = schedule.proven_optimal
         result["lower_bound"] = schedule.lower_bound
         emit(result, as_json, _human)
+
+
+def _version_line(out: dict[str, Any]) -> str:
+    p = out["plan"]
+    k = p["kpis"]
+    lines = [
+        f"{out['code']} v{p['version']} ({p['reason']}): {k['orders']} orders, {k['operations']} operations, "
+        f"done by {k['makespan_at']}, lateness {k['tardiness_hours']} h, "
+        f"late {', '.join(k['late_orders']) or '-'}"
+    ]
+    for o in p.get("operations", []):
+        flags = "".join(
+            f for f, on in (("S", o["status"] == "started"), ("P", o["pinned"]), ("F", o["frozen"])) if on
+        )
+        lines.append(f"{o['start']}  {o['equipment']:<12} {o['work_order']}/{o['seq']} {o['name']} {flags}")
+    return "\n".join(lines)
+
+
+@app.command("make")
+def make_plan(
+    company: str = typer.Option(..., "--company", help="Company code"),
+    time_limit: float = typer.Option(5.0, "--time-limit", help="Seconds for the solver."),
+    frozen_minutes: int = typer.Option(120, "--frozen-minutes", help="Frozen horizon of later re-plans."),
+    code: str | None = typer.Option(None, "--code", help="Plan code (default PLAN-YYYYMMDD-NNN)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """Plan the company's released and in-progress work orders on its machines (a new plan)."""
+    from jejo.core.runtime import Runtime
+    from jejo.masterdata.users import get_company
+    from jejo.planning import service as ps
+
+    with cli_errors(), Runtime().transaction() as s:
+        plan = ps.create_plan(
+            s,
+            get_company(s, company).id,
+            "cli",
+            code=code,
+            time_limit=time_limit,
+            frozen_minutes=frozen_minutes,
+        )
+        out = ps.plan_out(plan)
+    emit(out, as_json, _version_line)
+
+
+@app.command("show")
+def show_plan(
+    company: str = typer.Option(..., "--company", help="Company code"),
+    code: str | None = typer.Argument(None, help="Plan code (default: the latest plan)."),
+    version: int | None = typer.Option(None, "--version", help="Version (default: the current one)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
+) -> None:
+    """A plan's version: its operations by start, KPIs and what moved."""
+    from jejo.core.errors import NotFound
+    from jejo.core.runtime import Runtime
+    from jejo.masterdata.users import get_company
+    from jejo.planning import service as ps
+
+    with cli_errors(), Runtime().transaction() as s:
+        cid = get_company(s, company).id
+        plan = ps.get_plan(s, cid, code) if code else ps.latest_plan(s, cid)
+        if plan is None:
+            raise NotFound(f"company {company} has no plan yet")
+        out = ps.plan_out(plan, version)
+    emit(out, as_json, _version_line)
+
+
+@app.command("sync")
+def sync_plan(
+    company: str = typer.Option(..., "--company", help="Company code"),
+    code: str | None = typer.Argument(None, help="Plan code (default: the latest plan)."),
+    time_limit: float = typer.Option(5.0, "--time-limit", help="Seconds for each re-plan."),
+    every: float = typer.Option(0.0, "--every", help="Keep watching: look again every SECONDS (0: once)."),
+    as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout (once only)."),
+) -> None:
+    """Re-plan around the machines that went down since the plan last read the event log."""
+    from jejo.core.errors import NotFound
+    from jejo.core.runtime import Runtime
+    from jejo.masterdata.users import get_company
+    from jejo.planning import service as ps
+
+    runtime = Runtime()
+    while True:
+        with cli_errors(), runtime.transaction() as s:
+            cid = get_company(s, company).id
+            plan = ps.get_plan(s, cid, code) if code else ps.latest_plan(s, cid)
+            if plan is None:
+                raise NotFound(f"company {company} has no plan yet")
+            versions = ps.sync_events(s, cid, plan.code, "cli", time_limit=time_limit)
+            news: list[dict[str, Any]] = [
+                {"version": v.version, "equipment": v.detail.get("equipment"), "moved": len(v.moved)}
+                for v in versions
+            ]
+            out: dict[str, Any] = {"plan": plan.code, "new_versions": news}
+        if every <= 0:
+            emit(
+                out,
+                as_json,
+                lambda o: (
+                    "\n".join(
+                        f"{o['plan']} v{v['version']}: {v['equipment']} down, {v['moved']} operations moved"
+                        for v in o["new_versions"]
+                    )
+                    or "no new breakdown"
+                ),
+            )
+            return
+        for n in news:
+            sys.stdout.write(f"{out['plan']} v{n['version']}: {n['equipment']} down, {n['moved']} moved\n")
+            sys.stdout.flush()
+        time.sleep(every)

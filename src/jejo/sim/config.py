@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 from pathlib import Path
 from typing import Literal
 
@@ -68,6 +68,10 @@ class Machine(_M):
     quality: Quality | None = None
     temperature_c: float = 35.0
     vibration_mm_s: float = 1.8
+    # a fixed chance that a part is scrap (a rate fitted from history); None: the quality model decides
+    # in the parts cell, 1 % on the furniture line
+    scrap_p: float | None = Field(default=None, ge=0, le=1)
+    parallel: int = Field(default=1, ge=1, le=20)  # identical machines side by side: CODE, CODE-2, ...
 
 
 class PartsCell(_M):
@@ -81,6 +85,23 @@ class Cabinet(_M):
     parts: list[str]
 
 
+class RushOrder(_M):
+    """An extra order put on the line at ``at_h`` hours into the run (worked first come, first served)."""
+
+    at_h: float = Field(ge=0)
+    item: str
+    cabinets: int = Field(ge=1, le=500)
+
+
+class ShiftWindow(_M):
+    """Working time on the given weekdays (0 = Monday), local time; an end before the start runs past
+    midnight. Outside every window machines take no new work (orders still arrive)."""
+
+    start: time
+    end: time
+    days: list[int] = Field(default_factory=lambda: [0, 1, 2, 3, 4])
+
+
 class FurnitureLine(_M):
     stations: list[Machine] = Field(
         default_factory=list
@@ -88,6 +109,7 @@ class FurnitureLine(_M):
     cabinets: list[Cabinet] = Field(default_factory=list)
     order_every_min: Dist = Dist(mean=40, sd=10)
     order_size: Dist = Dist(mean=4, sd=2)
+    rush_orders: list[RushOrder] = Field(default_factory=list)
 
 
 class Endpoints(_M):
@@ -104,6 +126,8 @@ class SimConfig(_M):
     speed: float = Field(default=60.0, gt=0)
     start: datetime | None = None
     sample_s: float = Field(default=5.0, gt=0)
+    shifts: list[ShiftWindow] = Field(default_factory=list)  # empty: around the clock
+    timezone: str = "Asia/Seoul"  # the shifts' local time
     endpoints: Endpoints = Endpoints()
     parts_cell: PartsCell | None = None
     furniture_line: FurnitureLine | None = None
@@ -113,6 +137,16 @@ class SimConfig(_M):
         if self.furniture_line:
             out += self.furniture_line.stations
         return out
+
+
+def side_by_side(m: Machine) -> list[Machine]:
+    """The machines a configured machine stands for: itself, and its ``parallel - 1`` twins."""
+    if m.parallel == 1:
+        return [m]
+    return [m.model_copy(update={"parallel": 1})] + [
+        m.model_copy(update={"code": f"{m.code}-{k}", "parallel": 1, "port": 0})
+        for k in range(2, m.parallel + 1)
+    ]
 
 
 def load_sim_config(path: str | Path) -> SimConfig:

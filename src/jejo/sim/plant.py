@@ -17,12 +17,13 @@ import math
 import random
 from collections.abc import Callable, Generator
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import simpy
 
-from jejo.sim.config import Dist, Machine, SimConfig
+from jejo.sim.config import Dist, Machine, SimConfig, side_by_side
 from jejo.telemetry.state import CODE_OF, STATE_CODES
 
 Update = tuple[str, str, int, Any]  # machine code, field, ts_ms, value
@@ -220,11 +221,16 @@ class Plant:
         self.scans: list[Scan] = []
         self.updates = 0
         self._order = 0
+        self.released: dict[str, float] = {}  # cabinet → when its order reached the line (sim seconds)
+        self.finished: list[tuple[str, float, float]] = []  # cabinet, released, packed (sim seconds)
+        self._tz = ZoneInfo(cfg.timezone)
         for m in cfg.machines():
-            self.machines[m.code] = SimMachine(self, m, random.Random(f"{cfg.seed}:{m.code}"))
+            for one in side_by_side(m):
+                self.machines[one.code] = SimMachine(self, one, random.Random(f"{cfg.seed}:{one.code}"))
         if cfg.parts_cell:
             for m in cfg.parts_cell.machines:
-                self._start(self.machines[m.code], self._cell_worker(self.machines[m.code]))
+                for one in side_by_side(m):
+                    self._start(self.machines[one.code], self._cell_worker(self.machines[one.code]))
         if cfg.furniture_line and cfg.furniture_line.stations:
             self._build_line()
         self.env.process(self._sampler())
@@ -241,6 +247,33 @@ class Plant:
     def run_until(self, sim_seconds: float) -> None:
         if sim_seconds > self.env.now:
             self.env.run(until=sim_seconds)
+
+    def off_shift_s(self) -> float:
+        """Seconds until the next shift starts when now is outside every shift window, else 0."""
+        if not self.cfg.shifts:
+            return 0.0
+        now = datetime.fromtimestamp(self.now_ms() / 1000, self._tz)
+        day0 = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        nxt: datetime | None = None
+        for d in range(-1, 9):
+            day = day0 + timedelta(days=d)
+            for w in self.cfg.shifts:
+                if day.weekday() not in w.days:
+                    continue
+                start = day.replace(hour=w.start.hour, minute=w.start.minute, second=w.start.second)
+                end = day.replace(hour=w.end.hour, minute=w.end.minute, second=w.end.second)
+                if end <= start:
+                    end += timedelta(days=1)
+                if start <= now < end:
+                    return 0.0
+                if start > now and (nxt is None or start < nxt):
+                    nxt = start
+        return (nxt - now).total_seconds() if nxt is not None else 0.0
+
+    def on_shift(self, m: SimMachine) -> Generator[simpy.Event, Any, None]:
+        """Before new work: outside the shifts the machine stands (planned stop) until the next one."""
+        while (wait := self.off_shift_s()) > 0:
+            yield from m.hold(wait, "planned_stop")
 
     def _start(self, m: SimMachine, gen: Generator[simpy.Event, Any, None]) -> None:
         m.set(state="idle")
@@ -269,11 +302,13 @@ class Plant:
         while True:
             new_product = m.rng.choice(cell.products)
             job_no += 1
+            yield from self.on_shift(m)
             if new_product != product:
                 yield from m.hold(60 * m.draw(m.cfg.setup_min), "setup")
                 product, setup_at = new_product, self.env.now
             m.set(product=product, job=f"{m.code}-J{job_no:04d}")
             for _ in range(max(1, round(m.draw(cell.batch)))):
+                yield from self.on_shift(m)
                 if m.rng.random() < m.cfg.micro_stop_p:
                     yield from m.hold(m.draw(m.cfg.micro_stop_s), "idle")
                 ct = m.draw(m.cfg.cycle_s)
@@ -289,6 +324,8 @@ class Plant:
                     )
                     scrap = abs(dev) > q.tolerance
                     m.set(quality=round(dev, 5), tool_wear=round(100 * wear, 2))
+                if m.cfg.scrap_p is not None:
+                    scrap = m.rng.random() < m.cfg.scrap_p
                 m.set(cycle_time=round(ct, 2))
                 m.count(good=0 if scrap else 1, scrap=1 if scrap else 0)
                 if q is not None and on_tool >= q.tool_life_parts:
@@ -300,20 +337,27 @@ class Plant:
     def _build_line(self) -> None:
         line = self.cfg.furniture_line
         assert line is not None
-        stations = [self.machines[s.code] for s in line.stations]
+        # a station is one machine or several side by side, taking work from the same queue
+        stations = [[self.machines[one.code] for one in side_by_side(s)] for s in line.stations]
         part_stations = stations[:-2] if len(stations) >= 3 else stations
         kit_stations = stations[len(part_stations) :]
         queues = [simpy.Store(self.env) for _ in stations]
         self._kits: dict[str, tuple[int, list[str]]] = {}
         self.env.process(self._orders(queues[0]))
-        for i, m in enumerate(part_stations):
+        if line.rush_orders:
+            self.env.process(self._rush_orders(queues[0]))
+        for i, group in enumerate(part_stations):
             last = i == len(part_stations) - 1
-            self._start(
-                m, self._part_station(m, queues[i], queues[i + 1] if i + 1 < len(queues) else None, last)
-            )
-        for j, m in enumerate(kit_stations):
+            for m in group:
+                self._start(
+                    m, self._part_station(m, queues[i], queues[i + 1] if i + 1 < len(queues) else None, last)
+                )
+        for j, group in enumerate(kit_stations):
             i = len(part_stations) + j
-            self._start(m, self._kit_station(m, queues[i], queues[i + 1] if i + 1 < len(queues) else None))
+            for m in group:
+                self._start(
+                    m, self._kit_station(m, queues[i], queues[i + 1] if i + 1 < len(queues) else None)
+                )
 
     def _orders(self, first: simpy.Store) -> Generator[simpy.Event, Any, None]:
         line = self.cfg.furniture_line
@@ -327,11 +371,26 @@ class Plant:
                 cab_id = f"{order}-{n:02d}"
                 parts = [f"{cab_id}-{p}" for p in cab.parts]
                 self._kits[cab_id] = (len(parts), [])
+                self.released[cab_id] = self.env.now
                 for p in parts:
                     yield first.put((cab.item, cab_id, p))
             yield self.env.timeout(
                 60 * max(1.0, rng.gauss(line.order_every_min.mean, line.order_every_min.sd))
             )
+
+    def _rush_orders(self, first: simpy.Store) -> Generator[simpy.Event, Any, None]:
+        line = self.cfg.furniture_line
+        assert line is not None
+        for k, rush in enumerate(sorted(line.rush_orders, key=lambda r: r.at_h), start=1):
+            yield self.env.timeout(max(0.0, 3600 * rush.at_h - self.env.now))
+            cab = next((c for c in line.cabinets if c.item == rush.item), line.cabinets[0])
+            for n in range(1, rush.cabinets + 1):
+                cab_id = f"RUSH-{k:02d}-{n:03d}"
+                parts = [f"{cab_id}-{p}" for p in cab.parts]
+                self._kits[cab_id] = (len(parts), [])
+                self.released[cab_id] = self.env.now
+                for p in parts:
+                    yield first.put((cab.item, cab_id, p))
 
     def _scan(self, part: str, station: str) -> None:
         self.scans.append(Scan(self.now_ms(), part, station))
@@ -343,6 +402,7 @@ class Plant:
         while True:
             got = yield from m.wait(inbox.get(), "idle")
             cab_item, cab_id, part = got
+            yield from self.on_shift(m)
             if cab_item != item and m.cfg.kind == "saw":
                 yield from m.hold(60 * m.draw(m.cfg.setup_min), "setup")
             item = cab_item
@@ -352,7 +412,7 @@ class Plant:
                 yield from m.hold(m.draw(m.cfg.micro_stop_s), "idle")
             ct = m.draw(m.cfg.cycle_s)
             yield from m.hold(ct, "running")
-            scrap = m.rng.random() < 0.01
+            scrap = m.rng.random() < (0.01 if m.cfg.scrap_p is None else m.cfg.scrap_p)
             m.set(cycle_time=round(ct, 2))
             m.count(good=0 if scrap else 1, scrap=1 if scrap else 0)
             if outbox is None:
@@ -371,6 +431,7 @@ class Plant:
         while True:
             got = yield from m.wait(inbox.get(), "idle")
             cab_item, cab_id, parts = got
+            yield from self.on_shift(m)
             m.set(job=cab_id.rsplit("-", 1)[0], product=cab_item)
             for p in parts if outbox is not None else [cab_id]:
                 self._scan(p, m.code)
@@ -382,3 +443,4 @@ class Plant:
                 yield outbox.put(got)
             else:
                 self._kits.pop(cab_id, None)
+                self.finished.append((cab_id, self.released.pop(cab_id, self.env.now), self.env.now))

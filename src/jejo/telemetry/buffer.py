@@ -9,11 +9,15 @@ The file is capped in size: past the cap the oldest batches go first, and the co
 from __future__ import annotations
 
 import json
+import logging
+import secrets
 import sqlite3
 import threading
 from pathlib import Path
 
 from jejo.telemetry.model import Sample
+
+log = logging.getLogger(__name__)
 
 
 def encode_batch(samples: list[Sample]) -> bytes:
@@ -40,10 +44,19 @@ class DiskBuffer:
             "CREATE TABLE IF NOT EXISTS batches (id INTEGER PRIMARY KEY AUTOINCREMENT, "
             "n INTEGER NOT NULL, size INTEGER NOT NULL, body BLOB NOT NULL)"
         )
+        # what the cap has dropped, kept across restarts (a count that a crash reset would hide the loss)
+        self._db.execute("CREATE TABLE IF NOT EXISTS counters (name TEXT PRIMARY KEY, n INTEGER NOT NULL)")
         row = self._db.execute(
             "SELECT COALESCE(SUM(size), 0), COUNT(*), COALESCE(SUM(n), 0) FROM batches"
         ).fetchone()
         self._bytes, self._batches, self._samples = int(row[0]), int(row[1]), int(row[2])
+        got = self._db.execute("SELECT n FROM counters WHERE name = 'dropped_samples'").fetchone()
+        self.dropped_samples = int(got[0]) if got else 0
+        # this file's identity: batch numbers start again in a new file, and ingest must know
+        self._db.execute(
+            "INSERT OR IGNORE INTO counters (name, n) VALUES ('epoch', ?)", (secrets.randbelow(2**31) + 1,)
+        )
+        self.epoch = int(self._db.execute("SELECT n FROM counters WHERE name = 'epoch'").fetchone()[0])
 
     def put(self, samples: list[Sample]) -> None:
         if not samples:
@@ -56,13 +69,50 @@ class DiskBuffer:
             self._bytes += len(body)
             self._batches += 1
             self._samples += len(samples)
+            dropped = 0
             while self._bytes > self.max_bytes and self._batches > 1:
                 oldest = self._db.execute("SELECT id, n, size FROM batches ORDER BY id LIMIT 1").fetchone()
                 self._db.execute("DELETE FROM batches WHERE id = ?", (oldest[0],))
                 self._bytes -= oldest[2]
                 self._batches -= 1
                 self._samples -= oldest[1]
-                self.dropped_samples += oldest[1]
+                dropped += oldest[1]
+            if dropped:
+                self.dropped_samples += dropped
+                self._db.execute(
+                    "INSERT INTO counters (name, n) VALUES ('dropped_samples', ?) "
+                    "ON CONFLICT (name) DO UPDATE SET n = excluded.n",
+                    (self.dropped_samples,),
+                )
+                log.warning(
+                    "disk buffer %s over its cap of %d bytes: dropped the %d oldest samples (%d in all)",
+                    self.path.name,
+                    self.max_bytes,
+                    dropped,
+                    self.dropped_samples,
+                )
+
+    def count(self, name: str, n: int = 1) -> int:
+        """Add ``n`` to the persistent counter ``name``; returns its new value."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO counters (name, n) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET n = n + ?",
+                (name, n, n),
+            )
+            return int(self._db.execute("SELECT n FROM counters WHERE name = ?", (name,)).fetchone()[0])
+
+    def set_counter(self, name: str, n: int) -> None:
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO counters (name, n) VALUES (?, ?) "
+                "ON CONFLICT (name) DO UPDATE SET n = excluded.n",
+                (name, n),
+            )
+
+    def counter(self, name: str) -> int:
+        with self._lock:
+            got = self._db.execute("SELECT n FROM counters WHERE name = ?", (name,)).fetchone()
+        return int(got[0]) if got else 0
 
     def peek(self, limit: int = 1) -> list[tuple[int, list[Sample]]]:
         """The oldest ``limit`` batches with their ids (they stay until :meth:`ack`)."""

@@ -1,10 +1,11 @@
-"""The bus between collectors and ingest workers: in-process by default, MQTT when it grows.
+"""The bus between collectors and ingest workers: in-process by default, MQTT or NATS when it grows.
 
 ``memory://`` calls the subscribers in the same process and returns only when they have taken the
 batch (so a failing store pushes back to the collector's disk buffer). ``mqtt://host:port`` publishes
 each batch with QoS 1 on ``jejo/telemetry/<company>`` and ingest workers subscribe through the MQTT 5
 shared subscription ``$share/<group>/jejo/telemetry/#`` with a persistent session, so N workers split
-the load and a worker that is away finds its messages waiting.
+the load and a worker that is away finds its messages waiting. ``nats://host:port`` is the same on
+NATS JetStream (a durable pull consumer; see :mod:`jejo.telemetry.nats_bus`).
 """
 
 from __future__ import annotations
@@ -23,24 +24,49 @@ from jejo.telemetry.model import Sample
 log = logging.getLogger(__name__)
 
 TOPIC_PREFIX = "jejo/telemetry"
+NO_MATCHING_SUBSCRIBERS = 16  # MQTT 5 PUBACK reason code
+
+
+class NoSubscribers(RuntimeError):
+    """The broker took the batch but had nobody to give it to: it is not delivered."""
 
 
 @dataclass(frozen=True, slots=True)
 class Batch:
+    """Samples of one company. A collector also says where the batch sits in its stream: its name,
+    the batch's number in its disk buffer (``seq``), the number of the batch it forwarded before this
+    one (``prev``; 0: none) and the identity of its buffer file (``epoch``). Ingest workers use these
+    to turn a collector's machine states into events in the order they happened, whichever worker
+    takes which batch."""
+
     company: str
     samples: list[Sample]
+    source: str | None = None
+    seq: int = 0
+    prev: int = 0
+    epoch: int = 0
 
 
 Handler = Callable[[Batch], Awaitable[None]]
 
 
 def encode(batch: Batch) -> bytes:
-    return json.dumps({"c": batch.company, "s": batch.samples}, separators=(",", ":")).encode()
+    body: dict[str, Any] = {"c": batch.company, "s": batch.samples}
+    if batch.source:
+        body |= {"src": batch.source, "seq": batch.seq, "prev": batch.prev, "ep": batch.epoch}
+    return json.dumps(body, separators=(",", ":")).encode()
 
 
 def decode(raw: bytes | bytearray | str) -> Batch:
     body = json.loads(raw)
-    return Batch(str(body["c"]), [Sample(t, int(ts), v) for t, ts, v in body["s"]])
+    return Batch(
+        str(body["c"]),
+        [Sample(t, int(ts), v) for t, ts, v in body["s"]],
+        str(body["src"]) if body.get("src") else None,
+        int(body.get("seq", 0)),
+        int(body.get("prev", 0)),
+        int(body.get("ep", 0)),
+    )
 
 
 class Bus(Protocol):
@@ -79,6 +105,7 @@ class MqttBus:
         self.client_id = client_id
         self._client: object | None = None
         self._stack: object | None = None
+        self._last_reason: Any = None
 
     async def _connect(self) -> object:
         import aiomqtt
@@ -89,16 +116,35 @@ class MqttBus:
                 host, port, identifier=self.client_id, protocol=aiomqtt.ProtocolVersion.V5, timeout=5
             )
             await client.__aenter__()
+            self._watch_pubacks(client)
             self._client = client
         return self._client
 
+    def _watch_pubacks(self, client: Any) -> None:
+        """Keep the reason code of each PUBACK (aiomqtt drops it): MQTT 5 brokers answer "no matching
+        subscribers" (16) when no ingest worker is subscribed, e.g. right after a broker restart that
+        did not keep the shared subscriptions; such a batch must stay in the collector's buffer."""
+        paho = getattr(client, "_client", None)
+        if paho is None:
+            return
+        inner = paho.on_publish
+
+        def on_publish(c: Any, userdata: Any, mid: int, reason_code: Any, properties: Any) -> None:
+            self._last_reason = reason_code
+            inner(c, userdata, mid, reason_code, properties)
+
+        paho.on_publish = on_publish
+
     async def publish(self, batch: Batch) -> None:
         client = await self._connect()
+        self._last_reason = None
         try:
             await client.publish(f"{TOPIC_PREFIX}/{batch.company}", encode(batch), qos=1)  # type: ignore[attr-defined]
         except Exception:
             await self.close()
             raise
+        if getattr(self._last_reason, "value", 0) == NO_MATCHING_SUBSCRIBERS:
+            raise NoSubscribers(f"no ingest worker is subscribed on {self.url} (PUBACK reason 16)")
 
     async def close(self) -> None:
         client, self._client = self._client, None
@@ -119,7 +165,9 @@ async def mqtt_subscribe(
     """Run one ingest worker's subscription until ``stop``; reconnects with back-off.
 
     The handler is awaited for each batch before the next is read; a handler that raises is retried
-    (the batch is never dropped), so the handler should buffer to disk if its store is away.
+    (the batch is never dropped), so the handler should buffer to disk if its store is away. Each
+    message is acknowledged (PUBACK) only after its handler has returned, so a worker killed while it
+    holds messages finds them again in its persistent session when it comes back under the same id.
     """
     import aiomqtt
     from paho.mqtt.packettypes import PacketTypes
@@ -150,6 +198,7 @@ async def mqtt_subscribe(
             properties=props,
             timeout=5,
         )
+        manual_ack(client)
         try:
             async with client:
                 await client.subscribe(f"$share/{group}/{TOPIC_PREFIX}/#", qos=1)
@@ -165,20 +214,41 @@ async def mqtt_subscribe(
                         if nxt not in done:
                             nxt.cancel()
                             break
-                        await handle(bytes(nxt.result().payload))
+                        msg = nxt.result()
+                        await handle(bytes(msg.payload))
+                        ack(client, msg)
                 finally:
                     stopper.cancel()
                 if stop.is_set():  # a clean stop leaves the group: its share goes to the others
                     await client.unsubscribe(f"$share/{group}/{TOPIC_PREFIX}/#")
+                    for msg in received_but_unread(client):  # what it holds: store, then acknowledge
+                        await handle(bytes(msg.payload))
+                        ack(client, msg)
         except aiomqtt.MqttError as exc:
             log.warning("bus %s unreachable (%s); retrying in %.1fs", url, exc, delay)
-            for msg in received_but_unread(client):  # acknowledged to the broker already: never drop them
-                await handle(bytes(msg.payload))
+            # not acknowledged: the broker sends them again on the next connection (the store would
+            # ignore a second copy, so handling them now as well would only cost time)
+            received_but_unread(client)
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), delay)
             delay = min(delay * 2, 30.0)
-        for msg in received_but_unread(client):
-            await handle(bytes(msg.payload))
+        received_but_unread(client)
+
+
+def manual_ack(client: Any) -> None:
+    """Turn off paho's automatic PUBACK on receipt: the application acknowledges after handling."""
+    paho = getattr(client, "_client", None)
+    if paho is not None:
+        paho.manual_ack_set(True)
+
+
+def ack(client: Any, msg: Any) -> None:
+    """Acknowledge one handled QoS 1/2 message (on a connection that is gone: nothing to do, the
+    broker sends it again)."""
+    paho = getattr(client, "_client", None)
+    if paho is not None and getattr(msg, "qos", 0) > 0:
+        with contextlib.suppress(Exception):
+            paho.ack(msg.mid, msg.qos)
 
 
 def received_but_unread(client: object) -> list[Any]:
@@ -198,9 +268,37 @@ async def aiomqtt_messages(client: Any) -> AsyncIterator[Any]:
         yield msg
 
 
-def make_bus(url: str, *, client_id: str | None = None) -> MemoryBus | MqttBus:
+def make_bus(url: str, *, client_id: str | None = None) -> Bus:
     if url.startswith("memory:"):
         return MemoryBus()
     if url.startswith("mqtt:"):
         return MqttBus(url, client_id=client_id)
-    raise ValueError(f"unknown bus URL {url!r}; use memory:// or mqtt://host:port")
+    if url.startswith("nats:"):
+        from jejo.telemetry.nats_bus import NatsBus
+
+        return NatsBus(url, client_id=client_id)
+    raise ValueError(f"unknown bus URL {url!r}; use memory://, mqtt://host:port or nats://host:port")
+
+
+async def subscribe(
+    url: str,
+    handler: Handler,
+    *,
+    group: str = "ingest",
+    worker_id: str = "ingest-1",
+    stop: asyncio.Event,
+    on_connected: Callable[[], None] | None = None,
+) -> None:
+    """One ingest worker on whichever bus ``url`` names (MQTT 5 shared subscription or JetStream)."""
+    if url.startswith("mqtt:"):
+        await mqtt_subscribe(
+            url, handler, group=group, worker_id=worker_id, stop=stop, on_connected=on_connected
+        )
+    elif url.startswith("nats:"):
+        from jejo.telemetry.nats_bus import nats_subscribe
+
+        await nats_subscribe(
+            url, handler, group=group, worker_id=worker_id, stop=stop, on_connected=on_connected
+        )
+    else:
+        raise ValueError(f"ingest workers need a broker: mqtt://host:port or nats://host:port, not {url!r}")

@@ -50,6 +50,15 @@ def collect(
         None, "--buffer", help="Disk buffer file (default: in the data folder)"
     ),
     buffer_mb: int = typer.Option(256, "--buffer-mb", help="Size cap of the disk buffer"),
+    name: str | None = typer.Option(
+        None, "--name", help="This collector's name in its status tags (default: the company code)"
+    ),
+    max_skew_s: float = typer.Option(
+        0.0,
+        "--max-skew-s",
+        help="Samples stamped more than this many seconds ahead of this clock get this clock's time "
+        "(0: off, for a simulator running faster than real time; 60 for real machines)",
+    ),
 ) -> None:
     """Read every source of the tag map and forward the samples to the bus (buffering to disk meanwhile)."""
     from jejo.core.runtime import Runtime
@@ -67,7 +76,15 @@ def collect(
             rt.upgrade()
             bus.subscribe(IngestWorker(rt, tm.by_tag(), scrap_reason=tm.scrap_reason).handle)
         path = buffer or rt.settings.ensure_data_dir() / "telemetry" / f"buffer-{tm.company}.db"
-        col = Collector(tm, bus, path, max_buffer_bytes=buffer_mb * 1024 * 1024)
+        col = Collector(
+            tm,
+            bus,
+            path,
+            max_buffer_bytes=buffer_mb * 1024 * 1024,
+            name=name or tm.company,
+            max_skew_s=max_skew_s or None,
+            health_every_s=10.0,
+        )
 
         async def main(stop: asyncio.Event) -> None:
             await col.run(stop)
@@ -77,38 +94,62 @@ def collect(
         sys.stdout.write(f"{col.status()}\n")
 
 
-@app.command("ingest")
-def ingest(
-    bus_url: str | None = typer.Option(None, "--bus-url", help="mqtt://host:port (default: JEJO_BUS_URL)"),
-    tag_map: list[Path] = typer.Option([], "--tag-map", help="Tag maps (for machine states and counters)"),
-    group: str = typer.Option("ingest", "--group", help="Shared-subscription group"),
-    worker_id: str = typer.Option(
-        "ingest-1", "--worker-id", help="Unique per worker (its persistent session)"
+def ingest_command(
+    bus_url: str | None = typer.Option(
+        None, "--bus-url", help="mqtt://host:port or nats://host:port (default: JEJO_BUS_URL)"
+    ),
+    tag_map: list[Path] = typer.Option(
+        [], "--tag-map", help="Tag maps, or folders of them (for machine states and counters)"
+    ),
+    group: str | None = typer.Option(
+        None, "--group", help="Shared-subscription group / durable consumer (default: JEJO_INGEST_GROUP)"
+    ),
+    worker_id: str | None = typer.Option(
+        None,
+        "--worker-id",
+        help="Unique per worker, stable across restarts (its broker session; default: JEJO_INGEST_WORKER_ID "
+        "or ingest-<host name>)",
     ),
 ) -> None:
-    """One ingest worker on the MQTT bus (``$share/<group>/jejo/telemetry/#``).
+    """One ingest worker: bus → time-series store and machine events, until SIGTERM.
 
-    Start N of them (each with its own --worker-id) to split the load."""
+    MQTT 5: shared subscription ``$share/<group>/jejo/telemetry/#`` with a persistent session; NATS:
+    the JetStream durable pull consumer ``<group>``. Start N of them (each with its own worker id) to
+    split the load; any number may run against the same database."""
+    import socket
+
     from jejo.core.runtime import Runtime
-    from jejo.telemetry.bus import mqtt_subscribe
+    from jejo.telemetry.bus import subscribe
     from jejo.telemetry.ingest import IngestWorker
     from jejo.telemetry.model import load_tag_map
 
     with cli_errors():
         rt = Runtime()
         url = bus_url or rt.settings.bus_url
-        if not url.startswith("mqtt:"):
-            raise typer.BadParameter("ingest workers need an MQTT bus (--bus-url mqtt://127.0.0.1:1883)")
+        if not url.startswith(("mqtt:", "nats:")):
+            raise typer.BadParameter(
+                "ingest workers need a broker (--bus-url mqtt://127.0.0.1:1883 or nats://127.0.0.1:4222)"
+            )
         tags = {}
-        for p in tag_map:
-            tags.update(load_tag_map(p).by_tag())
+        for given in tag_map:
+            files = sorted([*given.glob("*.yaml"), *given.glob("*.yml")]) if given.is_dir() else [given]
+            for p in files:
+                tags.update(load_tag_map(p).by_tag())
         worker = IngestWorker(rt, tags)
+        wid = worker_id or rt.settings.ingest_worker_id or f"ingest-{socket.gethostname()}"
 
         async def main(stop: asyncio.Event) -> None:
-            await mqtt_subscribe(url, worker.handle, group=group, worker_id=worker_id, stop=stop)
+            await subscribe(
+                url, worker.handle, group=group or rt.settings.ingest_group, worker_id=wid, stop=stop
+            )
+            if worker.rollup_every_s >= 0:
+                await asyncio.to_thread(worker.refresh_rollups)
 
         _run_until_signal(main)
         sys.stdout.write(f"{worker.stats}\n")
+
+
+app.command("ingest")(ingest_command)
 
 
 @app.command("sim")

@@ -3,6 +3,12 @@ its disk buffer first and forwards the buffer to the bus in order, acknowledging
 
 Nothing is lost while the bus (or, on the in-process bus, the database) is away: batches wait on disk
 (size-capped) and drain when it returns. Nothing is doubled: the store ignores a (tag, time) it holds.
+
+What cannot be kept is counted, logged and stored as the collector's own samples (system tags
+``_collector.<name>.<counter>``, shown on the machine-data status page): samples the buffer's cap
+dropped (``dropped_by_cap``) and, when ``max_skew_s`` is set, samples whose source clock ran ahead of the
+collector's by more than that (``restamped``: kept, with the collector's time instead of an impossible
+future one; leave it unset for a simulator that runs faster than real time).
 """
 
 from __future__ import annotations
@@ -10,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import time
 from collections.abc import Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -53,8 +60,13 @@ class Collector:
         flush_ms: int = 200,
         max_buffer_bytes: int = 256 * 1024 * 1024,
         retry_cap_s: float = 10.0,
+        name: str | None = None,
+        max_skew_s: float | None = None,
+        health_every_s: float = 0.0,
     ) -> None:
         self.tag_map = tag_map
+        self.max_skew_ms = int(max_skew_s * 1000) if max_skew_s else None
+        self.health_every_s = health_every_s
         self.retry_cap_s = retry_cap_s
         self.bus = bus
         self.buffer = DiskBuffer(buffer_path, max_bytes=max_buffer_bytes)
@@ -68,10 +80,29 @@ class Collector:
         self._last: dict[str, float | str | None] = {}
         self._tags = tag_map.by_tag()
         self._wake = asyncio.Event()
+        self._after_flush: list[Callable[[], None]] = []
+        self.name = name or self.buffer.path.stem
+        self.restamped = self.buffer.counter("restamped")
+        self._last_ts: dict[str, int] = {}
+        self._skew_logged: set[str] = set()
 
     def emit(self, samples: list[Sample]) -> None:
-        """Connectors call this; analog values inside the tag's deadband are dropped."""
+        """Connectors call this; analog values inside the tag's deadband are dropped; a sample stamped
+        further ahead of this machine's clock than ``max_skew_s`` gets this machine's time."""
+        now = int(time.time() * 1000)
+        skewed = 0
         for s in samples:
+            if self.max_skew_ms is not None and s.ts_ms > now + self.max_skew_ms:
+                if s.tag not in self._skew_logged:
+                    self._skew_logged.add(s.tag)
+                    log.warning(
+                        "source clock of %s is %.1f s ahead; its samples get the collector's time",
+                        s.tag,
+                        (s.ts_ms - now) / 1000,
+                    )
+                s = Sample(s.tag, max(now, self._last_ts.get(s.tag, 0) + 1), s.value)
+                skewed += 1
+            self._last_ts[s.tag] = s.ts_ms
             t = self._tags.get(s.tag)
             if t is not None and t.deadband > 0 and t.role is Role.ANALOG:
                 prev = self._last.get(s.tag)
@@ -83,14 +114,45 @@ class Collector:
                     continue
             self._last[s.tag] = s.value
             self._pending.append(s)
+        if skewed:
+            self.restamped = self.buffer.count("restamped", skewed)
         if len(self._pending) >= self.batch_max:
             self.flush()
+
+    def health_samples(self) -> list[Sample]:
+        """The collector's own counters as samples of its system tags (stored like any other)."""
+        now = max(int(time.time() * 1000), self._last_ts.get("_health", 0) + 1)
+        self._last_ts["_health"] = now
+        prefix = f"_collector.{self.name}"
+        return [
+            Sample(f"{prefix}.dropped_by_cap", now, float(self.buffer.dropped_samples)),
+            Sample(f"{prefix}.restamped", now, float(self.restamped)),
+            Sample(f"{prefix}.buffered", now, float(self.buffer.pending_samples)),
+            Sample(f"{prefix}.forwarded", now, float(self.forwarded)),
+        ]
+
+    async def _reporter(self, stop: asyncio.Event) -> None:
+        while not stop.is_set():
+            self._pending.extend(self.health_samples())
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), self.health_every_s)
 
     def flush(self) -> None:
         while self._pending:
             chunk, self._pending = self._pending[: self.batch_max], self._pending[self.batch_max :]
             self.buffer.put(chunk)
+        done, self._after_flush = self._after_flush, []
+        for callback in done:  # what emitted them may now let go (e.g. acknowledge its MQTT message)
+            callback()
         self._wake.set()
+
+    def after_flush(self, callback: Callable[[], None], *, max_waiting: int = 16) -> None:
+        """Call ``callback`` once what has been emitted so far is in the disk buffer. More than
+        ``max_waiting`` waiting callbacks flush at once (a broker lets only so many messages wait for
+        their acknowledgement)."""
+        self._after_flush.append(callback)
+        if len(self._after_flush) >= max_waiting:
+            self.flush()
 
     async def _flusher(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
@@ -100,6 +162,7 @@ class Collector:
 
     async def _forwarder(self, stop: asyncio.Event) -> None:
         backoff = Backoff(min(0.2, self.retry_cap_s), self.retry_cap_s)
+        last_id = self.buffer.counter("forwarded_id")  # what the next batch follows in this stream
         while True:
             batches = self.buffer.peek(1)
             if not batches:
@@ -110,8 +173,9 @@ class Collector:
                     await asyncio.wait_for(self._wake.wait(), 1.0)
                 continue
             bid, samples = batches[0]
+            batch = Batch(self.tag_map.company, samples, self.name, bid, last_id, self.buffer.epoch)
             try:
-                await self.bus.publish(Batch(self.tag_map.company, samples))
+                await self.bus.publish(batch)
             except Exception as exc:  # bus or store away: keep it on disk and try again
                 self.bus_errors += 1
                 self.bus_error = str(exc).splitlines()[0][:300] if str(exc) else type(exc).__name__
@@ -124,6 +188,8 @@ class Collector:
                 continue
             backoff.reset()
             self.bus_error = None
+            self.buffer.set_counter("forwarded_id", bid)
+            last_id = bid
             self.buffer.ack(bid)
             self.forwarded += len(samples)
 
@@ -140,9 +206,12 @@ class Collector:
         ]
         flusher = asyncio.create_task(self._flusher(conn_stop))
         forwarder = asyncio.create_task(self._forwarder(fwd_stop))
+        reporter = asyncio.create_task(self._reporter(conn_stop)) if self.health_every_s > 0 else None
         await stop.wait()
         conn_stop.set()
-        await asyncio.gather(*tasks, flusher, return_exceptions=True)
+        await asyncio.gather(*tasks, flusher, *([reporter] if reporter else []), return_exceptions=True)
+        if reporter is not None:
+            self._pending.extend(self.health_samples())
         self.flush()
         fwd_stop.set()
         self._wake.set()
@@ -155,5 +224,6 @@ class Collector:
             "buffered": self.buffer.pending_samples,
             "forwarded": self.forwarded,
             "dropped_by_cap": self.buffer.dropped_samples,
+            "restamped": self.restamped,
             "bus_error": self.bus_error,
         }

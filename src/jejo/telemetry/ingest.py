@@ -14,6 +14,7 @@ import time
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from jejo.core.errors import NotFound
 from jejo.core.runtime import Runtime
@@ -23,6 +24,7 @@ from jejo.telemetry.bus import Batch
 from jejo.telemetry.machine import process_machine_samples
 from jejo.telemetry.model import Tag
 from jejo.telemetry.rollup import ms_to_dt
+from jejo.telemetry.tables import MachineCursor
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +38,8 @@ class IngestStats:
     quantity_events: int = 0
     rejected_events: int = 0
     failures: int = 0
+    order_waits: int = 0
+    order_gaps: int = 0
     last_error: str | None = None
     problems: list[str] = field(default_factory=list)
     latencies_ms: list[float] = field(default_factory=list)
@@ -53,8 +57,10 @@ class IngestWorker:
         rollup_every_s: float = 10.0,
         track_latency: bool = False,
         scrap_reason: str = "SC-DIM",
+        order_wait_s: float = 60.0,
     ) -> None:
         self.runtime = runtime
+        self.order_wait_s = order_wait_s
         self.tags = tags or {}
         self.machine_events = machine_events
         self.rollup_every_s = rollup_every_s
@@ -78,23 +84,26 @@ class IngestWorker:
         return cid
 
     def write(self, batch: Batch) -> int:
-        """Store one batch synchronously (one transaction). Returns the samples newly stored."""
+        """Store one batch synchronously. Returns the samples newly stored.
+
+        Samples and machine events go in one transaction. When the batch comes from a collector and its
+        predecessor in that collector's stream has not been applied yet (another worker holds it), the
+        samples are committed at once and the events wait for it (up to ``order_wait_s``; past that
+        the gap is logged and counted, and the events go ahead)."""
         with self._lock:
             try:
                 company_id = self.company_id(batch.company)
+                events = self.machine_events and bool(self.tags)
                 with self.runtime.transaction() as session:
                     conn = session.connection()
                     ids = self._registry.ids(conn, company_id, {s.tag for s in batch.samples}, self.tags)
                     rows = store.to_rows(batch.samples, ids)
                     added = store.write_samples(conn, rows)
-                    if self.machine_events and self.tags:
-                        ms = process_machine_samples(
-                            session, company_id, batch.samples, self.tags, scrap_reason=self.scrap_reason
-                        )
-                        self.stats.state_events += ms.state_events
-                        self.stats.quantity_events += ms.quantity_events
-                        self.stats.rejected_events += ms.rejected
-                        self.stats.problems = (self.stats.problems + ms.problems)[-20:]
+                    if events and self._in_order(session, company_id, batch):
+                        self._events(session, company_id, batch)
+                        events = False
+                if events:
+                    self._events_in_order(company_id, batch)
             except Exception as exc:
                 self.stats.failures += 1
                 self.stats.last_error = str(exc).splitlines()[0][:300]
@@ -116,6 +125,63 @@ class IngestWorker:
                 self.refresh_rollups()
             return added
 
+    def _events(self, session: Session, company_id: int, batch: Batch) -> None:
+        ms = process_machine_samples(
+            session, company_id, batch.samples, self.tags, scrap_reason=self.scrap_reason
+        )
+        self.stats.state_events += ms.state_events
+        self.stats.quantity_events += ms.quantity_events
+        self.stats.rejected_events += ms.rejected
+        self.stats.problems = (self.stats.problems + ms.problems)[-20:]
+        if batch.source and batch.seq:
+            c = _stream_cursor(session, company_id, batch.source, lock=False)
+            if c is None:
+                c = MachineCursor(
+                    company_id=company_id,
+                    equipment_code=_stream_key(batch.source),
+                    state_ts_ms=0,
+                    counters="{}",
+                )
+                session.add(c)
+            if c.state != str(batch.epoch):
+                c.state, c.state_ts_ms = str(batch.epoch), batch.seq
+            else:
+                c.state_ts_ms = max(c.state_ts_ms, batch.seq)
+
+    def _in_order(self, session: Session, company_id: int, batch: Batch) -> bool:
+        """May this batch's machine events be derived now? (Its predecessor has been applied, it is a
+        replay, it starts a stream, or it does not come from a collector.)"""
+        if not batch.source or not batch.seq:
+            return True
+        c = _stream_cursor(session, company_id, batch.source, lock=True)
+        if c is None:  # the stream's first batch starts it; a later one waits for it
+            return batch.prev == 0
+        if c.state != str(batch.epoch):  # a new buffer file: its stream starts at its first batch
+            return batch.prev == 0
+        return batch.seq <= c.state_ts_ms or batch.prev <= c.state_ts_ms
+
+    def _events_in_order(self, company_id: int, batch: Batch) -> None:
+        self.stats.order_waits += 1
+        deadline = time.monotonic() + self.order_wait_s
+        while True:
+            with self.runtime.transaction() as session:
+                if self._in_order(session, company_id, batch):
+                    self._events(session, company_id, batch)
+                    return
+                if time.monotonic() >= deadline:
+                    self.stats.order_gaps += 1
+                    log.warning(
+                        "batch %d of collector %s: its predecessor %d never arrived within %.0f s; "
+                        "deriving its machine events without it",
+                        batch.seq,
+                        batch.source,
+                        batch.prev,
+                        self.order_wait_s,
+                    )
+                    self._events(session, company_id, batch)
+                    return
+            time.sleep(0.02)
+
     def refresh_rollups(self) -> None:
         dirty, self._dirty = self._dirty, None
         self._last_rollup = time.monotonic()
@@ -126,3 +192,17 @@ class IngestWorker:
 
     async def handle(self, batch: Batch) -> None:
         await asyncio.to_thread(self.write, batch)
+
+
+def _stream_key(source: str) -> str:
+    return f"~stream:{source}"[:64]
+
+
+def _stream_cursor(session: Session, company_id: int, source: str, *, lock: bool) -> MachineCursor | None:
+    """How far a collector's stream has been turned into machine events: kept in the machine-cursor
+    table under the pseudo-equipment ``~stream:<collector>`` (``state_ts_ms``: the last batch number,
+    ``state``: the buffer file's identity)."""
+    q = select(MachineCursor).where(
+        MachineCursor.company_id == company_id, MachineCursor.equipment_code == _stream_key(source)
+    )
+    return session.scalar(q.with_for_update() if lock else q)

@@ -20,6 +20,10 @@ from jejo.core.errors import Problem, ValidationError
 from jejo.execution.events import MachineStateKind
 
 
+class BadPayload(ValidationError, ValueError):
+    """A message from a machine or broker that cannot be read (also a ``ValueError`` for old callers)."""
+
+
 class Sample(NamedTuple):
     """One value of one tag at the time its source stamped it (epoch milliseconds, UTC)."""
 
@@ -62,13 +66,19 @@ class _Model(BaseModel):
 
 
 class Security(_Model):
-    """OPC UA security: ``None`` (anonymous) or Basic256Sha256 with client certificate and key (PEM/DER)."""
+    """OPC UA security: ``None`` (anonymous) or Basic256Sha256 with client certificate and key (PEM/DER);
+    the server is pinned (``server_certificate``) or checked against a trust list (``trust_list``)."""
 
     policy: Literal["None", "Basic256Sha256"] = "None"
     mode: Literal["Sign", "SignAndEncrypt"] = "SignAndEncrypt"
     certificate: str | None = None
     private_key: str | None = None
     server_certificate: str | None = None
+    #: a folder of trusted certificates (the server's own, or the CA that signed it; PEM or DER): the
+    #: server's certificate must chain to one of them (OPC UA Part 4 trust list)
+    trust_list: str | None = None
+    #: a folder of certificate revocation lists of those CAs (PEM or DER)
+    revocation_list: str | None = None
     username: str | None = None
     password: str | None = None
 
@@ -101,10 +111,29 @@ class ModbusSource(_Model):
     timeout_s: float = Field(default=3.0, gt=0)
 
 
+class MqttTls(_Model):
+    """MQTT over TLS (``mqtts://``, port 8883 by default): the broker's certificate is checked against
+    ``ca_file`` (else the system's trusted CAs); ``cert_file`` and ``key_file`` add a client certificate
+    for brokers that require one (mutual TLS). ``username``/``password`` log in to the broker."""
+
+    ca_file: str | None = None
+    cert_file: str | None = None
+    key_file: str | None = None
+    username: str | None = None
+    password: str | None = None
+
+    @model_validator(mode="after")
+    def _pair(self) -> MqttTls:
+        if bool(self.cert_file) != bool(self.key_file):
+            raise ValueError("a client certificate needs both cert_file and key_file")
+        return self
+
+
 class MqttSource(_Model):
     name: str
     kind: Literal["mqtt"]
     url: str = Field(pattern=r"^mqtts?://")
+    tls: MqttTls | None = Field(default=None, description="TLS and login; mqtts:// alone uses the system CAs")
     format: Literal["sparkplug", "json"] = "sparkplug"
     topics: list[str] = Field(min_length=1)
     client_id: str | None = None
@@ -223,7 +252,14 @@ def parse_tag_map(text: str, origin: str = "<tag map>") -> TagMap:
     if root is None:
         raise ValidationError(f"{origin} is empty", [Problem(reason="empty document", field=origin)])
     lines: dict[tuple[Any, ...], int] = {}
-    data = _to_python(root, (), lines)
+    try:
+        data = _to_python(root, (), lines)
+    except (yaml.YAMLError, TypeError, ValueError, RecursionError) as exc:
+        # keys that are lists or maps, aliases that refer to themselves: YAML allows them, a tag map not
+        raise ValidationError(
+            f"{origin} is not a tag map",
+            [Problem(reason=f"unsupported YAML structure: {str(exc).splitlines()[0][:200]}", field=origin)],
+        ) from exc
     problems: list[Problem] = []
     try:
         tag_map = TagMap.model_validate(data)

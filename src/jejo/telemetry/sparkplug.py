@@ -12,6 +12,10 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from google.protobuf import descriptor_pb2, descriptor_pool, message_factory
+from google.protobuf.message import DecodeError
+
+from jejo.core.errors import Problem
+from jejo.telemetry.model import BadPayload
 
 # Sparkplug B data types (spec table "Data Types")
 INT8, INT16, INT32, INT64, UINT8, UINT16, UINT32, UINT64 = 1, 2, 3, 4, 5, 6, 7, 8
@@ -138,14 +142,24 @@ def decode(
     raw: bytes, *, datatypes: dict[str, int] | None = None, aliases: dict[int, str] | None = None
 ) -> Payload:
     """Parse a payload; names of aliased metrics and missing datatypes come from the BIRTH certificate."""
-    pb = PayloadPB.FromString(raw)
+    try:
+        pb = PayloadPB.FromString(raw)
+    except DecodeError as exc:
+        raise BadPayload(
+            "not a Sparkplug B payload", [Problem(reason="protobuf does not parse", field="payload")]
+        ) from exc
     out = Payload(timestamp=int(pb.timestamp), seq=int(pb.seq) if pb.HasField("seq") else None)
     for pm in pb.metrics:
         name = pm.name if pm.HasField("name") else (aliases or {}).get(pm.alias)
         dt = pm.datatype if pm.HasField("datatype") else (datatypes or {}).get(name or "", 0)
         kind = pm.WhichOneof("value")
         value: Any = None if pm.is_null or kind is None else getattr(pm, kind)
-        if value is not None and dt in _SIGNED_BITS:
+        if kind == "bytes_value" and value is not None:
+            raise BadPayload(
+                "binary Sparkplug metrics are not supported",
+                [Problem(reason="bytes value", field=f"metrics.{name or pm.alias}")],
+            )
+        if isinstance(value, int) and not isinstance(value, bool) and dt in _SIGNED_BITS:
             bits = 32 if kind == "int_value" else 64
             sbits = _SIGNED_BITS[dt]
             value &= (1 << bits) - 1
@@ -178,7 +192,10 @@ class Topic:
     def parse(cls, topic: str) -> Topic:
         parts = topic.split("/")
         if len(parts) not in (4, 5) or parts[0] != NAMESPACE:
-            raise ValueError(f"not a Sparkplug B topic: {topic!r}")
+            raise BadPayload(
+                f"not a Sparkplug B topic: {topic[:200]!r}",
+                [Problem(reason=f"expected {NAMESPACE}/group/type/node[/device]", field="topic")],
+            )
         return cls(parts[1], parts[2], parts[3], parts[4] if len(parts) == 5 else None)
 
 

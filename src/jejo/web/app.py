@@ -23,12 +23,17 @@ from jejo.core import i18n
 from jejo.core.errors import JejoError, Unauthorized
 from jejo.web.context import LoginRequired, Viewer, chosen_locale, viewer_for
 from jejo.web.routes import (
+    admin,
     auth,
     board,
     dashboard,
+    dashboards,
+    equipment,
     furniture,
+    machine_data,
     masterdata,
     plant,
+    quality_pages,
     sheets,
     terminal,
     work_orders,
@@ -158,4 +163,24 @@ def mount_web(app: FastAPI) -> None:
     for module in (auth, dashboard, masterdata, work_orders, terminal, board, sheets, furniture):
         app.include_router(module.router)
     app.include_router(plant.router)
+    app.include_router(dashboards.router)
+    app.include_router(equipment.router)
+    app.include_router(quality_pages.router)
+    from jejo.web.routes import planning as planning_pages
+
+    app.include_router(planning_pages.router)
+    app.include_router(machine_data.router)
+    from jejo.web.routes import center as center_pages
+
+    app.include_router(center_pages.router)
+    from jejo.web.routes import center_results as center_results_pages
+
+    app.include_router(center_results_pages.router)
+    app.include_router(admin.router)
+    from jejo.web.routes import ai as ai_pages
+
+    app.include_router(ai_pages.router)
+    from jejo.web.routes import twin as twin_pages
+
+    app.include_router(twin_pages.router)
     _install_error_pages(app)

@@ -2,16 +2,25 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from fastapi import APIRouter, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 from sqlalchemy import select
 
-from jejo.api.deps import DB, Caller, PageQ, issue_session_token, paged, require
+from jejo.api.deps import (
+    DB,
+    Caller,
+    PageQ,
+    client_address,
+    issue_session_token,
+    paged,
+    require,
+    runtime,
+)
 from jejo.masterdata import users as accounts
 from jejo.masterdata.tables import ApiToken, User
+from jejo.security import throttle
 
 router = APIRouter(tags=["auth"])
 
@@ -27,7 +36,9 @@ class TokenIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str = Field(min_length=1, max_length=200)
     scopes: list[str] = Field(min_length=1)
-    expires_at: datetime | None = None
+    expires_at: AwareDatetime | None = Field(
+        default=None, description="When the token stops working (with its time zone); none: until revoked"
+    )
 
 
 class UserIn(BaseModel):
@@ -52,7 +63,14 @@ def user_out(u: User) -> dict[str, Any]:
 @router.post("/auth/login")
 def login(body: LoginIn, request: Request, session: DB) -> dict[str, Any]:
     """Exchange a password for a bearer token (valid 12 hours)."""
-    user = accounts.authenticate(session, body.company, body.username, body.password)
+    user = throttle.authenticate(
+        session,
+        runtime(request).transaction,
+        body.company,
+        body.username,
+        body.password,
+        client_address(request),
+    )
     return {
         "access_token": issue_session_token(request, user),
         "token_type": "bearer",

@@ -11,7 +11,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import PurePath
@@ -163,9 +162,13 @@ def _is_label_row(header: list[Column | None], cells: Sequence[Any]) -> bool:
 
 
 def _letter(index: int) -> str:
-    from openpyxl.utils import get_column_letter
-
-    return get_column_letter(index + 1)
+    """Spreadsheet column letters of a 0-based index (A, B, …, Z, AA, …), past Excel's last column too
+    (a CSV row may be wider)."""
+    n, out = index + 1, ""
+    while n:
+        n, rem = divmod(n - 1, 26)
+        out = chr(65 + rem) + out
+    return out
 
 
 # ---- .xlsx -----------------------------------------------------------------------------------------
@@ -178,7 +181,7 @@ def read_xlsx(data: bytes, filename: str = "workbook.xlsx") -> ReadResult:
     out = ReadResult()
     try:
         wb = load_workbook(io.BytesIO(data), data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
+    except Exception as exc:  # a damaged file fails deep in zlib, XML or openpyxl: name it, never crash
         reason = (
             "this is an old .xls file; save it as .xlsx (Excel workbook) first"
             if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"

@@ -74,6 +74,7 @@ def template_workbook() -> bytes:
 
 
 def _sheet(ws: Any, spec: SheetSpec, rows: list[Mapping[str, Any]], kinds: list[str]) -> None:
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
     from openpyxl.comments import Comment
     from openpyxl.styles import Alignment, Font, PatternFill
     from openpyxl.utils import get_column_letter
@@ -94,6 +95,8 @@ def _sheet(ws: Any, spec: SheetSpec, rows: list[Mapping[str, Any]], kinds: list[
             value = row.get(col.name)
             if value is None:
                 continue
+            if isinstance(value, str):  # control characters cannot be stored in a worksheet's XML
+                value = ILLEGAL_CHARACTERS_RE.sub("", value)
             c = ws.cell(row=i, column=j, value=value)
             if col.type is time:
                 c.number_format = "hh:mm"

@@ -13,8 +13,9 @@ import struct
 import time
 from dataclasses import dataclass
 
+from jejo.core.errors import Problem
 from jejo.telemetry.connectors import Backoff, Emit, Health
-from jejo.telemetry.model import REGISTER_WIDTH, ModbusSource, Sample, Tag, modbus_address
+from jejo.telemetry.model import REGISTER_WIDTH, BadPayload, ModbusSource, Sample, Tag, modbus_address
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +35,18 @@ def decode_registers(
     words: list[int], dtype: str, *, byte_order: str = "big", word_order: str = "big"
 ) -> float:
     """Registers (16-bit words as read) → number, after the device's byte and word order."""
+    width = REGISTER_WIDTH.get(dtype)
+    if width is None or dtype not in _FMT:
+        raise BadPayload(f"Modbus cannot carry {dtype!r}", [Problem(reason="unknown type", field="type")])
+    if len(words) != width or not all(isinstance(w, int) and 0 <= w <= 0xFFFF for w in words):
+        raise BadPayload(
+            f"{dtype} needs {width} registers of 0..65535; got {list(words)[:8]}",
+            [Problem(reason="bad register words", field="registers")],
+        )
+    if byte_order not in ("big", "little") or word_order not in ("big", "little"):
+        raise BadPayload(
+            "byte and word order are big or little", [Problem(reason="bad order", field="order")]
+        )
     ws = list(words)
     if word_order == "little":
         ws.reverse()

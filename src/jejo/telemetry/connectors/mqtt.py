@@ -14,10 +14,11 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
+from jejo.core.errors import Problem
 from jejo.telemetry import sparkplug as spb
-from jejo.telemetry.bus import received_but_unread
+from jejo.telemetry.bus import ack, manual_ack, received_but_unread
 from jejo.telemetry.connectors import Backoff, Emit, Health
-from jejo.telemetry.model import MqttSource, Sample, Tag
+from jejo.telemetry.model import BadPayload, MqttSource, Sample, Tag
 
 log = logging.getLogger(__name__)
 
@@ -93,6 +94,17 @@ class JsonDecoder:
         self.tags = {t.address: t for t in tags}
 
     def feed(self, topic: str, raw: bytes) -> list[Sample]:
+        try:
+            return self._feed(raw)
+        except BadPayload:
+            raise
+        except (ValueError, TypeError, KeyError, OverflowError, AttributeError) as exc:
+            raise BadPayload(
+                f"unreadable JSON payload on {topic[:200]}",
+                [Problem(reason=f"{type(exc).__name__}: {str(exc)[:200]}", field="payload")],
+            ) from exc
+
+    def _feed(self, raw: bytes) -> list[Sample]:
         body = json.loads(raw)
         out: list[Sample] = []
         if isinstance(body, dict):
@@ -101,11 +113,19 @@ class JsonDecoder:
         elif isinstance(body, list):
             items = [(str(p["name"]), int(p["ts"]), p["value"]) for p in body]
         else:
-            raise ValueError("JSON payload must be an object with ts and values, or a list of points")
+            raise BadPayload(
+                "JSON payload must be an object with ts and values, or a list of points",
+                [Problem(reason="neither an object nor a list", field="payload")],
+            )
         for name, ts, v in items:
             tag = self.tags.get(name)
-            if tag is not None:
-                out.append(Sample(tag.tag, ts, v if isinstance(v, str) else tag.scaled(v)))
+            if tag is None:
+                continue
+            if not (v is None or isinstance(v, str | int | float)):
+                raise BadPayload(
+                    f"value of {name} is not a number or text", [Problem(reason="bad value", field=name)]
+                )
+            out.append(Sample(tag.tag, ts, v if isinstance(v, str) else tag.scaled(v)))
         return out
 
 
@@ -132,6 +152,10 @@ async def run_mqtt(
     )
     backoff = Backoff()
 
+    # A message is acknowledged once its samples are in the collector's disk buffer (not on receipt),
+    # so a collector killed mid-stream finds what it had not yet written waiting in its session.
+    defer = getattr(getattr(emit, "__self__", None), "after_flush", None)
+
     async def take(msg: Any, client: Any) -> None:
         try:
             samples = decoder.feed(str(msg.topic), bytes(msg.payload))
@@ -139,6 +163,7 @@ async def run_mqtt(
             health.bad_payloads += 1
             health.last_error = f"bad payload on {msg.topic}: {exc}"[:300]
             log.warning("mqtt %s: %s", source.name, health.last_error)
+            ack(client, msg)
             return
         if isinstance(decoder, SparkplugDecoder) and client is not None:
             while decoder.rebirths:
@@ -148,18 +173,37 @@ async def run_mqtt(
         if samples:
             health.samples += len(samples)
             emit(samples)
+            if defer is not None:
+                defer(lambda: ack(client, msg))
+                return
+        ack(client, msg)
 
     state_topic = f"{spb.NAMESPACE}/STATE/{source.host_id}" if source.host_id else None
+    login = source.tls
+    secure = u.scheme == "mqtts" or bool(login and (login.ca_file or login.cert_file))
+    tls_params = (
+        aiomqtt.TLSParameters(
+            ca_certs=login.ca_file if login else None,
+            certfile=login.cert_file if login else None,
+            keyfile=login.key_file if login else None,
+        )
+        if secure
+        else None
+    )
     while not stop.is_set():
         will = aiomqtt.Will(state_topic, host_state(False), qos=1, retain=True) if state_topic else None
         client = aiomqtt.Client(
             u.hostname or "127.0.0.1",
-            u.port or 1883,
+            u.port or (8883 if secure else 1883),
             identifier=source.client_id or f"jejo-collector-{source.name}",
+            tls_params=tls_params,
+            username=login.username if login else None,
+            password=login.password if login else None,
             clean_session=False,
             timeout=5,
             will=will,
         )
+        manual_ack(client)
         try:
             async with client:
                 for t in source.topics:
@@ -186,7 +230,7 @@ async def run_mqtt(
             health.error(exc)
             health.reconnects += 1
             log.info("mqtt %s: %s", source.name, health.last_error)
-        for msg in received_but_unread(client):  # acknowledged already: never drop them
-            await take(msg, None)
+        # unacknowledged: the broker sends them again on the next connection of this session
+        received_but_unread(client)
         if not stop.is_set():
             await backoff.wait(stop)

@@ -84,6 +84,19 @@ async def _secure(client: Any, source: OpcUaSource) -> None:
         server_certificate=sec.server_certificate,
         mode=getattr(ua.MessageSecurityMode, sec.mode),
     )
+    if sec.trust_list:
+        from pathlib import Path
+
+        from asyncua.crypto.truststore import TrustStore
+        from asyncua.crypto.validator import CertificateValidator, CertificateValidatorOptions
+
+        store = TrustStore(
+            [Path(sec.trust_list)], [Path(sec.revocation_list)] if sec.revocation_list else []
+        )
+        await store.load()
+        opts = CertificateValidatorOptions
+        checks = opts.TIME_RANGE | opts.TRUSTED | (opts.REVOKED if sec.revocation_list else opts(0))
+        client.certificate_validator = CertificateValidator(checks, store)
 
 
 async def run_opcua(

@@ -7,10 +7,18 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from jejo.api.deps import DB, SESSION_COOKIE, SESSION_MAX_AGE_S, issue_session_token
+from jejo.api.deps import (
+    DB,
+    SESSION_COOKIE,
+    SESSION_MAX_AGE_S,
+    client_address,
+    cookie_secure,
+    issue_session_token,
+    runtime,
+)
 from jejo.core.errors import Unauthorized
 from jejo.core.i18n import translator
-from jejo.masterdata import users as accounts
+from jejo.security import throttle
 from jejo.web.context import chosen_locale
 from jejo.web.templating import render
 
@@ -43,7 +51,27 @@ def login(
 ) -> Response:
     tr = translator(chosen_locale(request))
     try:
-        user = accounts.authenticate(session, company.strip() or None, username.strip(), password)
+        user = throttle.authenticate(
+            session,
+            runtime(request).transaction,
+            company.strip() or None,
+            username.strip(),
+            password,
+            client_address(request),
+        )
+    except throttle.TooManyAttempts as exc:
+        minutes = max(1, (int(exc.extra.get("retry_after_s", 60)) + 59) // 60)
+        return render(
+            request,
+            "login.html",
+            tr,
+            status_code=429,
+            next=safe_next(next),
+            company=company,
+            username=username,
+            error=tr.gettext("Too many failed logins. Try again in %(minutes)d minute(s).")
+            % {"minutes": minutes},
+        )
     except Unauthorized:
         return render(
             request,
@@ -56,7 +84,7 @@ def login(
             error=tr.gettext("Wrong company code, username or password."),
         )
     response = RedirectResponse(safe_next(next), status_code=303)
-    secure = request.url.scheme == "https"
+    secure = cookie_secure(request)
     response.set_cookie(
         SESSION_COOKIE,
         issue_session_token(request, user),
@@ -73,7 +101,7 @@ def login(
 
 
 @router.post("/logout")
-def logout() -> RedirectResponse:
+def logout(request: Request) -> RedirectResponse:
     response = RedirectResponse("/login", status_code=303)
-    response.delete_cookie(SESSION_COOKIE)
+    response.delete_cookie(SESSION_COOKIE, httponly=True, samesite="lax", secure=cookie_secure(request))
     return response

@@ -196,9 +196,7 @@ def _spc_view(session: Session, company_id: int, f: Filters, tag: str | None, ch
     if chart not in SPC_CHARTS:
         raise ValidationError("bad chart", [Problem("chart must be i_mr, xbar_r or xbar_s", field="chart")])
     out = service.spc_for_tag(session, company_id, chosen, f.period, chart=chart)
-    out["charts"] = (
-        [out["location"], out["dispersion"]] if "location" in out else [out["chart_data"]]
-    )
+    out["charts"] = [out["location"], out["dispersion"]] if "location" in out else [out["chart_data"]]
     return {"tags": tags, "tag": chosen, "chart": chart, "spc": out}
 
 

@@ -79,6 +79,8 @@ def _num(v: Any) -> float | None:
 async def create_order(request: Request, viewer: CurrentViewer, session: DB) -> Response:
     """The entry form (htmx): cabinets from the rows, loose parts from an uploaded cut list."""
     _htmx_only(request)
+    if not viewer.principal.can("workorders:write"):
+        raise Forbidden("needs workorders:write")
     tr = viewer.tr
     form = await request.form()
     problems: list[str] = []

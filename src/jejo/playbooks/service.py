@@ -1,0 +1,330 @@
+"""Playbooks: rules as data that turn findings and events into actions in jejo.
+
+A playbook has a trigger (finding kind, machine pattern, signal, score bounds — or an event type) and
+one action:
+
+* ``maintenance_order`` — open a maintenance order on the finding's machine (maintenance services);
+  with ``plan_within_hours`` it is also planned (``planned_start`` / ``planned_end``, the time the
+  scheduler treats as unavailable) — for a RUL finding no later than that many hours before the
+  predicted end of life;
+* ``hold_lot`` — put the finding's lot on quality hold (quality services);
+* ``notify`` — record a notice for the web inbox.
+
+Every action is recorded with the finding (or event) that caused it. Each (playbook, finding / event)
+pair acts at most once (an idempotency key), and after an action on a machine or lot the playbook
+waits ``cooldown_minutes`` before acting on the same subject again (later matches are recorded as
+skipped, so the history shows why nothing happened).
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from pydantic import ValidationError as PydanticError
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from jejo.ai.tables import AiFinding, Playbook, PlaybookAction
+from jejo.core.errors import JejoError, NotFound, Problem, ValidationError
+from jejo.core.timeutil import as_utc, utcnow
+from jejo.playbooks.schemas import PlaybookIn, Trigger
+
+log = logging.getLogger(__name__)
+
+ACTOR = "playbook"
+
+
+def save_playbook(session: Session, company_id: int, body: PlaybookIn, actor: str) -> Playbook:
+    """Create or replace a playbook by code."""
+    if body.action == "hold_lot" and body.trigger.source == "finding" and body.trigger.kind == "anomaly":
+        raise ValidationError(
+            "a lot hold needs a finding that names a lot",
+            [Problem(field="trigger.kind", reason="use 'quality' for hold_lot")],
+        )
+    pb = session.scalar(select(Playbook).where(Playbook.company_id == company_id, Playbook.code == body.code))
+    if pb is None:
+        pb = Playbook(company_id=company_id, code=body.code, created_at=utcnow())
+        session.add(pb)
+    pb.name = body.name
+    pb.enabled = body.enabled
+    pb.trigger = body.trigger.model_dump(exclude_none=True)
+    pb.action = body.action
+    pb.params = body.params
+    pb.cooldown_minutes = body.cooldown_minutes
+    pb.updated_by = actor
+    session.flush()
+    return pb
+
+
+def parse_playbook(data: dict[str, Any]) -> PlaybookIn:
+    """A playbook from plain data (YAML / JSON); problems name the field."""
+    try:
+        return PlaybookIn.model_validate(data)
+    except PydanticError as exc:
+        raise ValidationError(
+            "playbook not valid",
+            [Problem(field=".".join(map(str, e["loc"])), reason=e["msg"]) for e in exc.errors()],
+        ) from exc
+
+
+def get_playbook(session: Session, company_id: int, code: str) -> Playbook:
+    pb = session.scalar(select(Playbook).where(Playbook.company_id == company_id, Playbook.code == code))
+    if pb is None:
+        raise NotFound(f"playbook {code} not found")
+    return pb
+
+
+def list_playbooks(session: Session, company_id: int) -> list[Playbook]:
+    return list(
+        session.scalars(select(Playbook).where(Playbook.company_id == company_id).order_by(Playbook.code))
+    )
+
+
+def set_enabled(session: Session, company_id: int, code: str, enabled: bool) -> Playbook:
+    pb = get_playbook(session, company_id, code)
+    pb.enabled = enabled
+    return pb
+
+
+def list_actions(
+    session: Session,
+    company_id: int,
+    playbook: str | None = None,
+    finding_id: int | None = None,
+    limit: int = 200,
+) -> list[PlaybookAction]:
+    stmt = select(PlaybookAction).where(PlaybookAction.company_id == company_id)
+    if playbook:
+        stmt = stmt.join(Playbook, Playbook.id == PlaybookAction.playbook_id).where(Playbook.code == playbook)
+    if finding_id is not None:
+        stmt = stmt.where(PlaybookAction.finding_id == finding_id)
+    return list(
+        session.scalars(
+            stmt.order_by(PlaybookAction.created_at.desc(), PlaybookAction.id.desc()).limit(limit)
+        )
+    )
+
+
+# ---- matching ------------------------------------------------------------------------------------
+
+
+def matches(trigger: Trigger, f: AiFinding) -> bool:
+    if trigger.source != "finding":
+        return False
+    if trigger.kind and f.kind != trigger.kind:
+        return False
+    if not fnmatch.fnmatchcase(f.equipment_code or "", trigger.equipment):
+        return False
+    if trigger.signal:
+        signals = {str(e.get("feature", "")).rpartition("_")[0] for e in f.explanation} | {
+            str(e.get("feature", "")) for e in f.explanation
+        }
+        if trigger.signal not in signals:
+            return False
+    if trigger.min_score is not None and f.score < trigger.min_score:
+        return False
+    return not (trigger.max_score is not None and f.score > trigger.max_score)
+
+
+def _in_cooldown(session: Session, company_id: int, pb: Playbook, subject: str) -> PlaybookAction | None:
+    if pb.cooldown_minutes <= 0:
+        return None
+    since = utcnow() - timedelta(minutes=pb.cooldown_minutes)
+    return session.scalar(
+        select(PlaybookAction)
+        .where(
+            PlaybookAction.company_id == company_id,
+            PlaybookAction.playbook_id == pb.id,
+            PlaybookAction.subject == subject,
+            PlaybookAction.status == "done",
+            PlaybookAction.created_at >= since,
+        )
+        .order_by(PlaybookAction.created_at.desc())
+        .limit(1)
+    )
+
+
+def _plan_start(finding: AiFinding | None, within_hours: float) -> datetime:
+    """When to plan the work: now, but no later than ``within_hours`` before the predicted end of life
+    (a RUL finding's score is the remaining life in hours)."""
+    now = utcnow()
+    if finding is not None and finding.kind == "rul":
+        latest = now + timedelta(hours=max(0.0, finding.score - within_hours))
+        return min(now + timedelta(hours=within_hours), latest)
+    return now
+
+
+def _perform(
+    session: Session, company_id: int, pb: Playbook, subject: str, reason: str, finding: AiFinding | None
+) -> tuple[str | None, str]:
+    """Do the action; returns (target, detail)."""
+    params = pb.params or {}
+    if pb.action == "maintenance_order":
+        from jejo.maintenance.schemas import OrderIn
+        from jejo.maintenance.service import open_order
+
+        head = str(params.get("description") or pb.name)
+        body = OrderIn(
+            equipment=subject,
+            kind=params.get("kind", "request"),
+            description=f"{head} — {reason}"[:500],
+            checklist=list(params.get("checklist", [])),
+        )
+        order = open_order(session, company_id, body, f"{ACTOR}:{pb.code}")
+        within = params.get("plan_within_hours")
+        if within is not None:  # schedule it: the scheduler treats the planned window as unavailable
+            start = _plan_start(finding, float(within))
+            order.planned_start = start
+            order.planned_end = start + timedelta(minutes=float(params.get("duration_minutes", 120)))
+            return order.code, f"보전 작업지시 {order.code} 발행, {float(within):g}시간 안에 계획"
+        return order.code, f"보전 작업지시 {order.code} 발행"
+    if pb.action == "hold_lot":
+        from jejo.quality.service import hold_lot
+
+        hold_lot(
+            session, company_id, subject, str(params.get("reason") or reason)[:200], f"{ACTOR}:{pb.code}"
+        )
+        return subject, f"로트 {subject} 보류"
+    message = str(params.get("message") or pb.name)
+    return None, f"알림: {message} — {reason}"[:500]
+
+
+def _act(
+    session: Session,
+    company_id: int,
+    pb: Playbook,
+    *,
+    subject: str | None,
+    key: str,
+    reason: str,
+    finding: AiFinding | None = None,
+    event_id: str | None = None,
+) -> PlaybookAction | None:
+    if session.scalar(
+        select(PlaybookAction.id).where(
+            PlaybookAction.company_id == company_id, PlaybookAction.idempotency_key == key
+        )
+    ):
+        return None  # this playbook already handled this finding / event
+    row = PlaybookAction(
+        company_id=company_id,
+        playbook_id=pb.id,
+        finding_id=finding.id if finding else None,
+        event_id=event_id,
+        subject=subject or "-",
+        action=pb.action,
+        idempotency_key=key,
+        created_at=utcnow(),
+    )
+    if not subject:
+        row.status, row.detail = "skipped", "대상(설비/로트)이 없음"
+    elif (prev := _in_cooldown(session, company_id, pb, subject)) is not None:
+        row.status = "skipped"
+        row.detail = f"재실행 대기 중 ({pb.cooldown_minutes}분, 직전 조치 {prev.target or prev.id})"
+    else:
+        try:
+            with session.begin_nested():
+                row.target, row.detail = _perform(session, company_id, pb, subject, reason, finding)
+            row.status = "done"
+        except (JejoError, PydanticError) as exc:
+            row.status, row.detail = "failed", str(exc)[:500]
+            log.warning("playbook %s failed on %s: %s", pb.code, subject, exc)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def run_for_findings(session: Session, company_id: int, findings: list[AiFinding]) -> list[PlaybookAction]:
+    """Apply every enabled finding playbook to each finding (once per pair; cooldown per subject)."""
+    done: list[PlaybookAction] = []
+    books = [pb for pb in list_playbooks(session, company_id) if pb.enabled]
+    for f in findings:
+        if f.status == "dismissed":
+            continue
+        for pb in books:
+            trig = Trigger.model_validate(pb.trigger)
+            if not matches(trig, f):
+                continue
+            subject = (
+                f.lot_code
+                if pb.action == "hold_lot"
+                else f.equipment_code or (f.lot_code if pb.action == "notify" else None)
+            )
+            reason = f.summary or f"{f.kind} score {f.score:.2f}"
+            act = _act(
+                session,
+                company_id,
+                pb,
+                subject=subject,
+                key=f"pb:{pb.code}:finding:{f.code}",
+                reason=reason,
+                finding=f,
+            )
+            if act is not None:
+                done.append(act)
+    return done
+
+
+def run_for_events(session: Session, company_id: int, events: list[Any]) -> list[PlaybookAction]:
+    """Apply the enabled event playbooks to events of the event log (``type``, ``equipment_code``,
+    ``payload`` with ``equipment`` or ``lot``)."""
+    done: list[PlaybookAction] = []
+    books = [
+        pb for pb in list_playbooks(session, company_id) if pb.enabled and pb.trigger.get("source") == "event"
+    ]
+    for ev in events:
+        payload = getattr(ev, "payload", None) or {}
+        for pb in books:
+            trig = Trigger.model_validate(pb.trigger)
+            if trig.event_type and ev.type != trig.event_type:
+                continue
+            equipment = getattr(ev, "equipment_code", None) or payload.get("equipment")
+            lot = payload.get("lot")
+            subject = (
+                lot if pb.action == "hold_lot" else equipment or (lot if pb.action == "notify" else None)
+            )
+            if pb.action != "hold_lot" and not fnmatch.fnmatchcase(equipment or "", trig.equipment):
+                continue
+            reason = f"이벤트 {ev.type} ({as_utc(ev.occurred_at):%Y-%m-%d %H:%M} UTC)"
+            act = _act(
+                session,
+                company_id,
+                pb,
+                subject=subject,
+                key=f"pb:{pb.code}:event:{ev.id}",
+                reason=reason,
+                event_id=str(ev.id),
+            )
+            if act is not None:
+                done.append(act)
+    return done
+
+
+def playbook_out(pb: Playbook) -> dict[str, Any]:
+    return {
+        "code": pb.code,
+        "name": pb.name,
+        "enabled": pb.enabled,
+        "trigger": pb.trigger,
+        "action": pb.action,
+        "params": pb.params,
+        "cooldown_minutes": pb.cooldown_minutes,
+        "updated_by": pb.updated_by,
+    }
+
+
+def action_out(a: PlaybookAction) -> dict[str, Any]:
+    return {
+        "playbook": a.playbook.code,
+        "finding": a.finding.code if a.finding else None,
+        "event": a.event_id,
+        "subject": a.subject,
+        "action": a.action,
+        "status": a.status,
+        "target": a.target,
+        "detail": a.detail,
+        "at": a.created_at,
+    }

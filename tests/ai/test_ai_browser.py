@@ -1,0 +1,142 @@
+"""The AI pages in a real browser (Debian's chromium driven by Playwright against a uvicorn server),
+over the closed loop's data: the findings inbox with acknowledge / dismiss, a finding's chart of the
+signal and the anomaly score, the model registry with rollback, the playbook's maintenance order.
+
+Run with ``uv run pytest -m browser tests/ai``; the findings screenshot is kept as
+``docs/screenshots/ai-findings.png``.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from tests.ai.test_closed_loop import run_closed_loop
+from tests.conftest import Tenant
+from tests.web.test_browser import ARGS, CHROMIUM, server  # noqa: F401  (the live-server fixture)
+
+from jejo.ai import findings as fd
+from jejo.ai import registry
+from jejo.core.runtime import Runtime
+
+pytestmark = pytest.mark.browser
+
+DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+@pytest.fixture(scope="module")
+def loop_tenant(runtime: Runtime, app: Any) -> Tenant:
+    with TestClient(app) as c:
+        t = Tenant(runtime, c)
+        loop = run_closed_loop(runtime, t)
+        assert loop.found_at is not None
+        with runtime.transaction() as s:  # a second, unrelated finding to dismiss on the page
+            fd.raise_finding(
+                s,
+                t.company_id,
+                kind="anomaly",
+                equipment="EB-01",
+                window_start=datetime.now(UTC) - timedelta(hours=3),
+                window_end=datetime.now(UTC) - timedelta(hours=2, minutes=30),
+                score=1.12,
+                summary="EB-01: 평소보다 높은 신호 — 온도 최대 39.2 (평소 37.1, +3.9σ)",
+            )
+            row = registry.get_model(s, t.company_id, "health-MC-01")
+            # a retrained candidate next to the active version
+            model = registry.load(row, runtime.settings.ensure_data_dir())
+            registry.register(
+                s,
+                t.company_id,
+                runtime.settings.ensure_data_dir(),
+                name=row.name,
+                model=model,
+                features=row.features,
+                data_ref=row.data_ref,
+                metrics={**row.metrics, "holdout_alarm_rate": 0.0},
+                created_by="정보전",
+                equipment=row.equipment_code,
+                scope=row.scope,
+                data_start=row.data_start,
+                data_end=row.data_end,
+            )
+        return t
+
+
+@pytest.fixture(scope="module")
+def page(server: str) -> Any:  # noqa: F811
+    sync_api = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+    with sync_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
+        context = browser.new_context(
+            base_url=server, viewport={"width": 1280, "height": 800}, locale="ko-KR", timezone_id="Asia/Seoul"
+        )
+        context.set_default_timeout(10_000)
+        pg = context.new_page()
+        errors: list[str] = []
+        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+        yield pg
+        context.close()
+        browser.close()
+        assert not errors, f"JavaScript errors on the pages: {errors}"
+
+
+def test_findings_inbox_chart_registry_and_playbook(page: Any, loop_tenant: Tenant) -> None:
+    from playwright.sync_api import expect
+
+    t = loop_tenant
+    page.goto("/login")
+    page.get_by_label("회사 코드").fill(t.code)
+    page.get_by_label("사용자 ID").fill("admin")
+    page.get_by_label("비밀번호").fill(t.password)
+    page.get_by_role("button", name="로그인").click()
+    menu = page.locator("nav.mainnav details", has=page.locator("a[href='/ai']"))
+    if menu.count():  # the link sits in a drop-down group of the main menu
+        menu.locator("summary").click()
+    page.get_by_role("link", name="제조AI").click()
+    expect(page.locator("h1")).to_have_text("발견 사항")
+    rows = page.locator("#findings tbody tr")
+    expect(rows).to_have_count(2)
+    mc01 = rows.filter(has_text="MC-01")
+    expect(mc01).to_contain_text("진동")
+    # dismiss the other machine's finding, in place (htmx)
+    eb01 = rows.filter(has_text="EB-01")
+    eb01.get_by_role("button", name="오탐 처리").click()
+    expect(eb01.locator(".badge")).to_have_text("오탐")
+    expect(eb01.get_by_role("button", name="확인")).to_have_count(0)
+    DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(DOCS_SHOTS / "ai-findings.png"), full_page=True)
+
+    mc01.get_by_role("link", name="MC-01").click()
+    expect(page.locator("#finding-chart svg")).to_be_visible()  # ECharts drew signal + score
+    expect(page.locator("section", has_text="주요 기여 신호").locator("tbody tr").first).to_contain_text(
+        "vibration"
+    )
+    page.get_by_role("button", name="확인", exact=True).click()
+    expect(page.locator(".wo-title .badge")).to_have_text("확인됨")
+    order = page.locator("section", has_text="조치 내역").get_by_role("link")
+    expect(order).to_contain_text("보전 작업지시 MO-")
+    page.screenshot(path=str(DOCS_SHOTS / "ai-finding-detail.png"), full_page=True)
+    order.click()
+    expect(page.locator("h1 .code")).to_contain_text("MO-")
+    expect(page.locator("body")).to_contain_text("베어링 점검")
+
+    page.goto("/ai/models")
+    table = page.locator("#models tbody tr")
+    expect(table).to_have_count(2)
+    expect(table.nth(0)).to_contain_text("후보")
+    expect(table.nth(1)).to_contain_text("운영 중")
+    table.nth(0).get_by_role("button", name="운영 전환").click()
+    expect(page.locator("#models tbody tr").nth(0)).to_contain_text("운영 중")
+    page.locator("#models tbody tr").nth(0).get_by_role("button", name="되돌리기").click()
+    expect(page.locator("#models tbody tr").nth(1)).to_contain_text("운영 중")
+    expect(page.locator("#models tbody tr").nth(0)).to_contain_text("퇴역")
+
+    page.goto("/ai/playbooks")
+    expect(page.locator("#playbooks")).to_contain_text("PB-SPINDLE-VIB")
+    expect(page.locator("#actions tbody tr")).to_have_count(1)
+    expect(page.locator("#actions")).to_contain_text("보전 작업지시 MO-")

@@ -1,0 +1,419 @@
+"""The model registry (versions, artifacts with SHA-256, promote / rollback, feature check), findings
+(deduplication, acknowledge / dismiss kept as labels) and playbooks (lot hold, idempotency, cooldown,
+event triggers), on the real database; and the machine-health model's bad-input errors."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+from tests.conftest import Tenant, build_plant
+
+from jejo.ai import findings as fd
+from jejo.ai import registry
+from jejo.ai.machine import MachineAnomalyModel, describe, episodes, feature_names, window_features
+from jejo.core.errors import Conflict, NotFound, ValidationError
+from jejo.core.runtime import Runtime
+from jejo.playbooks import service as pbs
+
+FEATURES = feature_names(["vibration", "temperature"])
+T0 = datetime(2026, 3, 2, 0, 0, tzinfo=UTC)
+
+
+def windows(n: int = 60, seed: int = 0, shift: float = 0.0) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    idx = pd.DatetimeIndex([T0 + timedelta(minutes=10 * i) for i in range(n)])
+    vib = 1.8 + rng.normal(0, 0.05, n) + shift
+    temp = 43 + rng.normal(0, 0.3, n)
+    return pd.DataFrame(
+        {
+            "vibration_mean": vib,
+            "vibration_max": vib + 0.2,
+            "temperature_mean": temp,
+            "temperature_max": temp + 0.5,
+        },
+        index=idx,
+    )
+
+
+def fitted() -> MachineAnomalyModel:
+    return MachineAnomalyModel(features=FEATURES).fit(windows())
+
+
+def test_machine_model_scores_rises_and_explains_them() -> None:
+    m = fitted()
+    normal = m.score_samples(windows(40, seed=1))
+    assert (normal <= 1.0).mean() > 0.95
+    worn = windows(5, seed=2, shift=1.0)
+    s = m.score_samples(worn)
+    assert (s > 1.0).all()
+    top = m.explain(worn.iloc[0])
+    assert (
+        top[0]["feature"].startswith("vibration") and top[0]["z"] > 5 and top[0]["value"] > top[0]["normal"]
+    )
+    assert "진동" in describe(top, "MC-01")
+    quiet = windows(5, seed=3, shift=-1.0)  # an idle machine is quieter: not a fault
+    assert (m.score_samples(quiet) < 1.0).all()
+    assert episodes(np.array([0, 1, 1, 1, 0, 1, 1, 0, 1, 1, 1, 1]), 3) == [(1, 3), (8, 11)]
+
+
+def test_window_features_keep_only_complete_windows() -> None:
+    idx = pd.DatetimeIndex([T0 + timedelta(minutes=i) for i in range(35)])
+    s = pd.Series(np.arange(35.0), index=idx)
+    df = window_features({"vibration": s}, T0, T0 + timedelta(minutes=35), 600)
+    assert list(df.columns) == ["vibration_mean", "vibration_max"]
+    assert len(df) == 3 and df["vibration_max"].tolist() == [9.0, 19.0, 29.0]
+
+
+@pytest.mark.parametrize(
+    ("frame", "field"),
+    [
+        (windows().drop(columns=["temperature_max"]), "temperature_max"),  # a missing column
+        (
+            windows().assign(vibration_max=lambda d: d["vibration_max"].where(d.index != d.index[3])),
+            "vibration_max",
+        ),
+        (windows().assign(temperature_mean="hot"), "temperature_mean"),  # the wrong type
+    ],
+)
+def test_machine_model_bad_input_names_the_column(frame: pd.DataFrame, field: str) -> None:
+    with pytest.raises(ValidationError) as err:
+        MachineAnomalyModel(features=FEATURES).fit(frame)
+    assert field in {p.field for p in err.value.problems}
+    with pytest.raises(ValidationError) as err:
+        fitted().score_samples(frame)
+    assert field in {p.field for p in err.value.problems}
+
+
+def test_machine_model_needs_enough_rows_and_features() -> None:
+    with pytest.raises(ValidationError, match="at least 24"):
+        MachineAnomalyModel(features=FEATURES).fit(windows(10))
+    with pytest.raises(ValidationError, match="no features"):
+        MachineAnomalyModel().fit(windows())
+    with pytest.raises(ValidationError, match="not fitted"):
+        MachineAnomalyModel(features=FEATURES).score_samples(windows())
+
+
+def test_registry_versions_promote_rollback_and_checksums(
+    tenant: Tenant, runtime: Runtime, tmp_path: Path
+) -> None:
+    cid = tenant.company_id
+    with runtime.transaction() as s:
+        kw: dict[str, Any] = dict(
+            name="health-MC-01",
+            features=FEATURES,
+            data_ref="telemetry:MC-01",
+            created_by="정보전",
+            equipment="MC-01",
+        )
+        v1 = registry.register(s, cid, tmp_path, model=fitted(), metrics={"holdout_alarm_rate": 0.0}, **kw)
+        v2 = registry.register(
+            s,
+            cid,
+            tmp_path,
+            model=fitted(),
+            metrics={"holdout_alarm_rate": 0.01},
+            data_start=T0,
+            data_end=T0 + timedelta(days=1),
+            **kw,
+        )
+        assert (v1.version, v2.version, v1.status) == (1, 2, "candidate")
+        assert (tmp_path / v2.artifact).is_file() and len(v2.sha256) == 64
+        assert registry.sha256_of(tmp_path / v2.artifact) == v2.sha256
+        with pytest.raises(NotFound):
+            registry.get_model(s, cid, "health-MC-01")  # nothing active yet
+        registry.promote(s, cid, "health-MC-01", 1, "박공장장")
+        registry.promote(s, cid, "health-MC-01", 2, "박공장장")
+        assert [m.status for m in registry.list_models(s, cid, "health-MC-01")] == ["active", "retired"]
+        with pytest.raises(Conflict):
+            registry.promote(s, cid, "health-MC-01", 2, "박공장장")
+        back = registry.rollback(s, cid, "health-MC-01", "박공장장")
+        assert back.version == 1 and registry.get_model(s, cid, "health-MC-01").version == 1
+        assert registry.get_model(s, cid, "health-MC-01", 2).status == "retired"
+        with pytest.raises(Conflict, match="no earlier"):
+            registry.rollback(s, cid, "health-MC-01", "박공장장")
+        out = registry.model_out(v2)
+        assert out["metrics"] == {"holdout_alarm_rate": 0.01} and out["data_ref"] == "telemetry:MC-01"
+        # the model refuses an input that lacks one of its features, naming the column
+        model = registry.load(v1, tmp_path)
+        with pytest.raises(ValidationError) as err:
+            registry.require_features(v1, windows().drop(columns=["vibration_max"]))
+        assert [p.field for p in err.value.problems] == ["vibration_max"]
+        assert (model.score_samples(windows(5)) < 2).all()
+        # a changed artifact is refused
+        path = tmp_path / v1.artifact
+        path.write_bytes(path.read_bytes() + b"x")
+        with pytest.raises(ValidationError, match="checksum"):
+            registry.load(v1, tmp_path)
+        with pytest.raises(ValidationError, match="name"):
+            registry.register(s, cid, tmp_path, **{**kw, "name": "bad name!"}, model=fitted(), metrics={})
+        with pytest.raises(ValidationError, match="fitted"):
+            registry.register(
+                s, cid, tmp_path, **kw, model=MachineAnomalyModel(features=FEATURES), metrics={}
+            )
+
+
+def test_findings_deduplicate_and_keep_feedback(tenant: Tenant, runtime: Runtime) -> None:
+    cid = tenant.company_id
+    with runtime.transaction() as s:
+        a, new_a = fd.raise_finding(
+            s,
+            cid,
+            kind="anomaly",
+            equipment="MC-02",
+            window_start=T0,
+            window_end=T0 + timedelta(minutes=30),
+            score=1.4,
+        )
+        b, new_b = fd.raise_finding(
+            s,
+            cid,
+            kind="anomaly",
+            equipment="MC-02",
+            window_start=T0 + timedelta(minutes=40),
+            window_end=T0 + timedelta(minutes=60),
+            score=2.5,
+            summary="더 높음",
+        )
+        assert new_a and not new_b and a.id == b.id
+        assert (a.occurrences, a.score, a.summary, a.window_end) == (
+            2,
+            2.5,
+            "더 높음",
+            T0 + timedelta(minutes=60),
+        )
+        c, new_c = fd.raise_finding(
+            s,
+            cid,
+            kind="anomaly",
+            equipment="MC-02",
+            window_start=T0 + timedelta(hours=5),
+            window_end=T0 + timedelta(hours=6),
+            score=1.1,
+        )
+        assert new_c and c.id != a.id
+        fd.acknowledge(s, cid, a.code, "정보전", "베어링 소음 확인")
+        fd.dismiss(s, cid, c.code, "정보전")
+        with pytest.raises(Conflict):
+            fd.dismiss(s, cid, c.code, "정보전")
+        labels = fd.feedback(s, cid)
+        assert [(x["finding"], x["label"]) for x in labels] == [
+            (a.code, "confirmed"),
+            (c.code, "false_alarm"),
+        ]
+        assert [f.code for f in fd.list_findings(s, cid, status="open")] == []
+        with pytest.raises(ValidationError) as err:
+            fd.raise_finding(s, cid, kind="anomaly", window_start=T0, window_end=T0, score=1.0)
+        assert err.value.problems[0].field == "equipment"
+        with pytest.raises(ValidationError):
+            fd.list_findings(s, cid, status="whatever")
+        with pytest.raises(NotFound):
+            fd.get_finding(s, cid, "nope")
+
+
+def test_playbooks_hold_a_lot_once_with_cooldown_and_react_to_events(
+    tenant: Tenant, runtime: Runtime
+) -> None:
+    t = tenant
+    build_plant(t)
+    for lot in ("PB-L1", "PB-L2"):
+        t.ok(
+            t.post(
+                "/events",
+                {
+                    "type": "inventory.received",
+                    "payload": {"item": "PB-18", "lot": lot, "quantity": 10, "location": "WH-RAW"},
+                },
+            ),
+            201,
+        )
+    cid = t.company_id
+    with runtime.transaction() as s:
+        pbs.save_playbook(
+            s,
+            cid,
+            pbs.parse_playbook(
+                {
+                    "code": "PB-QUALITY-RISK",
+                    "name": "불량 위험 로트 보류",
+                    "trigger": {"kind": "quality", "min_score": 0.7},
+                    "action": "hold_lot",
+                    "params": {"reason": "불량 예측 위험"},
+                    "cooldown_minutes": 60,
+                }
+            ),
+            "admin",
+        )
+        low, _ = fd.raise_finding(
+            s, cid, kind="quality", lot="PB-L1", window_start=T0, window_end=T0, score=0.4
+        )
+        high, _ = fd.raise_finding(
+            s,
+            cid,
+            kind="quality",
+            lot="PB-L1",
+            window_start=T0 + timedelta(days=1),
+            window_end=T0 + timedelta(days=1),
+            score=0.9,
+        )
+        other, _ = fd.raise_finding(
+            s,
+            cid,
+            kind="quality",
+            lot="PB-L1",
+            window_start=T0 + timedelta(days=2),
+            window_end=T0 + timedelta(days=2),
+            score=0.95,
+        )
+        acts = pbs.run_for_findings(s, cid, [low, high])
+        assert [(a.status, a.target, a.finding_id) for a in acts] == [("done", "PB-L1", high.id)]
+        assert pbs.run_for_findings(s, cid, [high]) == []  # idempotent: this pair already acted
+        again = pbs.run_for_findings(s, cid, [other])  # same lot within the cooldown
+        assert [(a.status, a.target) for a in again] == [("skipped", None)] and "대기" in again[0].detail
+    holds = t.ok(t.get("/quality/holds"))
+    assert [(h["lot"], h["reason"]) for h in holds] == [("PB-L1", "불량 예측 위험")]
+    with runtime.transaction() as s:
+        with pytest.raises(ValidationError) as err:
+            pbs.parse_playbook({"code": "X", "name": "x", "action": "reboot"})
+        assert err.value.problems[0].field == "action"
+        with pytest.raises(ValidationError):
+            pbs.save_playbook(
+                s,
+                cid,
+                pbs.parse_playbook(
+                    {"code": "X", "name": "x", "trigger": {"kind": "anomaly"}, "action": "hold_lot"}
+                ),
+                "admin",
+            )
+        # an event playbook: a lot-held event of another lot (from the event log) → a notice, once
+        pbs.save_playbook(
+            s,
+            cid,
+            pbs.parse_playbook(
+                {
+                    "code": "PB-NOTE",
+                    "name": "보류 알림",
+                    "trigger": {"source": "event", "event_type": "lot.held"},
+                    "action": "notify",
+                }
+            ),
+            "admin",
+        )
+        from sqlalchemy import select
+
+        from jejo.execution.tables import Event
+
+        events = list(s.scalars(select(Event).where(Event.company_id == cid, Event.type == "lot.held")))
+        assert len(events) == 1
+        notes = pbs.run_for_events(s, cid, events)
+        assert [(a.status, a.action, a.event_id) for a in notes] == [("done", "notify", str(events[0].id))]
+        assert pbs.run_for_events(s, cid, events) == []
+
+
+def test_ai_api_models_findings_and_playbooks(tenant: Tenant, runtime: Runtime) -> None:
+    t = tenant
+    cid = t.company_id
+    folder = runtime.settings.ensure_data_dir()
+    with runtime.transaction() as s:
+        registry.register(
+            s,
+            cid,
+            folder,
+            name="health-EB-01",
+            model=fitted(),
+            features=FEATURES,
+            data_ref="x",
+            metrics={"holdout_alarm_rate": 0.0},
+            created_by="t",
+        )
+        registry.register(
+            s,
+            cid,
+            folder,
+            name="health-EB-01",
+            model=fitted(),
+            features=FEATURES,
+            data_ref="x",
+            metrics={"holdout_alarm_rate": 0.0},
+            created_by="t",
+        )
+        f, _ = fd.raise_finding(
+            s,
+            cid,
+            kind="anomaly",
+            equipment="EB-01",
+            window_start=T0,
+            window_end=T0 + timedelta(minutes=30),
+            score=1.7,
+        )
+        code = f.code
+    models = t.ok(t.get("/ai/models"))
+    assert [(m["name"], m["version"], m["status"]) for m in models] == [
+        ("health-EB-01", 2, "candidate"),
+        ("health-EB-01", 1, "candidate"),
+    ]
+    assert t.ok(t.post("/ai/models/health-EB-01/1/promote"))["status"] == "active"
+    assert t.ok(t.post("/ai/models/health-EB-01/2/promote"))["approved_by"]
+    assert t.ok(t.post("/ai/models/health-EB-01/rollback"))["version"] == 1
+    assert t.post("/ai/models/health-EB-01/9/promote").status_code == 404
+    assert t.ok(t.get("/ai/findings", params={"status": "open"}))[0]["code"] == code
+    done = t.ok(t.post(f"/ai/findings/{code}/dismiss", {"note": "점검 중 진동"}))
+    assert (done["status"], done["label"], done["feedback_note"]) == (
+        "dismissed",
+        "false_alarm",
+        "점검 중 진동",
+    )
+    assert t.post(f"/ai/findings/{code}/dismiss", {}).status_code == 409
+    assert t.ok(t.get("/ai/feedback"))[0]["label"] == "false_alarm"
+    pb = {
+        "code": "PB-VIB",
+        "name": "진동",
+        "trigger": {"kind": "anomaly", "equipment": "EB-*"},
+        "action": "maintenance_order",
+    }
+    assert t.ok(t.put("/ai/playbooks", pb))["trigger"] == {
+        "source": "finding",
+        "kind": "anomaly",
+        "equipment": "EB-*",
+    }
+    r = t.put("/ai/playbooks", {**pb, "cooldown_minutes": -1})
+    assert r.status_code == 422 and "cooldown_minutes" in r.text
+    run = t.ok(t.post("/ai/score", {}))
+    assert run["models"] == 1 and "names no machine" in run["errors"][0]  # reported, the rest goes on
+    r = t.post(
+        "/ai/models/train",
+        {"equipment": "NO-SUCH", "start": T0.isoformat(), "end": (T0 + timedelta(days=1)).isoformat()},
+    )
+    assert r.status_code == 422 and "NO-SUCH.vibration" in r.text
+
+
+def test_a_short_remaining_life_schedules_maintenance(tenant: Tenant, runtime: Runtime) -> None:
+    from jejo.core.timeutil import utcnow
+    from jejo.demo.seed_ai import seed_ai
+    from jejo.maintenance import service as ms
+
+    t = tenant
+    build_plant(t)
+    cid = t.company_id
+    with runtime.transaction() as s:
+        seed_ai(s, cid)
+        now = utcnow()
+        long_life, _ = fd.raise_finding(
+            s, cid, kind="rul", equipment="PC-SAW-01", window_start=now, window_end=now, score=300.0
+        )
+        short, _ = fd.raise_finding(
+            s, cid, kind="rul", equipment="EB-01", window_start=now, window_end=now, score=30.0
+        )
+        acts = pbs.run_for_findings(s, cid, [long_life, short])
+        assert [(a.subject, a.status) for a in acts] == [("EB-01", "done")]  # only RUL ≤ 48 h
+        order = ms.get_order(s, cid, acts[0].target or "")
+        assert order.kind == "request" and order.planned_start is not None and order.planned_end is not None
+        # planned no later than 24 h before the predicted end of life (30 h away), for 2 h
+        assert timedelta(hours=5.9) < order.planned_start - now < timedelta(hours=6.1)
+        assert order.planned_end - order.planned_start == timedelta(minutes=120)
+        busy = ms.unavailable(s, cid, now, now + timedelta(days=2))
+        assert [u["equipment"] for u in busy] == ["EB-01"]
