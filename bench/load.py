@@ -97,6 +97,7 @@ class Server:
     proc: subprocess.Popen[bytes]
     base: str
     env: dict[str, str]
+    log: Path = Path("server.log")
 
 
 def database_for(kind: str, pg_url: str | None, folder: Path) -> tuple[str, Any]:
@@ -130,7 +131,7 @@ def start_server(db_url: str, folder: Path, workers: int) -> Server:
         "JEJO_DATA_DIR": str(folder),
         "JEJO_DATABASE_URL": db_url,
         "JEJO_SECRET_KEY": "bench-load",
-        "JEJO_LOG_LEVEL": "ERROR",
+        "JEJO_LOG_LEVEL": "WARNING",
     }
     t = time.perf_counter()
     subprocess.run(jejo_cmd("demo", "--seed-only"), env=env, check=True, capture_output=True)
@@ -155,7 +156,7 @@ def start_server(db_url: str, folder: Path, workers: int) -> Server:
             log = (folder / "server.log").read_text(errors="replace")[-3000:]
             raise RuntimeError(f"the server did not start:\n{log}")
         time.sleep(0.3)
-    return Server(proc, base, env)
+    return Server(proc, base, env, folder / "server.log")
 
 
 def stop_server(server: Server) -> None:
@@ -315,6 +316,8 @@ async def ramp(
             out.append(row)
             print(json.dumps(row), file=sys.stderr)
             if row["p99_ms"] > p99 or len(st.errors) > 0.01 * max(1, len(every)):
+                if st.errors and server.log.exists():  # what the server said about it
+                    row["server_log_tail"] = server.log.read_text(errors="replace")[-1500:]
                 break
     return out
 

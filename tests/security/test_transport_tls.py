@@ -196,7 +196,10 @@ def test_opcua_server_checked_against_a_trust_list(tmp_path: Path) -> None:
     bad.mkdir()
 
     async def main() -> list[str]:
-        for who, use in (("server", ExtendedKeyUsageOID.SERVER_AUTH), ("client", ExtendedKeyUsageOID.CLIENT_AUTH)):
+        for who, use in (
+            ("server", ExtendedKeyUsageOID.SERVER_AUTH),
+            ("client", ExtendedKeyUsageOID.CLIENT_AUTH),
+        ):
             await setup_self_signed_certificate(
                 tmp_path / f"{who}.key.pem",
                 tmp_path / f"{who}.der",

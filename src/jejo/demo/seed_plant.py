@@ -505,6 +505,7 @@ def _maintenance(s: Session, cid: int, days: list[date], today: date) -> None:
                 kind="breakdown",
                 description=f"{eq} 고장 정지 — {DRIVES[eq]}",
                 failed_at=as_utc(failed_at),
+                reported_at=as_utc(failed_at) + timedelta(minutes=3),
                 checklist=["원인 확인", "조치 및 시운전"],
             ),
             "operator",

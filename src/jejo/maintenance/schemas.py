@@ -34,6 +34,9 @@ class OrderIn(_In):
     kind: Literal["breakdown", "request", "preventive"] = "breakdown"
     description: str = Field(min_length=1, max_length=500)
     failed_at: datetime | None = None
+    reported_at: datetime | None = Field(
+        default=None, description="when it was reported (default: now); history entered later passes it"
+    )
     checklist: list[str] = Field(default_factory=list, max_length=100)
 
 

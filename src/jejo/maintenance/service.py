@@ -124,10 +124,10 @@ def check_plans(session: Session, company_id: int, body: CheckIn, actor: str) ->
             p.trigger, p.interval, p.last_done_at, p.last_done_value, now, reading
         ):
             continue
-        what = {
-            "calendar": f"every {p.interval:g} days",
-            "counter": f"every {p.interval:g} counts",
-            "hours": f"every {p.interval:g} running hours",
+        what = {  # stored with the order, in the plant's language
+            "calendar": f"{p.interval:g}일마다",
+            "counter": f"{p.interval:g}개 생산마다",
+            "hours": f"가동 {p.interval:g}시간마다",
         }[p.trigger]
         order = _open(
             session,
@@ -211,8 +211,13 @@ def _open(
 def open_order(session: Session, company_id: int, body: OrderIn, actor: str) -> MaintenanceOrder:
     """A breakdown (from a downtime or an operator's call) or a request; also what playbooks call."""
     eq = _equipment(session, company_id, body.equipment, "maintenance order")
-    now = utcnow()
+    now = as_utc(body.reported_at) if body.reported_at else utcnow()
     failed = as_utc(body.failed_at) if body.failed_at else (now if body.kind == "breakdown" else None)
+    if failed is not None and failed > now:
+        raise ValidationError(
+            "maintenance order not opened",
+            [Problem(reason="the machine cannot fail after the breakdown was reported", field="failed_at")],
+        )
     return _open(
         session,
         company_id,

@@ -63,6 +63,7 @@ def check(session: Session, company: str | None, username: str, client: str, lim
 
 
 def record_failure(session: Session, company: str | None, username: str, client: str) -> None:
+    prune(session)  # failures past the window count no more: the table stays small
     session.add(LoginFailure(account=account_key(company, username), client=client[:64]))
 
 

@@ -90,9 +90,7 @@ async def _secure(client: Any, source: OpcUaSource) -> None:
         from asyncua.crypto.truststore import TrustStore
         from asyncua.crypto.validator import CertificateValidator, CertificateValidatorOptions
 
-        store = TrustStore(
-            [Path(sec.trust_list)], [Path(sec.revocation_list)] if sec.revocation_list else []
-        )
+        store = TrustStore([Path(sec.trust_list)], [Path(sec.revocation_list)] if sec.revocation_list else [])
         await store.load()
         opts = CertificateValidatorOptions
         checks = opts.TIME_RANGE | opts.TRUSTED | (opts.REVOKED if sec.revocation_list else opts(0))
