@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from tests.conftest import Tenant
+from tests.web.helpers import nav_click
 from tests.web.test_browser import page, server, shot  # noqa: F401  (fixtures)
 
 from jejo.core.runtime import Runtime
@@ -26,7 +27,7 @@ def test_order_plan_and_scan(page: Any, shop: Tenant) -> None:  # noqa: F811
     page.get_by_label("사용자 ID").fill("admin")
     page.get_by_label("비밀번호").fill(shop.password)
     page.get_by_role("button", name="로그인").click()
-    page.get_by_role("link", name="가구", exact=True).click()
+    nav_click(page, "가구")
     page.get_by_label("주문 번호").fill("FB1")
     page.locator("input[name=due_date]").fill("2026-12-24")
     page.locator("select[name=kind_0]").select_option("base")

@@ -102,3 +102,18 @@ def make_plant(runtime: Runtime, client: TestClient, work_orders: dict[str, str]
         plant.sessions[key] = client.cookies["jejo_session"]
     client.cookies.clear()
     return plant
+
+
+def nav_click(page: Any, name: str) -> None:
+    """Follow a main-menu link by its name, opening its drop-down group first when it sits in one."""
+    import re
+
+    # by text: a link inside a closed <details> is not in the accessibility tree until the group opens
+    link = page.locator("nav.mainnav a").filter(has_text=re.compile(f"^\\s*{re.escape(name)}\\s*$"))
+    summary = link.evaluate_handle(
+        "a => { const d = a.closest('details'); return d && !d.open ? d.querySelector('summary') : null; }"
+    )
+    element = summary.as_element()
+    if element is not None:
+        element.click()  # as a person would: open the group, then choose
+    link.click()
