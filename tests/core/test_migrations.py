@@ -8,12 +8,14 @@ from alembic.script import ScriptDirectory
 
 from jejo.core.db import Base, import_all_tables
 from jejo.core.runtime import Runtime
+from jejo.migrations.env_filters import include_name
 
 
 def test_migrations_match_the_tables(runtime: Runtime) -> None:
     import_all_tables()
     with runtime.engine.connect() as conn:
-        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+        opts = {"compare_type": True, "include_name": include_name}
+        diff = compare_metadata(MigrationContext.configure(conn, opts=opts), Base.metadata)
     assert diff == [], f"tables and migrations differ; add a migration: {diff}"
 
 

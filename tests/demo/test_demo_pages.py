@@ -22,7 +22,8 @@ from jejo.demo.seed import ADMIN, COMPANY, PASSWORD, seed_demo
 # the plant pages' own menu (under "Sales · quality · maintenance")
 SUBNAV = ["/quality", "/maintenance/orders"]
 # pages whose data the demo seed does not create yet: they must answer, they may show their empty state
-NOT_SEEDED: set[str] = set()
+# (collectors report their health while they run: `jejo demo` starts them, the seed alone has none)
+NOT_SEEDED: set[str] = {"/machine-data/status"}
 # a list page → how its detail links start
 DETAILS = {
     "/work-orders": "/work-orders/",

@@ -112,3 +112,14 @@ def test_token_of_another_company_cannot_be_revoked(tenant: Tenant, other_tenant
     tok = _token(tenant, ["read"])
     r = other_tenant.delete(f"/tokens/{tok['id']}")
     assert r.status_code == 404
+
+
+def test_security_headers_on_pages_and_api(app: object) -> None:
+    with TestClient(app, follow_redirects=False) as c:  # type: ignore[arg-type]
+        for path in ("/login", "/api/v1/auth/me", "/healthz"):
+            h = c.get(path).headers
+            assert h["x-content-type-options"] == "nosniff", path
+            assert h["x-frame-options"] == "SAMEORIGIN" and h["referrer-policy"] == "same-origin"
+            assert "strict-transport-security" not in h
+    with TestClient(app, base_url="https://jejo.example") as c:  # type: ignore[arg-type]
+        assert c.get("/login").headers["strict-transport-security"].startswith("max-age=")

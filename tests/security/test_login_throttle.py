@@ -57,6 +57,7 @@ def test_account_locks_after_repeated_failures_even_for_the_right_password(
         assert r.headers["content-type"] == "application/problem+json"  # type: ignore[attr-defined]
         assert "too many failed logins" in body["detail"] and "minute" in body["detail"]
         assert 0 < body["retry_after_s"] <= throttle.LIMITS.window_s
+        assert r.headers["retry-after"] == str(body["retry_after_s"])  # type: ignore[attr-defined]
         # another account of the same company is not locked
         assert _login(c, company, "lee", PASSWORD).status_code == 200  # type: ignore[attr-defined]
 

@@ -68,7 +68,9 @@ def test_sparkplug_decoder_births_aliases_and_rebirth() -> None:
     assert len(d.feed("spBv1.0/g/DDATA/N/M1", gap)) == 1 and d.rebirths == [("g", "N")] and d.gaps == 1
     from jejo.telemetry.model import BadPayload
 
-    with pytest.raises(BadPayload, match="not a Sparkplug B payload"):  # a clear error, counted by the collector
+    with pytest.raises(
+        BadPayload, match="not a Sparkplug B payload"
+    ):  # a clear error, counted by the collector
         d.feed("spBv1.0/g/DDATA/N/M1", b"\xff\xff not protobuf")
 
 

@@ -6,6 +6,8 @@ from fastapi import APIRouter, FastAPI
 
 from jejo import __version__
 from jejo.api import problems
+from jejo.api.concurrency import DatabaseConcurrencyLimit, pool_capacity
+from jejo.api.headers import SecurityHeaders
 from jejo.api.routers import aas as aas_router
 from jejo.api.routers import ai as ai_router
 from jejo.api.routers import (
@@ -66,4 +68,7 @@ def create_app(runtime: Runtime | None = None, *, with_web: bool = True) -> Fast
         from jejo.web.app import mount_web
 
         mount_web(app)
+    if (limit := pool_capacity(rt.engine)) is not None:
+        app.add_middleware(DatabaseConcurrencyLimit, limit=limit)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Annotated, Any
 
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 from sqlalchemy.orm import Session
 
@@ -100,6 +100,9 @@ def _principal(request: Request, session: Session) -> Principal:
 
 
 Caller = Annotated[Principal, Depends(principal)]
+
+#: an integer in the path that names a row: within a 32-bit INTEGER column (PostgreSQL rejects more)
+IntPath = Annotated[int, Path(ge=0, le=2_147_483_647)]
 
 
 def require(scope: str) -> Any:

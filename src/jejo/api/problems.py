@@ -35,6 +35,8 @@ def problem_response(
         body["errors"] = errors
     body.update({k: v for k, v in extra.items() if v is not None})
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+    if status == 429 and extra.get("retry_after_s"):
+        headers = {"Retry-After": str(int(extra["retry_after_s"]))}
     return JSONResponse(body, status_code=status, media_type=PROBLEM, headers=headers)
 
 

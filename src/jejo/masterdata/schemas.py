@@ -87,6 +87,13 @@ class ShiftIn(_In):
     break_minutes: int = Field(default=0, ge=0, le=600)
     weekdays: Annotated[str, StringConstraints(pattern=r"^[0-6](,[0-6])*$")] = "0,1,2,3,4"
 
+    @field_validator("start", "end")
+    @classmethod
+    def _wall_clock(cls, v: time) -> time:
+        if v.tzinfo is not None:
+            raise ValueError("a shift time is the site's local clock time; leave out the time zone")
+        return v
+
 
 class CalendarExceptionIn(_In):
     day: date

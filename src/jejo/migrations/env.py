@@ -6,6 +6,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from jejo.core.db import Base, import_all_tables, make_engine
+from jejo.migrations.env_filters import include_name
 
 import_all_tables()
 target_metadata = Base.metadata
@@ -14,7 +15,11 @@ config = context.config
 
 def _run(connection: Connection) -> None:
     context.configure(
-        connection=connection, target_metadata=target_metadata, render_as_batch=True, compare_type=True
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()

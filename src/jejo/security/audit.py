@@ -98,8 +98,8 @@ def _snapshot(obj: Any) -> dict[str, Any]:
     state = inspect(obj)
     out: dict[str, Any] = {}
     for key in _columns(obj):
-        if key == "id":
-            continue
+        if key in ("id", "company_id") or state.dict.get(key) is None:
+            continue  # the entry names both; empty values say nothing
         if key in SECRET_COLUMNS:
             out[key] = "***"
             continue

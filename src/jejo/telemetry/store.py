@@ -82,6 +82,11 @@ class TagRegistry:
 _PARTITIONS: set[tuple[str, int]] = set()
 
 
+def is_day_partition(name: str | None) -> bool:
+    """``ts_samples_YYYYMMDD``: a day partition made as data arrives (PostgreSQL), not a declared table."""
+    return name is not None and len(name) == 19 and name.startswith("ts_samples_") and name[11:].isdigit()
+
+
 def _ensure_partitions(conn: Connection, days: set[int]) -> None:
     """Create the day partitions of ``ts_samples`` that these samples need (PostgreSQL)."""
     schema = conn.execute(text("SELECT current_schema()")).scalar_one()

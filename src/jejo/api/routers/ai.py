@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from jejo.ai import findings as fd
 from jejo.ai import registry
 from jejo.ai import scorer as sc
-from jejo.api.deps import DB, Caller, require, runtime
+from jejo.api.deps import DB, Caller, IntPath, require, runtime
 from jejo.core.timeutil import utcnow
 from jejo.playbooks import service as pbs
 from jejo.playbooks.schemas import PlaybookIn
@@ -72,12 +72,12 @@ def train(body: TrainIn, request: Request, caller: Caller, session: DB) -> dict[
 
 
 @router.get("/ai/models/{name}/{version}")
-def get_model(name: str, version: int, caller: Caller, session: DB) -> dict[str, Any]:
+def get_model(name: str, version: IntPath, caller: Caller, session: DB) -> dict[str, Any]:
     return registry.model_out(registry.get_model(session, caller.company_id, name, version))
 
 
 @router.post("/ai/models/{name}/{version}/promote", dependencies=ADMIN)
-def promote(name: str, version: int, caller: Caller, session: DB) -> dict[str, Any]:
+def promote(name: str, version: IntPath, caller: Caller, session: DB) -> dict[str, Any]:
     return registry.model_out(registry.promote(session, caller.company_id, name, version, caller.name))
 
 

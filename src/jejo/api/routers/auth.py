@@ -11,6 +11,7 @@ from sqlalchemy import select
 from jejo.api.deps import (
     DB,
     Caller,
+    IntPath,
     PageQ,
     client_address,
     issue_session_token,
@@ -115,7 +116,7 @@ def list_tokens(caller: Caller, session: DB) -> list[dict[str, Any]]:
 
 
 @router.delete("/tokens/{token_id}", status_code=204, dependencies=[require("admin")])
-def revoke_token(token_id: int, caller: Caller, session: DB) -> None:
+def revoke_token(token_id: IntPath, caller: Caller, session: DB) -> None:
     accounts.revoke_token(session, caller.company_id, token_id)
 
 
