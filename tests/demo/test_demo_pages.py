@@ -22,8 +22,9 @@ from jejo.demo.seed import ADMIN, COMPANY, PASSWORD, seed_demo
 # the plant pages' own menu (under "Sales · quality · maintenance")
 SUBNAV = ["/quality", "/maintenance/orders"]
 # pages whose data the demo seed does not create yet: they must answer, they may show their empty state
-# (collectors report their health while they run: `jejo demo` starts them, the seed alone has none)
-NOT_SEEDED: set[str] = {"/machine-data/status"}
+# (collectors report their health while they run, and the AI scorer raises findings from live machine data:
+# `jejo demo` starts both; the seed alone has neither; the twin page's dataset log fills as people export)
+NOT_SEEDED: set[str] = {"/machine-data/status", "/ai", "/twin"}
 # a list page → how its detail links start
 DETAILS = {
     "/work-orders": "/work-orders/",

@@ -53,6 +53,11 @@ class Viewer:
     def can(self, scope: str) -> bool:
         return self.principal.can(scope)
 
+    @property
+    def at_center(self) -> bool:
+        """Holds a center role (the menu shows the center's pages to them, not to every plant admin)."""
+        return "center:read" in self.principal.scopes
+
 
 def viewer_for(request: Request, session: Session) -> Viewer:
     """The viewer from the ``jejo_session`` cookie; :class:`LoginRequired` without a valid one."""
