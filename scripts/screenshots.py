@@ -168,6 +168,11 @@ def main() -> int:
             ("performance", "manager", "/dashboards?tab=oee"),
             ("performance-losses", "manager", "/dashboards?tab=losses"),
             ("machine", "maintenance", "/maintenance/equipment/PC-SAW-01"),
+            ("quality", "quality", "/quality"),
+            ("purchasing", "manager", "/purchasing"),
+            ("planning", "manager", "/planning"),
+            ("ai", "manager", "/ai/models"),
+            ("twin", "manager", "/twin"),
             ("work-order", "supervisor", f"/work-orders/{wo}"),
             ("work-order-sheet", "supervisor", f"/work-orders/{wo}/sheet"),
         ]

@@ -33,6 +33,7 @@ from jejo.web.routes import (
     machine_data,
     masterdata,
     plant,
+    purchasing_pages,
     quality_pages,
     sheets,
     terminal,
@@ -166,6 +167,7 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(dashboards.router)
     app.include_router(equipment.router)
     app.include_router(quality_pages.router)
+    app.include_router(purchasing_pages.router)
     from jejo.web.routes import planning as planning_pages
 
     app.include_router(planning_pages.router)
