@@ -14,7 +14,7 @@ say() { printf '\033[1m==> %s\033[0m\n' "$*" >&2; }
 
 # --- Debian packages -------------------------------------------------------------------------
 pkgs=(fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz0b)
-[ "$dev" = 1 ] && pkgs+=(chromium poppler-utils mosquitto libreoffice-writer-nogui)
+[ "$dev" = 1 ] && pkgs+=(chromium poppler-utils mosquitto libreoffice-writer-nogui libreoffice-calc-nogui)
 missing=()
 for p in "${pkgs[@]}"; do dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p"); done
 if [ ${#missing[@]} -gt 0 ]; then
