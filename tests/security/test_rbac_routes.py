@@ -55,6 +55,9 @@ PAGE_WRITES = {
     ("POST", "/maintenance/orders/{code}/actions/complete"): "workorders:write",
     ("POST", "/quality/inspections/{code}/actions/results"): "workorders:write",
     ("POST", "/quality/ncrs/{code}/actions/disposition"): "workorders:write",
+    ("POST", "/purchasing/actions/propose"): "workorders:write",
+    ("POST", "/purchasing/orders/{code}/actions/place"): "workorders:write",
+    ("POST", "/purchasing/orders/{code}/actions/receive"): "workorders:write",
     ("POST", "/twin/datasets"): "masterdata:write",
     # the center's pages: its users only (firm-level rights are tested in tests/center)
     ("POST", "/center/firms"): "center:read",
