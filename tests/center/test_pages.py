@@ -60,6 +60,9 @@ def test_staff_pages_render_in_korean(client: TestClient, center: dict[str, Any]
         assert r.status_code == 200, (path, r.text[:500])
         for w in words:
             assert w in r.text, (path, w)
+        title = r.text.split("<title>", 1)[1].split("</title>", 1)[0]
+        assert "<" not in title and title.endswith("jejo 제조"), (path, title[:200])
+        assert r.text.count('name="visited_at"') <= 1, path  # each form once, in the page's body
 
 
 def test_firm_user_and_mentor_pages_follow_access(client: TestClient, center: dict[str, Any]) -> None:
