@@ -6,7 +6,7 @@ import threading
 import time
 import uuid
 
-from jejo.core.ids import is_valid_code, new_event_id
+from jejo.core.ids import is_valid_code, new_event_id, new_event_ids
 
 
 def test_event_ids_carry_version_variant_and_the_time_they_were_made() -> None:
@@ -21,6 +21,17 @@ def test_a_burst_of_ids_is_unique_sorted_and_does_not_run_ahead_of_the_clock() -
     ids = [new_event_id() for _ in range(50_000)]
     assert ids == sorted(ids) and len(set(ids)) == len(ids)
     # a 12-bit counter per millisecond: a burst borrows at most a few milliseconds from the future
+    assert (ids[-1].int >> 80) <= time.time_ns() // 1_000_000 + 50
+
+
+def test_ids_made_in_batches_follow_on_from_single_ids_in_order() -> None:
+    ids = [new_event_id()]
+    for n in (1, 3, 1000, 5000, 0, 2):
+        ids.extend(new_event_ids(n))
+        ids.append(new_event_id())
+    assert len(ids) == 1 + 6006 + 6
+    assert ids == sorted(ids) and len(set(ids)) == len(ids)
+    assert all(u.version == 7 and u.variant == uuid.RFC_4122 for u in ids)
     assert (ids[-1].int >> 80) <= time.time_ns() // 1_000_000 + 50
 
 

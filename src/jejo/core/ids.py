@@ -47,9 +47,31 @@ class _UUIDv7:
             value = (self._ms << 80) | (0x7 << 76) | (self._counter << 64) | (0b10 << 62) | tail
         return uuid.UUID(int=value)
 
+    def many(self, n: int) -> list[uuid.UUID]:
+        """``n`` ids in one go (one clock read, one lock, one read of random bits): for a batch of events."""
+        if n <= 0:
+            return []
+        tails = os.urandom(8 * n)
+        values = []
+        with self._lock:
+            ms = time.time_ns() // 1_000_000
+            if ms > self._ms:
+                self._ms, self._counter = ms, self._random(2) & 0x7FF
+            else:
+                self._counter += 1
+            for i in range(n):
+                if self._counter > 0xFFF:
+                    self._ms, self._counter = self._ms + 1, 0
+                tail = int.from_bytes(tails[8 * i : 8 * i + 8]) & 0x3FFF_FFFF_FFFF_FFFF
+                values.append((self._ms << 80) | (0x7 << 76) | (self._counter << 64) | (0b10 << 62) | tail)
+                self._counter += 1
+            self._counter -= 1  # the last one used
+        return [uuid.UUID(int=v) for v in values]
+
 
 new_event_id = _UUIDv7()
 new_event_id.__doc__ = "A UUIDv7 (RFC 9562): sortable by creation time, unique without coordination."
+new_event_ids = new_event_id.many
 
 
 def is_valid_code(code: str) -> bool:

@@ -13,12 +13,13 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import cast
 
 from sqlalchemy import Table, insert
 from sqlalchemy.orm import Session
 
 from jejo.core.timeutil import as_utc
+from jejo.execution.events import EventRecord
 from jejo.execution.tables import Event
 
 #: The columns a new event row carries (``seq`` is assigned by the database).
@@ -46,54 +47,60 @@ def _sqlite_time(value: datetime) -> str:
     )
 
 
-def insert_events(session: Session, rows: Sequence[dict[str, Any]]) -> None:
-    """Append ``rows`` (dicts with :data:`COLUMNS`, timestamps timezone-aware) to the event log."""
-    if not rows:
+def insert_events(session: Session, records: Sequence[EventRecord]) -> None:
+    """Append ``records`` (timestamps timezone-aware) to the event log."""
+    if not records:
         return
     conn = session.connection()
     dialect = conn.dialect.name
+    encode = _JSON.encode
     if dialect == "postgresql":
         raw = conn.connection.driver_connection
         cursor = raw.cursor()  # type: ignore[union-attr]
         with cursor.copy(f"COPY events ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-            for r in rows:
+            for r in records:
                 copy.write_row(
                     (
-                        r["id"],
-                        r["company_id"],
-                        r["type"],
-                        as_utc(r["occurred_at"]),
-                        as_utc(r["recorded_at"]),
-                        r["actor"],
-                        r["source"],
-                        r["idempotency_key"],
-                        r["work_order_id"],
-                        r["equipment_code"],
-                        _JSON.encode(r["payload"]),
+                        r.id,
+                        r.company_id,
+                        r.type,
+                        as_utc(r.occurred_at),
+                        as_utc(r.recorded_at) if r.recorded_at else None,
+                        r.actor,
+                        r.source,
+                        r.idempotency_key,
+                        r.work_order_id,
+                        r.equipment_code,
+                        encode(r.payload),
                     )
                 )
         cursor.close()
     elif dialect == "sqlite":
         raw = conn.connection.driver_connection
         marks = ", ".join("?" * len(COLUMNS))
-        raw.executemany(  # type: ignore[union-attr]
-            f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({marks})",
-            [
+        recorded: dict[datetime | None, str | None] = {None: None}  # a batch shares one recorded_at
+        rows = []
+        for r in records:
+            at = recorded.get(r.recorded_at)
+            if at is None and r.recorded_at is not None:
+                at = recorded[r.recorded_at] = _sqlite_time(r.recorded_at)
+            rows.append(
                 (
-                    r["id"].hex,
-                    r["company_id"],
-                    r["type"],
-                    _sqlite_time(r["occurred_at"]),
-                    _sqlite_time(r["recorded_at"]),
-                    r["actor"],
-                    r["source"],
-                    r["idempotency_key"],
-                    r["work_order_id"],
-                    r["equipment_code"],
-                    _JSON.encode(r["payload"]),
+                    r.id.hex,
+                    r.company_id,
+                    r.type,
+                    _sqlite_time(r.occurred_at),
+                    at,
+                    r.actor,
+                    r.source,
+                    r.idempotency_key,
+                    r.work_order_id,
+                    r.equipment_code,
+                    encode(r.payload),
                 )
-                for r in rows
-            ],
-        )
+            )
+        raw.executemany(f"INSERT INTO events ({', '.join(COLUMNS)}) VALUES ({marks})", rows)  # type: ignore[union-attr]
     else:
-        conn.execute(insert(cast(Table, Event.__table__)), list(rows))
+        conn.execute(
+            insert(cast(Table, Event.__table__)), [{c: getattr(r, c) for c in COLUMNS} for r in records]
+        )

@@ -8,11 +8,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import datetime
 from enum import StrEnum
 from importlib import import_module
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
@@ -196,9 +195,12 @@ FLOOR_EVENTS = frozenset(
 )
 
 
-@dataclass(frozen=True, slots=True)
-class EventRecord:
-    """An event as stored: what projections fold over."""
+class EventRecord(NamedTuple):
+    """An event as stored: what projections fold over.
+
+    Immutable; a named tuple rather than a frozen dataclass because every event posted or replayed makes
+    one, and a tuple is made several times faster.
+    """
 
     id: uuid.UUID
     type: str
@@ -211,7 +213,6 @@ class EventRecord:
     source: str = ""
     idempotency_key: str = ""
     recorded_at: datetime | None = None
-    extra: dict[str, Any] = field(default_factory=dict, compare=False)
 
     @property
     def order_key(self) -> tuple[datetime, uuid.UUID]:

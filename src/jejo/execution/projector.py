@@ -7,7 +7,7 @@ import logging
 import time
 import uuid
 from collections import OrderedDict, defaultdict
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -136,7 +136,10 @@ class ProjectionState:
 # ---- rows <-> state ------------------------------------------------------------------------------
 
 
-def _wo_rows(wo: WorkOrderProgress) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def _wo_rows(
+    wo: WorkOrderProgress, seqs: Iterable[int] | None = None
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The work order's state row and the rows of its operations (of ``seqs`` only, when given)."""
     state = {
         "work_order_id": wo.work_order_id,
         "company_id": wo.company_id,
@@ -170,7 +173,7 @@ def _wo_rows(wo: WorkOrderProgress) -> tuple[dict[str, Any], list[dict[str, Any]
             "run_seconds": op.run_seconds,
             "running_since": op.running_since,
         }
-        for op in wo.ops.values()
+        for op in (wo.ops.values() if seqs is None else (wo.ops[q] for q in seqs))
     ]
     return state, ops
 
@@ -264,6 +267,18 @@ def _upsert(session: Session, table: Any, new: list[dict[str, Any]], changed: li
     if conn.dialect.name == "postgresql":
         _upsert_from_arrays(session, t, pk, rows)
         return
+    names = list(rows[0])
+    if _driver_ready(t, names):
+        sets = ", ".join(f"{n} = excluded.{n}" for n in names if n not in pk)
+        _sqlite_executemany(
+            session,
+            t,
+            f"INSERT INTO {t.name} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))}) "
+            f"ON CONFLICT ({', '.join(pk)}) DO " + (f"UPDATE SET {sets}" if sets else "NOTHING"),
+            names,
+            rows,
+        )
+        return
     stmt = sqlite_insert(t)
     update = {c.name: stmt.excluded[c.name] for c in t.columns if c.name not in pk and c.name in rows[0]}
     conn.execute(stmt.on_conflict_do_update(index_elements=pk, set_=update), rows)
@@ -272,35 +287,68 @@ def _upsert(session: Session, table: Any, new: list[dict[str, Any]], changed: li
 def _update_changed(session: Session, table: Any, pairs: list[tuple[Any, dict[str, Any]]]) -> None:
     """Write only the columns that changed: ``pairs`` are (row before, whole row after).
 
-    Rows are grouped by the set of columns that changed and each group is one ``UPDATE`` sent as an
-    executemany: a work order's counters change with almost every event, its lot lists and times
-    seldom, so most rows carry three or four values instead of every column.
+    Rows are grouped by the set of columns that changed and each group is one ``UPDATE``: a work
+    order's counters change with almost every event, its lot lists and times seldom, so most rows carry
+    three or four values instead of every column. PostgreSQL gets the group as one statement over
+    arrays, SQLite as one driver ``executemany``.
     """
     t = table.__table__
     pk = [c.name for c in t.primary_key.columns]
+    keys = frozenset(pk)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for before, after in pairs:
-        cols = tuple(k for k, v in after.items() if k not in pk and before[k] != v)
+        cols = tuple(k for k, v in after.items() if before[k] != v and k not in keys)
         if cols:
-            groups[cols].append({f"pk_{k}": after[k] for k in pk} | {k: after[k] for k in cols})
+            groups[cols].append(after)
     conn = session.connection()
     for cols, rows in groups.items():
         if conn.dialect.name == "postgresql":
             _update_from_arrays(session, t, pk, cols, rows)
-            continue
-        where = [t.c[k] == bindparam(f"pk_{k}") for k in pk]
-        conn.execute(update(t).where(*where).values({k: bindparam(k) for k in cols}), rows)
+        elif conn.dialect.name == "sqlite":
+            sets = ", ".join(f"{c} = ?" for c in cols)
+            where = " AND ".join(f"{k} = ?" for k in pk)
+            _sqlite_executemany(session, t, f"UPDATE {t.name} SET {sets} WHERE {where}", [*cols, *pk], rows)
+        else:
+            where_pk = [t.c[k] == bindparam(f"pk_{k}") for k in pk]
+            conn.execute(
+                update(t).where(*where_pk).values({k: bindparam(k) for k in cols}),
+                [{f"pk_{k}": r[k] for k in pk} | {k: r[k] for k in cols} for r in rows],
+            )
+
+
+def _driver_ready(t: Any, names: list[str]) -> bool:
+    """Whether rows with just ``names`` can skip SQLAlchemy: no column left out has a Python default."""
+    given = set(names)
+    return all(c.name in given or c.default is None for c in t.columns)
+
+
+def _sqlite_executemany(
+    session: Session, t: Any, sql: str, names: list[str], rows: list[dict[str, Any]]
+) -> None:
+    """SQLite: run ``sql`` for every row through the driver, with each value converted by its column
+    type's own bind processor (the conversion SQLAlchemy would make), but without SQLAlchemy's
+    per-statement compile and per-row parameter handling, which cost more than the write itself."""
+    conn = session.connection()
+    dialect = conn.dialect
+    procs = [t.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    plain = [n for n, p in zip(names, procs, strict=True) if p is None]
+    if len(plain) == len(names):
+        params = [tuple(r[n] for n in names) for r in rows]
+    else:
+        pairs = list(zip(names, procs, strict=True))
+        params = [tuple(r[n] if p is None else p(r[n]) for n, p in pairs) for r in rows]
+    conn.connection.driver_connection.executemany(sql, params)  # type: ignore[union-attr]
 
 
 def _pg_arrays(
-    conn: Any, t: Any, names: list[str], rows: list[dict[str, Any]], key: Callable[[str], str]
+    conn: Any, t: Any, names: list[str], rows: list[dict[str, Any]]
 ) -> tuple[list[str], dict[str, list[Any]]]:
     """``unnest`` arguments for PostgreSQL: one typed array parameter per column (JSON goes as text)."""
     parts: list[str] = []
     params: dict[str, list[Any]] = {}
     for i, name in enumerate(names):
         column = t.c[name]
-        values = [r[key(name)] for r in rows]
+        values = [r[name] for r in rows]
         if isinstance(column.type, JSON):
             params[f"a{i}"] = [None if v is None else json.dumps(v) for v in values]
             parts.append(f"%(a{i})s::text[]")
@@ -320,7 +368,7 @@ def _update_from_arrays(
     """PostgreSQL: one ``UPDATE … FROM unnest(arrays)`` for the whole group instead of a row at a time."""
     conn = session.connection()
     names = [*pk, *cols]
-    parts, params = _pg_arrays(conn, t, names, rows, lambda n: f"pk_{n}" if n in pk else n)
+    parts, params = _pg_arrays(conn, t, names, rows)
     sets = ", ".join(f"{n} = {_pg_value(t, n, 'u')}" for n in cols)
     where = " AND ".join(f"t.{k} = u.{k}" for k in pk)
     source = f"unnest({', '.join(parts)}) AS u({', '.join(names)})"
@@ -331,7 +379,7 @@ def _upsert_from_arrays(session: Session, t: Any, pk: list[str], rows: list[dict
     """PostgreSQL: ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO UPDATE``, one statement."""
     conn = session.connection()
     names = list(rows[0])
-    parts, params = _pg_arrays(conn, t, names, rows, lambda n: n)
+    parts, params = _pg_arrays(conn, t, names, rows)
     select_list = ", ".join(_pg_value(t, n, "u") for n in names)
     sets = ", ".join(f"{n} = excluded.{n}" for n in names if n not in pk)
     conn.exec_driver_sql(
@@ -343,7 +391,7 @@ def _upsert_from_arrays(session: Session, t: Any, pk: list[str], rows: list[dict
 
 
 #: A work order's projection rows: its state row and one row per operation.
-WorkOrderRows = tuple[dict[str, Any], list[dict[str, Any]]]
+WorkOrderRows = tuple[dict[str, Any], dict[int, dict[str, Any]]]
 #: What identifies a work order's projected state: its last event (in event order) and its event count.
 FoldVersion = tuple[uuid.UUID | None, int]
 
@@ -375,7 +423,10 @@ class FoldCache:
         return entry
 
     def put(self, wo: WorkOrderProgress, rows: WorkOrderRows | None = None) -> None:
-        self._folds[wo.work_order_id] = (wo, rows if rows is not None else _wo_rows(wo))
+        if rows is None:
+            state, ops = _wo_rows(wo)
+            rows = (state, {op["seq"]: op for op in ops})
+        self._folds[wo.work_order_id] = (wo, rows)
         self._folds.move_to_end(wo.work_order_id)
         while len(self._folds) > self.size:
             self._folds.popitem(last=False)
@@ -402,6 +453,14 @@ def stored_versions(session: Session, wo_ids: Iterable[int]) -> dict[int, tuple[
         for wo_id, last_id, count, status in rows:
             out[wo_id] = ((last_id, count), status)
     return out
+
+
+#: Event types that change an operation's own row (the one their ``seq`` names).
+_OP_EVENTS = ("operation.", "quantity.")
+
+
+def _order_key(e: EventRecord) -> OrderKey:
+    return (e.occurred_at, e.id)
 
 
 def _apply_work_orders(
@@ -437,30 +496,34 @@ def _apply_work_orders(
     new_links: set[tuple[int, str, str, int]] = set()
     replayed: list[int] = []
     for wo_id, evs in by_wo.items():
-        evs.sort(key=lambda e: e.order_key)
-        has_state = wo_id in versions
+        evs.sort(key=_order_key)
         company_id = evs[0].company_id
         entry = cached.get(wo_id)
-        wo = entry[0] if entry is not None else None
         before_state: Any
+        wo: WorkOrderProgress | None
         if entry is not None:
-            wo, (before_state, before_ops) = entry
+            wo, (before_state, known) = entry
             op_seqs = wo.op_seqs
-            known: dict[int, Any] = {op["seq"]: op for op in before_ops}
         else:
             op_seqs = seqs[wo_id]
             known = {r.seq: r._mapping for r in op_rows[wo_id]}
-            before_state = states[wo_id]._mapping if has_state else None
-            if has_state:
-                wo = _wo_from_rows(states[wo_id], op_rows[wo_id], seqs[wo_id])
-        if wo is not None:
+            wo, before_state = None, None
+            if wo_id in versions:
+                before_state = states[wo_id]._mapping
+                wo = _wo_from_rows(states[wo_id], op_rows[wo_id], op_seqs)
+        touched: Iterable[int] | None = None  # operations whose rows may change; None: all
+        if wo is not None and wo.last_key is not None:
             last = wo.last_key
-            late = [e for e in evs if last is not None and e.order_key < last]
-            if any(e.type not in ORDER_FREE for e in late):
-                wo = None
+            if any(e.type not in ORDER_FREE and e.order_key < last for e in evs):
+                wo = None  # an order-sensitive event came late
         if wo is not None:
+            if entry is not None:  # only operation and quantity events change an operation's row
+                named = {int(e.payload["seq"]) for e in evs if e.type.startswith(_OP_EVENTS)}
+                touched = sorted(named & set(op_seqs))
             for e in evs:
-                new_links.update((company_id, p, c, wo_id) for p, c in wo.apply(e))
+                links = wo.apply(e)
+                if links:
+                    new_links.update((company_id, p, c, wo_id) for p, c in links)
         else:  # new, or an order-sensitive event came late: replay this work order from its history
             wo = WorkOrderProgress(wo_id, company_id, op_seqs)
             history = session.execute(
@@ -469,8 +532,8 @@ def _apply_work_orders(
             for row in history:
                 new_links.update((company_id, p, c, wo_id) for p, c in wo.apply(_record(row)))
             replayed.append(wo_id)
-        state, ops = _wo_rows(wo)
-        FOLDS.put(wo, (state, ops))
+        state, ops = _wo_rows(wo, touched)
+        rows = dict(known) if entry is None else known  # a cached entry's rows are updated in place
         if before_state is None:
             new_states.append(state)
         else:
@@ -481,6 +544,9 @@ def _apply_work_orders(
                 new_ops.append(op)
             else:
                 changed_ops.append((before, op))
+        FOLDS.put(wo, (state, rows))
+        for op in ops:
+            rows[op["seq"]] = op
     if replayed:
         session.execute(delete(GenealogyLink).where(GenealogyLink.work_order_id.in_(replayed)))
     _upsert(session, WorkOrderState, new_states, [])

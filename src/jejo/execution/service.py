@@ -3,11 +3,10 @@ post events (single or batch) with idempotency, validation and live projections.
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticError
@@ -16,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from jejo.core.db import one_of
 from jejo.core.errors import Conflict, NotFound, Problem, ValidationError
-from jejo.core.ids import new_event_id
+from jejo.core.ids import new_event_ids
 from jejo.core.timeutil import as_utc, utcnow
 from jejo.execution.eventlog import insert_events
 from jejo.execution.events import FLOOR_EVENTS, GUARDS, PAYLOADS, WORK_ORDER_EVENTS, EventRecord
@@ -186,8 +185,7 @@ class NewEvent(BaseModel):
         return v
 
 
-@dataclass(frozen=True)
-class PostResult:
+class PostResult(NamedTuple):
     event: EventRecord
     duplicate: bool
 
@@ -238,45 +236,66 @@ class _Refs:
                 )
             ):
                 self.seqs.setdefault(wo_id, set()).add(seq)
-        names: dict[str, set[str]] = {
-            "item": set(),
-            "location": set(),
-            "equipment": set(),
-            "reason_code": set(),
-        }
+        names: dict[str, set[str]] = {kind: set() for kind, _label in _REF_FIELDS.values()}
         for e in events:
-            p = e.payload
-            for key, bucket in (
-                ("item", "item"),
-                ("location", "location"),
-                ("from_location", "location"),
-                ("to_location", "location"),
-                ("equipment", "equipment"),
-                ("reason_code", "reason_code"),
-            ):
-                v = p.get(key)
-                if isinstance(v, str):
-                    names[bucket].add(v)
-        self.items = set(md.codes_to_ids(session, company_id, Item, names["item"]))
-        self.locations = set(md.codes_to_ids(session, company_id, Location, names["location"]))
-        self.equipment = set(md.codes_to_ids(session, company_id, Equipment, names["equipment"]))
-        self.reasons = set(md.codes_to_ids(session, company_id, ReasonCode, names["reason_code"]))
+            for key, v in e.payload.items():
+                ref = _REF_FIELDS.get(key)
+                if ref is not None and isinstance(v, str):
+                    names[ref[0]].add(v)
+        self.known: dict[str, set[str]] = {
+            kind: set(md.codes_to_ids(session, company_id, table, names[kind]))
+            for kind, table in (
+                ("item", Item),
+                ("location", Location),
+                ("equipment", Equipment),
+                ("reason_code", ReasonCode),
+            )
+        }
+
+
+#: Payload fields that name master data: (kind of record, how a problem names it).
+_REF_FIELDS = {
+    "item": ("item", "item"),
+    "location": ("location", "location"),
+    "from_location": ("location", "location"),
+    "to_location": ("location", "location"),
+    "equipment": ("equipment", "equipment"),
+    "reason_code": ("reason_code", "reason code"),
+}
+
+
+_REF_KEYS = frozenset(_REF_FIELDS)
+
+
+def _prefix(index: int, batch: bool) -> str:
+    """How a problem's field names the event: ``events.3.`` in a batch, nothing for a single event."""
+    return f"events.{index}." if batch else ""
+
+
+_validate_event = NewEvent.model_validate
+_CLEANERS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {}
+
+
+def _clean_payload(type_: str, payload: dict[str, Any]) -> dict[str, Any]:
+    """The payload validated against its type's schema, as stored (JSON types, no empty fields)."""
+    clean = _CLEANERS.get(type_)
+    if clean is None:
+        model = PAYLOADS[type_]
+        validate, dump = model.__pydantic_validator__.validate_python, model.__pydantic_serializer__.to_python
+
+        def clean(p: dict[str, Any]) -> dict[str, Any]:
+            return dump(validate(p), mode="json", exclude_none=True)
+
+        _CLEANERS[type_] = clean
+    return clean(payload)
 
 
 def _check_refs(refs: _Refs, payload: dict[str, Any], where: str) -> list[Problem]:
     problems = []
-    checks = (
-        ("item", refs.items, "item"),
-        ("location", refs.locations, "location"),
-        ("from_location", refs.locations, "location"),
-        ("to_location", refs.locations, "location"),
-        ("equipment", refs.equipment, "equipment"),
-        ("reason_code", refs.reasons, "reason code"),
-    )
-    for key, known, label in checks:
-        v = payload.get(key)
-        if v is not None and v not in known:
-            problems.append(Problem(reason=f"{label} {v!r} does not exist", field=f"{where}payload.{key}"))
+    for key, v in payload.items():
+        ref = _REF_FIELDS.get(key)
+        if ref is not None and v is not None and v not in refs.known[ref[0]]:
+            problems.append(Problem(reason=f"{ref[1]} {v!r} does not exist", field=f"{where}payload.{key}"))
     return problems
 
 
@@ -297,18 +316,20 @@ def post_events(
     batch = len(events) > 1
     problems: list[Problem] = []
     parsed: list[tuple[int, NewEvent, dict[str, Any]]] = []
+    validate_event = _validate_event
     for i, raw in enumerate(events):
-        prefix = f"events.{i}." if batch else ""
         try:
-            ev = raw if isinstance(raw, NewEvent) else NewEvent.model_validate(raw)
+            ev = raw if isinstance(raw, NewEvent) else validate_event(raw)
         except PydanticError as exc:
+            prefix = _prefix(i, batch)
             problems.extend(
                 Problem(reason=p.reason, field=prefix + (p.field or "")) for p in md.pydantic_problems(exc)
             )
             continue
         try:
-            payload = PAYLOADS[ev.type].model_validate(ev.payload).model_dump(mode="json", exclude_none=True)
+            payload = _clean_payload(ev.type, ev.payload)
         except PydanticError as exc:
+            prefix = _prefix(i, batch)
             problems.extend(
                 Problem(
                     reason=p.reason, field=f"{prefix}payload.{p.field}" if p.field else f"{prefix}payload"
@@ -319,25 +340,29 @@ def post_events(
         parsed.append((i, ev, payload))
     refs = _Refs(session, company_id, [ev for _, ev, _ in parsed])
     for i, ev, payload in parsed:
-        prefix = f"events.{i}." if batch else ""
-        problems.extend(_check_refs(refs, payload, prefix))
+        if not _REF_KEYS.isdisjoint(payload):
+            problems.extend(_check_refs(refs, payload, _prefix(i, batch)))
         if ev.type in WORK_ORDER_EVENTS:
             if not ev.work_order:
-                problems.append(Problem(reason=f"{ev.type} needs a work_order", field=prefix + "work_order"))
+                problems.append(
+                    Problem(reason=f"{ev.type} needs a work_order", field=_prefix(i, batch) + "work_order")
+                )
                 continue
             wo = refs.work_orders.get(ev.work_order)
             if wo is None:
                 problems.append(
                     Problem(
-                        reason=f"work order {ev.work_order!r} does not exist", field=prefix + "work_order"
+                        reason=f"work order {ev.work_order!r} does not exist",
+                        field=_prefix(i, batch) + "work_order",
                     )
                 )
                 continue
             seq = payload.get("seq")
-            if seq is not None and seq not in refs.seqs.get(wo.id, set()):
+            if seq is not None and seq not in refs.seqs.get(wo.id, ()):
                 problems.append(
                     Problem(
-                        reason=f"work order {wo.code} has no operation {seq}", field=prefix + "payload.seq"
+                        reason=f"work order {wo.code} has no operation {seq}",
+                        field=_prefix(i, batch) + "payload.seq",
                     )
                 )
     if not problems and GUARDS:
@@ -350,12 +375,8 @@ def post_events(
 
     # idempotency: keys already stored, and keys repeated inside this batch
     now = utcnow()
-    prepared: list[tuple[NewEvent, dict[str, Any], str, datetime, uuid.UUID]] = []
-    for _i, ev, payload in parsed:
-        eid = new_event_id()
-        key = ev.idempotency_key or f"auto:{eid}"
-        prepared.append((ev, payload, key, as_utc(ev.occurred_at) if ev.occurred_at else now, eid))
-    keys = [p[2] for p in prepared]
+    ids = new_event_ids(len(parsed))
+    keys = [ev.idempotency_key or f"auto:{eid}" for (_i, ev, _p), eid in zip(parsed, ids, strict=True)]
     stored: dict[str, Event] = {}
     for i in range(0, len(keys), 500):  # first only the keys (cheap), then whole rows for the repeats
         chunk = keys[i : i + 500]
@@ -377,84 +398,86 @@ def post_events(
             )
 
     results: list[PostResult] = []
-    new_rows: list[dict[str, Any]] = []
     new_records: list[EventRecord] = []
-    in_batch: dict[str, tuple[EventRecord, tuple[Any, ...]]] = {}
-    for ev, payload, key, occurred, eid in prepared:
-        fp = _fingerprint(ev.type, ev.work_order, payload, ev.occurred_at)
-        if key in stored:
-            original = stored[key]
-            orig_wo = refs.work_orders.get(ev.work_order or "")
-            same = (
-                original.type == ev.type
-                and original.payload == payload
-                and (original.work_order_id == (orig_wo.id if orig_wo else None))
-            )
-            if not same:
-                raise Conflict(
-                    f"idempotency key {key!r} was already used for a different event",
-                    [Problem(reason="reused with a different event", field="idempotency_key")],
-                )
-            results.append(PostResult(record_from_row(original), duplicate=True))
+    in_batch: dict[str, tuple[EventRecord, NewEvent]] = {}
+    work_orders, status = refs.work_orders, refs.status
+    for (_i, ev, payload), eid, key in zip(parsed, ids, keys, strict=True):
+        if key in stored or key in in_batch:
+            results.append(_repeat(ev, payload, key, stored, in_batch, refs))
             continue
-        if key in in_batch:
-            rec, first_fp = in_batch[key]
-            if first_fp != fp:
-                raise Conflict(
-                    f"idempotency key {key!r} appears twice in the batch for different events",
-                    [Problem(reason="repeated with a different event", field="idempotency_key")],
-                )
-            results.append(PostResult(rec, duplicate=True))
-            continue
-        wo = refs.work_orders.get(ev.work_order or "")
-        if wo is not None and ev.type in FLOOR_EVENTS:
-            check_floor_event(wo.code, refs.status.get(wo.id, WOStatus.PLANNED), ev.type)
-        if wo is not None and ev.type in (
-            "work_order.released",
-            "work_order.held",
-            "work_order.resumed",
-            "work_order.cancelled",
-            "work_order.closed",
-        ):
-            check_command(wo.code, refs.status.get(wo.id, WOStatus.PLANNED), ev.type)
+        wo = work_orders.get(ev.work_order) if ev.work_order else None
         if wo is not None:
-            refs.status[wo.id] = status_after(refs.status.get(wo.id, WOStatus.PLANNED), ev.type)
-        equipment = payload.get("equipment")
+            current = status.get(wo.id, WOStatus.PLANNED)
+            if ev.type in FLOOR_EVENTS:
+                check_floor_event(wo.code, current, ev.type)
+            elif ev.type in _COMMANDS:
+                check_command(wo.code, current, ev.type)
+            status[wo.id] = status_after(current, ev.type)
         rec = EventRecord(
-            id=eid,
-            type=ev.type,
-            occurred_at=occurred,
-            payload=payload,
-            work_order_id=wo.id if wo else None,
-            equipment_code=equipment,
-            company_id=company_id,
-            actor=actor,
-            source=ev.source or source,
-            idempotency_key=key,
-            recorded_at=now,
-        )
-        new_rows.append(
-            {
-                "id": eid,
-                "company_id": company_id,
-                "type": ev.type,
-                "occurred_at": occurred,
-                "recorded_at": now,
-                "actor": actor,
-                "source": rec.source,
-                "idempotency_key": key,
-                "work_order_id": rec.work_order_id,
-                "equipment_code": equipment,
-                "payload": payload,
-            }
+            eid,
+            ev.type,
+            as_utc(ev.occurred_at) if ev.occurred_at else now,
+            payload,
+            wo.id if wo else None,
+            payload.get("equipment"),
+            company_id,
+            actor,
+            ev.source or source,
+            key,
+            now,
         )
         new_records.append(rec)
-        in_batch[key] = (rec, fp)
+        in_batch[key] = (rec, ev)
         results.append(PostResult(rec, duplicate=False))
-    if new_rows:
-        insert_events(session, new_rows)
+    if new_records:
+        insert_events(session, new_records)
         apply_new_events(session, new_records, versions=refs.versions)
     return results
+
+
+#: Work-order commands that arrive as events (a planner's, not the floor's).
+_COMMANDS = frozenset(
+    {
+        "work_order.released",
+        "work_order.held",
+        "work_order.resumed",
+        "work_order.cancelled",
+        "work_order.closed",
+    }
+)
+
+
+def _repeat(
+    ev: NewEvent,
+    payload: dict[str, Any],
+    key: str,
+    stored: dict[str, Event],
+    in_batch: dict[str, tuple[EventRecord, NewEvent]],
+    refs: _Refs,
+) -> PostResult:
+    """A key seen before: the original event when it is the same event, else a conflict."""
+    if key in stored:
+        original = stored[key]
+        orig_wo = refs.work_orders.get(ev.work_order or "")
+        same = (
+            original.type == ev.type
+            and original.payload == payload
+            and (original.work_order_id == (orig_wo.id if orig_wo else None))
+        )
+        if not same:
+            raise Conflict(
+                f"idempotency key {key!r} was already used for a different event",
+                [Problem(reason="reused with a different event", field="idempotency_key")],
+            )
+        return PostResult(record_from_row(original), duplicate=True)
+    rec, first = in_batch[key]
+    first_fp = _fingerprint(first.type, first.work_order, rec.payload, first.occurred_at)
+    if first_fp != _fingerprint(ev.type, ev.work_order, payload, ev.occurred_at):
+        raise Conflict(
+            f"idempotency key {key!r} appears twice in the batch for different events",
+            [Problem(reason="repeated with a different event", field="idempotency_key")],
+        )
+    return PostResult(rec, duplicate=True)
 
 
 def list_events(
