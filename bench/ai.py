@@ -26,6 +26,7 @@ from jejo.ai.anomaly import (
     RobustZDetector,
     alarm_onsets,
     anomaly_likelihood,
+    pattern_novelty,
 )
 from jejo.ai.io import read_cmapss, read_table
 from jejo.ai.metrics import Confusion, confusion, nab_normalised, nab_raw_score, onsets, phm08_score, rmse
@@ -152,33 +153,75 @@ def bench_skab(data: Path, n_train: int = 400, cp_window: int = 60) -> dict[str,
 
 
 # --- NAB -------------------------------------------------------------------------------------------
-def _nab_detector(
-    values: np.ndarray, n_fit: int, kind: str, window: int = 24, refractory: int = 100, z: float = 3.5
-) -> np.ndarray:
-    """Alarm onsets (row indices) on a univariate series."""
+def _t2q_scores(values: np.ndarray, n_fit: int, windows: tuple[int, ...] = (24,)) -> tuple[np.ndarray, Any]:
+    """T2+Q scores of (level, deviation from the trailing mean, trailing spread — one pair per window
+    length) with the detector fitted on the probationary rows."""
     s = pd.Series(values)
+    cols = [s.to_numpy()]
+    for w in windows:
+        cols.append((s - s.rolling(w, min_periods=1).mean()).to_numpy())
+        cols.append(s.rolling(w, min_periods=2).std().fillna(0.0).to_numpy())
+    feats = np.column_stack(cols)
+    det = PCADetector(slow_ratio=0.0, smooth=1, threshold_margin=1.0, alarm_filter=1, variance=0.99)
+    det.fit(feats[:n_fit])
+    return det.score_samples(feats), det.predict(feats)
+
+
+def _likelihood(raw: np.ndarray, n_fit: int, short: int, history: int, start: int = 0) -> np.ndarray:
+    """anomaly_likelihood of raw scores from row ``start`` on (rows before: 0)."""
+    z = np.zeros(len(raw))
+    z[start:] = anomaly_likelihood(raw[start:], history=history, short=short, min_history=n_fit // 2)
+    return z
+
+
+def _onsets(z: np.ndarray, n_fit: int, threshold: float, refractory: int) -> np.ndarray:
+    """Alarm when z > threshold after the probationary rows; one detection per alarm episode."""
+    flags = (z > threshold).astype(int)
+    flags[:n_fit] = 0
+    return alarm_onsets(flags, refractory)
+
+
+def _nab_detector(
+    values: np.ndarray,
+    n_fit: int,
+    kind: str,
+    windows: tuple[int, ...] = (24,),
+    refractory: int = 100,
+    z: float = 3.5,
+    short: int = 10,
+    history: int = 8640,
+) -> np.ndarray:
+    """Alarm onsets (row indices) on a univariate series.
+
+    jejo: T2+Q scores through the anomaly likelihood (alarm when the recent scores are unusual for
+    this detector's own score history); jejo-raw: the earlier scheme, alarm on the raw T2+Q score above
+    the training maximum; novelty: exploratory, :func:`pattern_novelty` over ``windows[0]``-row
+    stretches through the same likelihood and alarm rule; baseline: robust z-score of the value."""
     if kind in ("jejo", "jejo-raw"):
-        # level, deviation from the trailing mean and trailing spread, scored by T2+Q fitted on the
-        # probationary rows; one detection per alarm episode (refractory rows between onsets)
-        feats = np.column_stack(
-            [
-                s.to_numpy(),
-                (s - s.rolling(window, min_periods=1).mean()).to_numpy(),
-                s.rolling(window, min_periods=2).std().fillna(0.0).to_numpy(),
-            ]
-        )
-        det = PCADetector(slow_ratio=0.0, smooth=1, threshold_margin=1.0, alarm_filter=1, variance=0.99)
-        det.fit(feats[:n_fit])
-        if kind == "jejo-raw":  # the earlier scheme: alarm on the raw score above the training maximum
-            return alarm_onsets(det.predict(feats), refractory)
-        # alarm when the recent scores are unusual for this detector's own score history
-        like = anomaly_likelihood(det.score_samples(feats), min_history=n_fit // 2)
-        flags = (like > z).astype(int)
-        flags[:n_fit] = 0
-        return alarm_onsets(flags, refractory)
+        raw, pred = _t2q_scores(values, n_fit, windows)
+        if kind == "jejo-raw":
+            return alarm_onsets(pred, refractory)
+        return _onsets(_likelihood(raw, n_fit, short, history), n_fit, z, refractory)
+    if kind == "novelty":
+        nov = pattern_novelty(values, length=windows[0], history=history)
+        # rows before 2 * length - 1 have nothing to compare with
+        return _onsets(_likelihood(nov, n_fit, short, history, 2 * windows[0] - 1), n_fit, z, refractory)
     # baseline: a robust z-score of the value against the probationary rows (windowed-Gaussian-like)
     flags = RobustZDetector(threshold_margin=1.0).fit(values[:n_fit, None]).predict(values[:, None])
     return alarm_onsets(flags, 1)
+
+
+# settings around the defaults (z 3.5, averaging window 10, score history 8640, feature window 24,
+# refractory 100), printed so that a reader can judge how much the per-file scores depend on them
+NAB_GRID: dict[str, tuple[Any, ...]] = {
+    "z": (3.0, 3.5, 4.0),
+    "short": (5, 10, 20),
+    "history": (4320, 8640),
+    # one at a time, the others at their defaults: feature windows (rows; several = multi-scale
+    # deviations) and the refractory period between reported onsets (rows)
+    "windows": ((12,), (24,), (48,), (12, 48), (24, 96), (24, 168)),
+    "refractory": (50, 100, 200),
+}
 
 
 def bench_nab(data: Path) -> dict[str, Any]:
@@ -196,18 +239,82 @@ def bench_nab(data: Path) -> dict[str, Any]:
             idx = np.flatnonzero((ts >= pd.Timestamp(a)) & (ts <= pd.Timestamp(b)))
             wins.append((int(idx[0]), int(idx[-1])))
         probation = min(int(0.15 * len(df)), 750)
-        out = {}
-        for kind in ("jejo", "jejo-raw", "baseline"):
-            dets = _nab_detector(df["value"].to_numpy(float), probation, kind)
+        values = df["value"].to_numpy(float)
+
+        def score(dets: Any, wins: list[tuple[int, int]] = wins, probation: int = probation) -> float:
+            return nab_normalised(nab_raw_score(dets, wins, start=probation), len(wins))
+
+        def false(dets: Any, wins: list[tuple[int, int]] = wins) -> int:
+            return sum(1 for d in dets if not any(a <= d <= b for a, b in wins))
+
+        out: dict[str, Any] = {}
+        for kind in ("jejo", "jejo-raw", "novelty", "baseline"):
+            dets = _nab_detector(values, probation, kind)
             raw = nab_raw_score(dets, wins, start=probation)
-            out[kind] = {"score": nab_normalised(raw, len(wins)), "raw": raw, "detections": len(dets)}
+            out[kind] = {
+                "score": nab_normalised(raw, len(wins)),
+                "raw": raw,
+                "detections": len(dets),
+                "false_detections": false(dets),
+                "rows": [int(d) for d in dets],
+            }
+        dets = np.asarray(out["jejo"]["rows"], dtype=int)
+        hits = [int(d) for d in dets if any(a <= d <= b for a, b in wins)]
+        first = [min((d for d in hits if a <= d <= b), default=None) for a, b in wins]
+        # what jejo's detection timing is worth with every false detection removed (an upper bound on
+        # what suppressing false alarms alone could give)
+        out["jejo_without_false"] = score(hits)
+        out["first_detection_position"] = [
+            None if f is None else round(-(b - f + 1) / (b - a + 1), 3)
+            for f, (a, b) in zip(first, wins, strict=True)
+        ]
+        # neighbourhood of the settings, same code
+        grid: dict[str, float] = {}
+        for hist in NAB_GRID["history"]:
+            for short in NAB_GRID["short"]:
+                for zz in NAB_GRID["z"]:
+                    d = _nab_detector(values, probation, "jejo", z=zz, short=short, history=hist)
+                    grid[f"z={zz} short={short} history={hist}"] = score(d)
+        for wins_ in NAB_GRID["windows"]:
+            grid[f"windows={','.join(map(str, wins_))}"] = score(
+                _nab_detector(values, probation, "jejo", windows=wins_)
+            )
+        for ref in NAB_GRID["refractory"]:
+            grid[f"refractory={ref}"] = score(_nab_detector(values, probation, "jejo", refractory=ref))
+        out["neighbourhood"] = grid
+        nov_z = _likelihood(pattern_novelty(values, length=24, history=8640), probation, 10, 8640, 47)
+        out["novelty"]["z_neighbourhood"] = {
+            str(zz): score(_onsets(nov_z, probation, zz, 100)) for zz in NAB_GRID["z"]
+        }
         res[name] = out
+
+        j, nv = out["jejo"], out["novelty"]
         print(
-            f"  {name}: jejo {out['jejo']['score']:.1f} (raw {out['jejo']['raw']:.3f}, "
-            f"{out['jejo']['detections']} detections) | T2+Q on the raw threshold "
-            f"{out['jejo-raw']['score']:.1f} | baseline robust-z {out['baseline']['score']:.1f}"
+            f"  {name}: jejo {j['score']:.1f} (raw {j['raw']:.3f}, {j['detections']} detections, "
+            f"{j['false_detections']} false; first hit at relative window position "
+            f"{out['first_detection_position']}) | T2+Q on the raw threshold {out['jejo-raw']['score']:.1f} "
+            f"| baseline robust-z {out['baseline']['score']:.1f}"
+        )
+        print(f"    jejo with its false detections removed: {out['jejo_without_false']:.1f}")
+        print(
+            f"    exploratory pattern novelty (24-row stretches, same likelihood and alarm rule): "
+            f"{nv['score']:.1f} ({nv['detections']} detections, {nv['false_detections']} false); "
+            "z " + " / ".join(f"{k}: {v:.1f}" for k, v in nv["z_neighbourhood"].items())
         )
         print("    published per-file: " + ", ".join(f"{n} {v}" for n, v in PUBLISHED["nab"][name]))
+        zs = "/".join(str(zz) for zz in NAB_GRID["z"])
+        for hist in NAB_GRID["history"]:
+            for short in NAB_GRID["short"]:
+                cells = " / ".join(
+                    f"{grid[f'z={zz} short={short} history={hist}']:.1f}" for zz in NAB_GRID["z"]
+                )
+                print(f"    jejo neighbourhood: history {hist}, short {short:>2}, z {zs}: {cells}")
+        print(
+            "    jejo feature windows "
+            + ", ".join(f"{k.split('=')[1]}: {v:.1f}" for k, v in grid.items() if k.startswith("windows="))
+            + " | refractory "
+            + ", ".join(f"{k.split('=')[1]}: {v:.1f}" for k, v in grid.items() if k.startswith("refractory="))
+        )
     return res
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 from jejo.ai.anomaly import DETECTORS, EWMADetector, PCADetector
@@ -98,3 +99,69 @@ def test_anomaly_likelihood_flags_a_sustained_rise_not_a_single_spike() -> None:
     assert np.allclose(anomaly_likelihood(raw[:2400], history=1000, short=10, min_history=200), z[:2400])
     with pytest.raises(ValidationError, match="NaN"):
         anomaly_likelihood([1.0, np.nan, 2.0])
+
+
+def test_anomaly_likelihood_rejects_bad_windows() -> None:
+    from jejo.ai.anomaly import anomaly_likelihood
+
+    with pytest.raises(ValidationError, match="short"):
+        anomaly_likelihood([1.0, 2.0, 3.0], short=0)
+    with pytest.raises(ValidationError, match="history"):
+        anomaly_likelihood([1.0, 2.0, 3.0], history=1.5)  # type: ignore[arg-type]
+
+
+def _novelty_by_hand(x: np.ndarray, length: int, history: int) -> np.ndarray:
+    out = np.zeros(len(x))
+    for t in range(2 * length - 1, len(x)):
+        cur = x[t - length + 1 : t + 1]
+        ends = range(max(length - 1, t - history), t - length + 1)
+        out[t] = min(np.sqrt(np.mean((x[e - length + 1 : e + 1] - cur) ** 2)) for e in ends)
+    return out
+
+
+def test_pattern_novelty_matches_its_definition_and_is_causal() -> None:
+    from jejo.ai.anomaly import pattern_novelty
+
+    x = np.cumsum(np.random.default_rng(3).normal(size=200)) + 60.0
+    got = pattern_novelty(x, length=6, history=50, chunk=7)
+    assert np.allclose(got, _novelty_by_hand(x, 6, 50))
+    assert got[:11].tolist() == [0.0] * 11  # nothing earlier to compare with
+    assert np.allclose(pattern_novelty(x[:120], length=6, history=50), got[:120])
+    coarse = pattern_novelty(x, length=6, history=8, step=3)  # fewer stretches compared: never closer
+    assert np.isfinite(coarse).all() and (coarse >= pattern_novelty(x, length=6, history=8) - 1e-9).all()
+
+
+def test_pattern_novelty_is_high_the_first_time_only() -> None:
+    from jejo.ai.anomaly import pattern_novelty
+
+    t = np.arange(3000)
+    x = 20 + 3 * np.sin(2 * np.pi * t / 24) + np.random.default_rng(0).normal(0, 0.2, t.size)
+    dip = -6 * np.hanning(30)
+    x[1000:1030] += dip  # a shutdown-like dip, then the same dip again later
+    x[1984:2014] += dip  # same phase of the daily cycle (1984 = 1000 + 41 * 24)
+    nov = pattern_novelty(pd.Series(x, name="temp"), length=24, history=2000)
+    normal = np.quantile(nov[100:990], 0.99)
+    assert nov[1000:1040].max() > 3 * normal  # new the first time
+    assert nov[1984:2024].max() < 1.5 * normal  # seen before the second time
+
+
+def test_pattern_novelty_names_bad_input() -> None:
+    from jejo.ai.anomaly import pattern_novelty
+
+    s = pd.Series(np.linspace(0, 1, 100), name="temp")
+    s.iloc[40] = np.nan
+    with pytest.raises(ValidationError, match="temp") as err:
+        pattern_novelty(s, length=5)
+    assert err.value.problems[0].field == "temp" and err.value.problems[0].row == 40
+    table = pd.DataFrame({"temp": np.arange(50.0), "rpm": np.arange(50.0)})
+    with pytest.raises(ValidationError, match="rpm"):
+        pattern_novelty(table, length=5)
+    text = pd.DataFrame({"temp": ["20.1"] * 20 + ["hot"] + ["20.2"] * 20})
+    with pytest.raises(ValidationError, match="temp"):
+        pattern_novelty(text, length=5)
+    with pytest.raises(ValidationError, match="length"):
+        pattern_novelty(np.arange(50.0), length=1)
+    with pytest.raises(ValidationError, match="history"):
+        pattern_novelty(np.arange(50.0), length=10, history=5)
+    with pytest.raises(ValidationError, match="rows"):
+        pattern_novelty(np.arange(15.0), length=10)

@@ -72,3 +72,23 @@ def test_nab_score_rewards_early_detection_and_punishes_false_alarms() -> None:
     assert nab_raw_score([10], windows, start=50) == -1.0  # probationary rows are not scored
     assert nab_normalised(1.0, 1) == 100.0 and nab_normalised(-1.0, 1) == 0.0
     assert onsets([0, 1, 1, 0, 1]).tolist() == [1, 3, 4]
+
+
+def test_nab_score_follows_the_sweeper_formulas() -> None:
+    """Values computed by hand from NAB's sweeper: in-window position -(b - i + 1) / (b - a + 1),
+    false positives after a window at (i - b) / (b - a), full A_fp from 3 window lengths on."""
+
+    def sig(x: float) -> float:
+        return 2.0 / (1.0 + math.exp(5.0 * x)) - 1.0
+
+    windows = [(100, 199)]  # 100 rows wide
+    assert nab_raw_score([149], windows) == pytest.approx(sig(-0.51) / sig(-1.0))
+    assert nab_raw_score([199], windows) == pytest.approx(sig(-0.01) / sig(-1.0))
+    assert nab_raw_score([149, 120], windows) == pytest.approx(sig(-0.80) / sig(-1.0))  # the earliest counts
+    # a false positive 51 rows after the window costs less than one far away
+    assert nab_raw_score([149, 250], windows) == pytest.approx(sig(-0.51) / sig(-1.0) + 0.11 * sig(51 / 99))
+    assert nab_raw_score([496], windows) == pytest.approx(-1.0 - 0.11)  # 3 window lengths past: full A_fp
+    assert nab_raw_score([10], [(100, 199)], profile="reward_low_fp") == pytest.approx(-1.0 - 0.22)
+    assert nab_raw_score([], windows, profile="reward_low_fn") == -2.0
+    # two windows, one hit at its first row, one missed: normalised 50
+    assert nab_normalised(nab_raw_score([100], [(100, 199), (400, 499)]), 2) == pytest.approx(50.0)

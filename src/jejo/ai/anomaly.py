@@ -15,6 +15,9 @@ on rows assumed normal, and give a continuous ``score_samples`` (1.0 = the alarm
 * :func:`anomaly_likelihood` — turns any detector's raw scores into how unusual the *recent* scores
   are against the detector's own score history (the anomaly-likelihood scheme of Numenta's HTM
   detector); alarming on it instead of on the raw score cuts false alarms on long, drifting series.
+* :func:`pattern_novelty` — memory-based novelty of a univariate series: how far the latest stretch of
+  values is from the most similar earlier stretch, so that a pattern the series has shown before (a
+  weekend shutdown, a planned stop) does not look new the next time it occurs.
 """
 
 from __future__ import annotations
@@ -339,6 +342,9 @@ def anomaly_likelihood(
     ``scipy.stats.norm.cdf`` of the result is the anomaly likelihood (z 3.5 ≈ 0.9998). Rows with
     less than ``min_history`` scores of history get 0. Defaults follow NuPIC's anomaly likelihood
     (historic window 8640, averaging window 10)."""
+    _check_window("history", history, 2)
+    _check_window("short", short, 1)
+    _check_window("min_history", min_history, 0)
     r = pd.Series(np.log1p(np.maximum(np.asarray(raw, dtype=float).ravel(), 0.0)))
     if not np.isfinite(r).all():
         raise ValidationError(
@@ -349,3 +355,61 @@ def anomaly_likelihood(
     sd = past.std().shift(short).clip(lower=1e-6)
     recent = r.rolling(short, min_periods=1).mean()
     return np.asarray(((recent - mu) / sd).fillna(0.0).to_numpy())
+
+
+def _check_window(name: str, value: object, minimum: int) -> int:
+    """A whole number of rows >= ``minimum``, or a ValidationError naming the parameter."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or int(value) < minimum:
+        raise ValidationError(
+            f"{name} must be a whole number of rows >= {minimum}, got {value!r}",
+            [Problem(field=name, reason=f"{value!r} is not an integer >= {minimum}")],
+        )
+    return int(value)
+
+
+def pattern_novelty(
+    values: ArrayLike, *, length: int = 24, history: int = 8640, step: int = 1, chunk: int = 256
+) -> np.ndarray:
+    """Memory-based novelty of a univariate series, one value per row (causal).
+
+    Row t compares the stretch of the last ``length`` values (rows t-length+1 .. t) with every earlier
+    stretch of the same length that ends at least ``length`` rows before t (so the two do not overlap)
+    and no more than ``history`` rows before t; the result is the root-mean-square difference to the
+    most similar one, in the series' own units. A level or shape the series has never shown scores
+    high; one it has shown before — however rarely — scores low, so a recurring pattern (a weekend
+    shutdown) stands out once, not at every recurrence. Rows with no earlier stretch to compare with
+    (t < 2 * length - 1) get 0. ``step`` > 1 compares with every step-th earlier stretch only (faster,
+    coarser). Feed the result to :func:`anomaly_likelihood` to alarm on it.
+
+    ``values`` is a 1-D sequence, a pandas Series or a one-column table; missing or non-numeric values
+    are reported with their column and row.
+    """
+    from numpy.lib.stride_tricks import sliding_window_view
+
+    length = _check_window("length", length, 2)
+    step = _check_window("step", step, 1)
+    history = _check_window("history", history, length + step - 1)  # every row has a stretch to compare
+    chunk = _check_window("chunk", chunk, 1)
+    if isinstance(values, pd.Series):
+        values = values.to_frame(name=str(values.name) if values.name is not None else "value")
+    x = _as_matrix(values, min_rows=2 * length, what="values")
+    if x.shape[1] != 1:
+        cols = (
+            [str(c) for c in values.columns] if isinstance(values, pd.DataFrame) else list(range(x.shape[1]))
+        )
+        raise ValidationError(
+            f"values must be one series; got {x.shape[1]} columns {cols}",
+            [Problem(field="columns", reason=f"{x.shape[1]} columns, expected 1")],
+        )
+    v = x[:, 0] - x[: 2 * length, 0].mean()  # a constant shift: distances unchanged, less cancellation
+    S = sliding_window_view(v, length)  # S[j] = v[j : j + length], the stretch ending at row j + length - 1
+    sq = np.einsum("ij,ij->i", S, S)
+    out = np.zeros(len(v))
+    for j0 in range(length, len(S), chunk):
+        j1 = min(j0 + chunk, len(S))
+        cand = np.arange(max(0, j0 - history), j1 - length, step)  # earlier stretches any row may use
+        d2 = sq[j0:j1, None] + sq[cand][None, :] - 2.0 * (S[j0:j1] @ S[cand].T)
+        j = np.arange(j0, j1)[:, None]
+        d2[(cand[None, :] > j - length) | (cand[None, :] < j - history)] = np.inf
+        out[j0 + length - 1 : j1 + length - 1] = np.sqrt(np.maximum(d2.min(axis=1), 0.0) / length)
+    return out

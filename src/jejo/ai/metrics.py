@@ -83,7 +83,8 @@ PROFILES: dict[str, tuple[float, float, float]] = {
 
 
 def _scaled_sigmoid(x: float) -> float:
-    if x > 3.0:
+    """NAB's scaled sigmoid: 2 / (1 + e^(5x)) - 1, and -1 from 3 window widths past a window on."""
+    if x >= 3.0:
         return -1.0
     return 2.0 / (1.0 + math.exp(5.0 * x)) - 1.0
 
@@ -93,10 +94,13 @@ def nab_raw_score(
 ) -> float:
     """Raw NAB score of detection row indices against anomaly windows (inclusive row index pairs).
 
-    Follows NAB's sweeper: the first detection inside a window earns A_tp scaled by how early it came;
-    later detections in the same window count nothing; a detection outside every window costs A_fp,
-    less when it falls just after a window; each missed window costs A_fn. Rows before ``start`` (the
-    probationary period) are not scored.
+    Follows NAB's sweeper (``nab/sweeper.py``): the first detection inside a window earns A_tp scaled
+    by how early it came — relative position -(b - i + 1) / (b - a + 1), so -1 at the window's first
+    row — divided by the sigmoid at -1 (0.98661) so that a detection on the first row earns exactly
+    A_tp; later detections in the same window count nothing; a detection outside every window costs
+    A_fp times the sigmoid at (i - b) / (b - a) past the last window before it (less just after a
+    window, the full A_fp from three window lengths on, and the full A_fp before the first window);
+    each missed window costs A_fn. Rows before ``start`` (the probationary period) are not scored.
     """
     a_tp, a_fp, a_fn = PROFILES[profile]
     wins = sorted((int(a), int(b)) for a, b in windows)
@@ -109,8 +113,7 @@ def nab_raw_score(
         if inside is not None:
             if not hit[inside]:
                 a, b = wins[inside]
-                width = max(b - a, 1)
-                pos = -(b - i) / width
+                pos = -(b - i + 1) / (b - a + 1)
                 score += a_tp * _scaled_sigmoid(pos) / _scaled_sigmoid(-1.0)
                 hit[inside] = True
             continue
