@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from jejo.ai import registry
 from jejo.ai.scorer import DEFAULT_SIGNALS, ScoreRun, score_due, train_machine_model
 from jejo.ai.tables import AiModel
+from jejo.core.db import savepoint
 from jejo.core.errors import JejoError
 from jejo.core.timeutil import as_utc
 from jejo.telemetry.tables import TsLast, TsSample, TsTag
@@ -80,7 +81,7 @@ def bootstrap_model(
         if not 0.5 * rate <= _count(session, tid, start, start + hour) <= 2 * rate:
             continue  # sampled differently from now
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 row = train_machine_model(
                     session, company_id, folder, equipment=equipment, start=start, end=end, actor=DEMO_ACTOR
                 )

@@ -28,6 +28,7 @@ from jejo.ai import findings as fd
 from jejo.ai import registry
 from jejo.ai.machine import MachineAnomalyModel, describe, episodes, feature_names, window_features
 from jejo.ai.tables import AiFinding, AiModel
+from jejo.core.db import savepoint
 from jejo.core.errors import Problem, ValidationError
 from jejo.core.timeutil import as_utc
 from jejo.telemetry import store
@@ -222,7 +223,7 @@ def score_due(
     for row in registry.active_models(session, company_id, kind=MachineAnomalyModel.kind):
         run.models += 1
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 score_model(session, company_id, folder, row, until, run)
         except ValidationError as exc:
             run.errors.append(f"{row.name} v{row.version}: {exc}")

@@ -87,6 +87,24 @@ def unit_of_work(factory: sessionmaker[Session]) -> Iterator[Session]:
         session.close()
 
 
+@contextmanager
+def savepoint(session: Session) -> Iterator[None]:
+    """``session.begin_nested()`` that stays inside the caller's transaction on SQLite too.
+
+    Python's sqlite3 driver opens its transaction only before the first INSERT, UPDATE or DELETE, so a
+    SAVEPOINT in a transaction that has only read so far starts a transaction of its own, and its
+    RELEASE commits the savepoint's work at once: a later rollback of the caller would not undo it.
+    Here the transaction is opened first, so the savepoint nests in it as it does on PostgreSQL.
+    """
+    conn = session.connection()
+    if conn.dialect.name == "sqlite":
+        raw = conn.connection.driver_connection
+        if raw is not None and not raw.in_transaction:
+            raw.execute("BEGIN")
+    with session.begin_nested():
+        yield
+
+
 def import_all_tables() -> None:
     """Import every package's table module so that ``Base.metadata`` knows the whole schema."""
     import importlib

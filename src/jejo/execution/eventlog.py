@@ -15,7 +15,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
-from sqlalchemy import Table, insert
+from sqlalchemy import Connection, Table, insert
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from jejo.core.timeutil import as_utc
@@ -39,6 +40,10 @@ COLUMNS: tuple[str, ...] = (
 _JSON = json.JSONEncoder()  # the stdlib defaults, as SQLAlchemy's JSON type writes them
 
 
+class KeyTaken(Exception):
+    """The log refused a row: an idempotency key (or another unique value) is already stored."""
+
+
 def _sqlite_time(value: datetime) -> str:
     utc = as_utc(value)
     return (
@@ -48,10 +53,24 @@ def _sqlite_time(value: datetime) -> str:
 
 
 def insert_events(session: Session, records: Sequence[EventRecord]) -> None:
-    """Append ``records`` (timestamps timezone-aware) to the event log."""
+    """Append ``records`` (timestamps timezone-aware) to the event log.
+
+    Raises :class:`KeyTaken` when the database refuses a row for breaking a constraint (the caller's
+    transaction or savepoint must then be rolled back).
+    """
     if not records:
         return
     conn = session.connection()
+    refused: tuple[type[BaseException], ...] = (IntegrityError,)
+    if conn.dialect.dbapi is not None:  # the driver's own error, as the rows go to it directly
+        refused += (conn.dialect.dbapi.IntegrityError,)
+    try:
+        _insert(conn, records)
+    except refused as exc:
+        raise KeyTaken(str(exc)) from exc
+
+
+def _insert(conn: Connection, records: Sequence[EventRecord]) -> None:
     dialect = conn.dialect.name
     encode = _JSON.encode
     if dialect == "postgresql":

@@ -3,6 +3,7 @@ post events (single or batch) with idempotency, validation and live projections.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -13,11 +14,11 @@ from pydantic import ValidationError as PydanticError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from jejo.core.db import one_of
+from jejo.core.db import one_of, savepoint
 from jejo.core.errors import Conflict, NotFound, Problem, ValidationError
 from jejo.core.ids import new_event_ids
 from jejo.core.timeutil import as_utc, utcnow
-from jejo.execution.eventlog import insert_events
+from jejo.execution.eventlog import KeyTaken, insert_events
 from jejo.execution.events import FLOOR_EVENTS, GUARDS, PAYLOADS, WORK_ORDER_EVENTS, EventRecord
 from jejo.execution.projector import FOLDS, apply_new_events, record_from_row, stored_versions
 from jejo.execution.statemachine import WOStatus, check_command, check_floor_event, status_after
@@ -373,12 +374,36 @@ def post_events(
     if problems:
         raise ValidationError(f"{len(problems)} problem(s) in the events; nothing was stored", problems)
 
-    # idempotency: keys already stored, and keys repeated inside this batch
+    # Idempotency. Most batches repeat no key that is already stored, so the new events are appended
+    # first, in a savepoint, and the stored keys are looked up only when the log refuses a key.
     now = utcnow()
     ids = new_event_ids(len(parsed))
     keys = [ev.idempotency_key or f"auto:{eid}" for (_i, ev, _p), eid in zip(parsed, ids, strict=True)]
+    status_before = dict(refs.status)
+    results, new_records = _sort_out(parsed, ids, keys, {}, refs, company_id, actor, source, now)
+    try:
+        with savepoint(session):
+            insert_events(session, new_records)
+    except KeyTaken:
+        refs.status = status_before
+        stored = _stored_events(session, company_id, keys)
+        results, new_records = _sort_out(parsed, ids, keys, stored, refs, company_id, actor, source, now)
+        try:
+            insert_events(session, new_records)
+        except KeyTaken as exc:  # e.g. the same key posted at this moment by another client
+            raise Conflict(
+                "the event log refused the batch; nothing was stored, send it again",
+                [Problem(reason=str(exc)[:300], field="idempotency_key")],
+            ) from exc
+    if new_records:
+        apply_new_events(session, new_records, versions=refs.versions)
+    return results
+
+
+def _stored_events(session: Session, company_id: int, keys: list[str]) -> dict[str, Event]:
+    """The stored events that have one of ``keys``: first only the keys (cheap), then whole rows."""
     stored: dict[str, Event] = {}
-    for i in range(0, len(keys), 500):  # first only the keys (cheap), then whole rows for the repeats
+    for i in range(0, len(keys), 500):
         chunk = keys[i : i + 500]
         seen = list(
             session.scalars(
@@ -396,7 +421,22 @@ def post_events(
                     )
                 }
             )
+    return stored
 
+
+def _sort_out(
+    parsed: list[tuple[int, NewEvent, dict[str, Any]]],
+    ids: list[uuid.UUID],
+    keys: list[str],
+    stored: dict[str, Event],
+    refs: _Refs,
+    company_id: int,
+    actor: str,
+    source: str,
+    now: datetime,
+) -> tuple[list[PostResult], list[EventRecord]]:
+    """Each event's result (the original for a repeated key) and the records of the new ones, with
+    work-order status rules checked in event order."""
     results: list[PostResult] = []
     new_records: list[EventRecord] = []
     in_batch: dict[str, tuple[EventRecord, NewEvent]] = {}
@@ -429,10 +469,7 @@ def post_events(
         new_records.append(rec)
         in_batch[key] = (rec, ev)
         results.append(PostResult(rec, duplicate=False))
-    if new_records:
-        insert_events(session, new_records)
-        apply_new_events(session, new_records, versions=refs.versions)
-    return results
+    return results, new_records
 
 
 #: Work-order commands that arrive as events (a planner's, not the floor's).

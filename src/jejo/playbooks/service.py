@@ -28,6 +28,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from jejo.ai.tables import AiFinding, Playbook, PlaybookAction
+from jejo.core.db import savepoint
 from jejo.core.errors import JejoError, NotFound, Problem, ValidationError
 from jejo.core.timeutil import as_utc, utcnow
 from jejo.playbooks.schemas import PlaybookIn, Trigger
@@ -226,7 +227,7 @@ def _act(
         row.detail = f"재실행 대기 중 ({pb.cooldown_minutes}분, 직전 조치 {prev.target or prev.id})"
     else:
         try:
-            with session.begin_nested():
+            with savepoint(session):
                 row.target, row.detail = _perform(session, company_id, pb, subject, reason, finding)
             row.status = "done"
         except (JejoError, PydanticError) as exc:

@@ -16,6 +16,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from jejo.core.db import savepoint
 from jejo.core.errors import JejoError, NotFound
 from jejo.core.timeutil import utcnow
 from jejo.execution.events import MachineStateKind
@@ -162,7 +163,7 @@ def process_machine_samples(
             if not group:
                 continue
             try:
-                with session.begin_nested():
+                with savepoint(session):
                     post_events(session, company_id, group, actor=f"machine:{equipment}", source="telemetry")
                     if group is state_events:
                         for tr in changes:

@@ -12,10 +12,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse
 
 from jejo.api.deps import DB
+from jejo.core.db import savepoint
 from jejo.core.errors import JejoError
 from jejo.core.timeutil import utcnow
 from jejo.sim.config import RushOrder, SimConfig, load_sim_config
 from jejo.twin import whatif as wi
+from jejo.web.actions import page_action
 from jejo.web.context import CurrentViewer
 from jejo.web.templating import render
 
@@ -187,13 +189,6 @@ def _view(out: wi.PlantWhatIf, tr: Any) -> dict[str, Any]:
 # ---- data standards: AAS, B2MML, KAMP datasets (/twin) -------------------------------------------
 
 
-def _htmx_only(request: Request) -> None:
-    from jejo.core.errors import Forbidden
-
-    if request.headers.get("HX-Request") != "true":
-        raise Forbidden("page actions must come from the page itself")
-
-
 def _dataset_folder(request: Request, company_id: int) -> Any:
     from jejo.api.deps import runtime
 
@@ -235,14 +230,11 @@ def data_page(request: Request, viewer: CurrentViewer, session: DB) -> HTMLRespo
 @router.post("/twin/datasets")
 async def dataset_action(request: Request, viewer: CurrentViewer, session: DB) -> HTMLResponse:
     """Export a dataset (htmx): the consent is recorded, the file kept for download."""
-    from jejo.core.errors import Forbidden
     from jejo.core.tenancy import Company
     from jejo.kpi.sources import parse_period, site_timezone
     from jejo.twin import datasets
 
-    _htmx_only(request)
-    if not viewer.can("masterdata:write"):
-        raise Forbidden("this needs the 'masterdata:write' permission")
+    page_action(request, viewer, "masterdata:write", "this needs the 'masterdata:write' permission")
     form = await request.form()
     target = str(form.get("target") or "")
     scope, _, code = target.partition(":")
@@ -263,7 +255,7 @@ async def dataset_action(request: Request, viewer: CurrentViewer, session: DB) -
 
             key = firm_key(request, company.code)
         sampling = str(form.get("sampling") or "cycle")
-        with session.begin_nested():
+        with savepoint(session):
             ds = datasets.export_dataset(
                 session,
                 viewer.company_id,
