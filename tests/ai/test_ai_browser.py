@@ -15,14 +15,15 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from tests.ai.test_closed_loop import run_closed_loop
+from tests.browser_support import log_in, page, server
 from tests.conftest import Tenant
-from tests.web.test_browser import ARGS, CHROMIUM, server  # noqa: F401  (the live-server fixture)
 
 from jejo.ai import findings as fd
 from jejo.ai import registry
 from jejo.core.runtime import Runtime
 
 pytestmark = pytest.mark.browser
+__all__ = ["page", "server"]  # the fixtures
 
 DOCS_SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
@@ -65,35 +66,12 @@ def loop_tenant(runtime: Runtime, app: Any) -> Tenant:
         return t
 
 
-@pytest.fixture(scope="module")
-def page(server: str) -> Any:  # noqa: F811
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        context = browser.new_context(
-            base_url=server, viewport={"width": 1280, "height": 800}, locale="ko-KR", timezone_id="Asia/Seoul"
-        )
-        context.set_default_timeout(10_000)
-        pg = context.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield pg
-        context.close()
-        browser.close()
-        assert not errors, f"JavaScript errors on the pages: {errors}"
-
-
 def test_findings_inbox_chart_registry_and_playbook(page: Any, loop_tenant: Tenant) -> None:
     from playwright.sync_api import expect
 
     t = loop_tenant
     page.goto("/login")
-    page.get_by_label("회사 코드").fill(t.code)
-    page.get_by_label("사용자 ID").fill("admin")
-    page.get_by_label("비밀번호").fill(t.password)
-    page.get_by_role("button", name="로그인").click()
+    log_in(page, t.code, "admin", t.password)
     menu = page.locator("nav.mainnav details", has=page.locator("a[href='/ai']"))
     if menu.count():  # the link sits in a drop-down group of the main menu
         menu.locator("summary").click()

@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
-from tests.ai.test_registry_findings_playbooks import FEATURES, fitted
+from tests.ai.test_registry_findings_playbooks import register_fitted
 from tests.conftest import Tenant
 from tests.web.helpers import PASSWORD, add_user, web_login
 
 from jejo.ai import findings as fd
-from jejo.ai import registry
 from jejo.core.runtime import Runtime
 
 HX = {"HX-Request": "true"}
@@ -23,16 +22,8 @@ def test_ai_pages(client: TestClient, runtime: Runtime, tenant: Tenant, other_te
     folder = runtime.settings.ensure_data_dir()
     with runtime.transaction() as s:
         for _ in range(2):
-            registry.register(
-                s,
-                t.company_id,
-                folder,
-                name="health-EB-01",
-                model=fitted(),
-                features=FEATURES,
-                data_ref="telemetry:EB-01",
-                metrics={"holdout_alarm_rate": 0.0},
-                created_by="정보전",
+            register_fitted(
+                s, t.company_id, folder, "health-EB-01", data_ref="telemetry:EB-01", created_by="정보전"
             )
         f, _ = fd.raise_finding(
             s,

@@ -11,11 +11,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
+from sqlalchemy.orm import Session
 from tests.conftest import Tenant, build_plant
 
 from jejo.ai import findings as fd
 from jejo.ai import registry
 from jejo.ai.machine import MachineAnomalyModel, describe, episodes, feature_names, window_features
+from jejo.ai.tables import AiFinding, AiModel
 from jejo.core.errors import Conflict, NotFound, ValidationError
 from jejo.core.runtime import Runtime
 from jejo.playbooks import service as pbs
@@ -42,6 +44,41 @@ def windows(n: int = 60, seed: int = 0, shift: float = 0.0) -> pd.DataFrame:
 
 def fitted() -> MachineAnomalyModel:
     return MachineAnomalyModel(features=FEATURES).fit(windows())
+
+
+def register_fitted(
+    s: Session, company_id: int, folder: Path, name: str, *, holdout_alarm_rate: float = 0.0, **row: Any
+) -> AiModel:
+    """A freshly fitted machine model registered as the next candidate of ``name`` (``row``: the rest
+    of the registry row: data_ref, created_by, equipment, period)."""
+    row = {"data_ref": "x", "created_by": "t", **row}
+    metrics = {"holdout_alarm_rate": holdout_alarm_rate}
+    return registry.register(
+        s, company_id, folder, name=name, model=fitted(), features=FEATURES, metrics=metrics, **row
+    )
+
+
+def finding(
+    s: Session,
+    company_id: int,
+    score: float,
+    *,
+    kind: str = "anomaly",
+    start: timedelta = timedelta(0),
+    end: timedelta | None = None,
+    **subject: Any,
+) -> tuple[AiFinding, bool]:
+    """Raise a finding over the window ``T0 + start`` .. ``T0 + end`` (``end`` defaults to ``start``;
+    ``subject``: equipment or lot, and a summary), as :func:`jejo.ai.findings.raise_finding` does."""
+    window_end = T0 + (start if end is None else end)
+    return fd.raise_finding(
+        s, company_id, kind=kind, window_start=T0 + start, window_end=window_end, score=score, **subject
+    )
+
+
+def save_playbook(s: Session, company_id: int, spec: dict[str, Any]) -> None:
+    """Store a playbook given as plain data (as in its YAML file), saved by the admin."""
+    pbs.save_playbook(s, company_id, pbs.parse_playbook(spec), "admin")
 
 
 def test_machine_model_scores_rises_and_explains_them() -> None:
@@ -103,23 +140,18 @@ def test_registry_versions_promote_rollback_and_checksums(
 ) -> None:
     cid = tenant.company_id
     with runtime.transaction() as s:
-        kw: dict[str, Any] = dict(
-            name="health-MC-01",
-            features=FEATURES,
-            data_ref="telemetry:MC-01",
-            created_by="정보전",
-            equipment="MC-01",
-        )
-        v1 = registry.register(s, cid, tmp_path, model=fitted(), metrics={"holdout_alarm_rate": 0.0}, **kw)
-        v2 = registry.register(
+        row: dict[str, Any] = dict(data_ref="telemetry:MC-01", created_by="정보전", equipment="MC-01")
+        kw: dict[str, Any] = dict(name="health-MC-01", features=FEATURES, **row)
+        v1 = register_fitted(s, cid, tmp_path, "health-MC-01", **row)
+        v2 = register_fitted(
             s,
             cid,
             tmp_path,
-            model=fitted(),
-            metrics={"holdout_alarm_rate": 0.01},
+            "health-MC-01",
+            holdout_alarm_rate=0.01,
             data_start=T0,
             data_end=T0 + timedelta(days=1),
-            **kw,
+            **row,
         )
         assert (v1.version, v2.version, v1.status) == (1, 2, "candidate")
         assert (tmp_path / v2.artifact).is_file() and len(v2.sha256) == 64
@@ -160,23 +192,14 @@ def test_registry_versions_promote_rollback_and_checksums(
 def test_findings_deduplicate_and_keep_feedback(tenant: Tenant, runtime: Runtime) -> None:
     cid = tenant.company_id
     with runtime.transaction() as s:
-        a, new_a = fd.raise_finding(
+        a, new_a = finding(s, cid, 1.4, end=timedelta(minutes=30), equipment="MC-02")
+        b, new_b = finding(
             s,
             cid,
-            kind="anomaly",
+            2.5,
+            start=timedelta(minutes=40),
+            end=timedelta(minutes=60),
             equipment="MC-02",
-            window_start=T0,
-            window_end=T0 + timedelta(minutes=30),
-            score=1.4,
-        )
-        b, new_b = fd.raise_finding(
-            s,
-            cid,
-            kind="anomaly",
-            equipment="MC-02",
-            window_start=T0 + timedelta(minutes=40),
-            window_end=T0 + timedelta(minutes=60),
-            score=2.5,
             summary="더 높음",
         )
         assert new_a and not new_b and a.id == b.id
@@ -186,15 +209,7 @@ def test_findings_deduplicate_and_keep_feedback(tenant: Tenant, runtime: Runtime
             "더 높음",
             T0 + timedelta(minutes=60),
         )
-        c, new_c = fd.raise_finding(
-            s,
-            cid,
-            kind="anomaly",
-            equipment="MC-02",
-            window_start=T0 + timedelta(hours=5),
-            window_end=T0 + timedelta(hours=6),
-            score=1.1,
-        )
+        c, new_c = finding(s, cid, 1.1, start=timedelta(hours=5), end=timedelta(hours=6), equipment="MC-02")
         assert new_c and c.id != a.id
         fd.acknowledge(s, cid, a.code, "정보전", "베어링 소음 확인")
         fd.dismiss(s, cid, c.code, "정보전")
@@ -207,7 +222,7 @@ def test_findings_deduplicate_and_keep_feedback(tenant: Tenant, runtime: Runtime
         ]
         assert [f.code for f in fd.list_findings(s, cid, status="open")] == []
         with pytest.raises(ValidationError) as err:
-            fd.raise_finding(s, cid, kind="anomaly", window_start=T0, window_end=T0, score=1.0)
+            finding(s, cid, 1.0)  # names neither a machine nor a lot
         assert err.value.problems[0].field == "equipment"
         with pytest.raises(ValidationError):
             fd.list_findings(s, cid, status="whatever")
@@ -233,42 +248,21 @@ def test_playbooks_hold_a_lot_once_with_cooldown_and_react_to_events(
         )
     cid = t.company_id
     with runtime.transaction() as s:
-        pbs.save_playbook(
+        save_playbook(
             s,
             cid,
-            pbs.parse_playbook(
-                {
-                    "code": "PB-QUALITY-RISK",
-                    "name": "불량 위험 로트 보류",
-                    "trigger": {"kind": "quality", "min_score": 0.7},
-                    "action": "hold_lot",
-                    "params": {"reason": "불량 예측 위험"},
-                    "cooldown_minutes": 60,
-                }
-            ),
-            "admin",
+            {
+                "code": "PB-QUALITY-RISK",
+                "name": "불량 위험 로트 보류",
+                "trigger": {"kind": "quality", "min_score": 0.7},
+                "action": "hold_lot",
+                "params": {"reason": "불량 예측 위험"},
+                "cooldown_minutes": 60,
+            },
         )
-        low, _ = fd.raise_finding(
-            s, cid, kind="quality", lot="PB-L1", window_start=T0, window_end=T0, score=0.4
-        )
-        high, _ = fd.raise_finding(
-            s,
-            cid,
-            kind="quality",
-            lot="PB-L1",
-            window_start=T0 + timedelta(days=1),
-            window_end=T0 + timedelta(days=1),
-            score=0.9,
-        )
-        other, _ = fd.raise_finding(
-            s,
-            cid,
-            kind="quality",
-            lot="PB-L1",
-            window_start=T0 + timedelta(days=2),
-            window_end=T0 + timedelta(days=2),
-            score=0.95,
-        )
+        low, _ = finding(s, cid, 0.4, kind="quality", lot="PB-L1")
+        high, _ = finding(s, cid, 0.9, kind="quality", start=timedelta(days=1), lot="PB-L1")
+        other, _ = finding(s, cid, 0.95, kind="quality", start=timedelta(days=2), lot="PB-L1")
         acts = pbs.run_for_findings(s, cid, [low, high])
         assert [(a.status, a.target, a.finding_id) for a in acts] == [("done", "PB-L1", high.id)]
         assert pbs.run_for_findings(s, cid, [high]) == []  # idempotent: this pair already acted
@@ -281,27 +275,18 @@ def test_playbooks_hold_a_lot_once_with_cooldown_and_react_to_events(
             pbs.parse_playbook({"code": "X", "name": "x", "action": "reboot"})
         assert err.value.problems[0].field == "action"
         with pytest.raises(ValidationError):
-            pbs.save_playbook(
-                s,
-                cid,
-                pbs.parse_playbook(
-                    {"code": "X", "name": "x", "trigger": {"kind": "anomaly"}, "action": "hold_lot"}
-                ),
-                "admin",
-            )
+            bad = {"code": "X", "name": "x", "trigger": {"kind": "anomaly"}, "action": "hold_lot"}
+            save_playbook(s, cid, bad)  # a lot is not held on a machine's anomaly
         # an event playbook: a lot-held event of another lot (from the event log) → a notice, once
-        pbs.save_playbook(
+        save_playbook(
             s,
             cid,
-            pbs.parse_playbook(
-                {
-                    "code": "PB-NOTE",
-                    "name": "보류 알림",
-                    "trigger": {"source": "event", "event_type": "lot.held"},
-                    "action": "notify",
-                }
-            ),
-            "admin",
+            {
+                "code": "PB-NOTE",
+                "name": "보류 알림",
+                "trigger": {"source": "event", "event_type": "lot.held"},
+                "action": "notify",
+            },
         )
         from sqlalchemy import select
 
@@ -319,37 +304,9 @@ def test_ai_api_models_findings_and_playbooks(tenant: Tenant, runtime: Runtime) 
     cid = t.company_id
     folder = runtime.settings.ensure_data_dir()
     with runtime.transaction() as s:
-        registry.register(
-            s,
-            cid,
-            folder,
-            name="health-EB-01",
-            model=fitted(),
-            features=FEATURES,
-            data_ref="x",
-            metrics={"holdout_alarm_rate": 0.0},
-            created_by="t",
-        )
-        registry.register(
-            s,
-            cid,
-            folder,
-            name="health-EB-01",
-            model=fitted(),
-            features=FEATURES,
-            data_ref="x",
-            metrics={"holdout_alarm_rate": 0.0},
-            created_by="t",
-        )
-        f, _ = fd.raise_finding(
-            s,
-            cid,
-            kind="anomaly",
-            equipment="EB-01",
-            window_start=T0,
-            window_end=T0 + timedelta(minutes=30),
-            score=1.7,
-        )
+        for _ in range(2):
+            register_fitted(s, cid, folder, "health-EB-01")
+        f, _ = finding(s, cid, 1.7, end=timedelta(minutes=30), equipment="EB-01")
         code = f.code
     models = t.ok(t.get("/ai/models"))
     assert [(m["name"], m["version"], m["status"]) for m in models] == [

@@ -6,18 +6,15 @@ sees only its own firm. Screenshots land in docs/screenshots/center-*.png."""
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.browser_support import browser_page, log_in, server
 from tests.center.center_setup import business_number
 from tests.conftest import Tenant, build_plant, unique
 
@@ -28,42 +25,9 @@ from jejo.core.timeutil import utcnow
 from jejo.telemetry.store import TagRegistry, write_samples
 
 pytestmark = pytest.mark.browser
+__all__ = ["server"]  # the fixture
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def live(app: Any) -> Iterator[str]:
-    port = _free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -116,24 +80,10 @@ def center(runtime: Runtime, app: Any) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def page(live: str) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+def page(server: str) -> Iterator[Any]:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        context = browser.new_context(
-            base_url=live, viewport={"width": 1366, "height": 900}, locale="ko-KR", timezone_id="Asia/Seoul"
-        )
-        context.set_default_timeout(15_000)
-        pg = context.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    with browser_page(server, width=1366, height=900, timeout_ms=15_000) as pg:
         yield pg
-        context.close()
-        browser.close()
-        assert not errors, f"JavaScript errors on the pages: {errors}"
 
 
 def shot(page: Any, name: str, full: bool = True) -> None:
@@ -143,10 +93,7 @@ def shot(page: Any, name: str, full: bool = True) -> None:
 def login(page: Any, company: str, username: str) -> None:
     page.context.clear_cookies()
     page.goto("/login")
-    page.get_by_label("회사 코드").fill(company)
-    page.get_by_label("사용자 ID").fill(username)
-    page.get_by_label("비밀번호").fill(PASSWORD)
-    page.get_by_role("button", name="로그인").click()
+    log_in(page, company, username, PASSWORD)
     page.wait_for_load_state("networkidle")
 
 

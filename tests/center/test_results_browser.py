@@ -4,57 +4,22 @@ in Korean; the screenshots and the booklet's pages go to docs/screenshots/center
 from __future__ import annotations
 
 import subprocess
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from tests.browser_support import browser_page, log_in, server
 from tests.center.results_helpers import business_number, history_span, seed_demo
 
 from jejo.core.runtime import Runtime
 
 pytestmark = pytest.mark.browser
+__all__ = ["server"]  # the fixture
 
-CHROMIUM = Path("/usr/bin/chromium")
 DOCS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 PASSWORD = "consult-pass-1"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture(scope="module")
-def server(app: Any) -> Iterator[str]:
-    port = _free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
 
 
 def _setup(runtime: Runtime, server: str) -> dict[str, Any]:
@@ -192,22 +157,8 @@ def _setup(runtime: Runtime, server: str) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def page(server: str) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        context = browser.new_context(
-            base_url=server, viewport={"width": 1366, "height": 900}, locale="ko-KR", timezone_id="Asia/Seoul"
-        )
-        context.set_default_timeout(15_000)
-        pg = context.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    with browser_page(server, width=1366, height=900, timeout_ms=15_000) as pg:
         yield pg
-        context.close()
-        browser.close()
-        assert not errors, f"JavaScript errors on the pages: {errors}"
 
 
 def test_plan_editor_and_results_day_in_korean(runtime: Runtime, server: str, page: Any) -> None:
@@ -216,10 +167,7 @@ def test_plan_editor_and_results_day_in_korean(runtime: Runtime, server: str, pa
     ctx = _setup(runtime, server)
     DOCS.mkdir(parents=True, exist_ok=True)
     page.goto("/center/plans/PLAN-2026-01")
-    page.get_by_label("회사 코드").fill(ctx["company"])
-    page.get_by_label("사용자 ID").fill("kim")
-    page.get_by_label("비밀번호").fill(PASSWORD)
-    page.get_by_role("button", name="로그인").click()
+    log_in(page, ctx["company"], "kim", PASSWORD)
     expect(page.locator("h1 .code")).to_have_text("PLAN-2026-01")
     kpis = page.locator("#sec-kpis")
     expect(kpis).to_contain_text("시간당 생산량")

@@ -12,17 +12,18 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from tests.web.test_browser import page, server  # noqa: F401  (fixtures: live server, chromium page)
+from tests.browser_support import log_in, page, server
 
 from jejo.core.runtime import Runtime
 from jejo.demo.seed import ADMIN, COMPANY, PASSWORD, seed_demo
 from jejo.planning import service as ps
 
 pytestmark = pytest.mark.browser
+__all__ = ["page", "server"]  # the fixtures
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "planning-gantt.png"
 
 
-def test_demo_plan_gantt_breakdown_and_pin(runtime: Runtime, page: Any) -> None:  # noqa: F811
+def test_demo_plan_gantt_breakdown_and_pin(runtime: Runtime, page: Any) -> None:
     from playwright.sync_api import expect
 
     with runtime.transaction() as s:
@@ -34,10 +35,7 @@ def test_demo_plan_gantt_breakdown_and_pin(runtime: Runtime, page: Any) -> None:
 
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto("/login?next=/planning")
-    page.get_by_label("회사 코드").fill(COMPANY)
-    page.get_by_label("사용자 ID").fill(ADMIN)
-    page.get_by_label("비밀번호").fill(PASSWORD)
-    page.get_by_role("button", name="로그인").click()
+    log_in(page, COMPANY, ADMIN, PASSWORD)
     expect(page.locator("h1")).to_contain_text("생산계획")
     expect(page.locator("#gantt svg")).to_be_visible()
     bars = int(page.locator("#gantt").get_attribute("data-bars") or 0)

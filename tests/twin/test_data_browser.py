@@ -7,8 +7,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from tests.browser_support import log_in, page, server
 from tests.twin.conftest import EQ, make_plant
-from tests.web.test_browser import page, server
 
 from jejo.core.runtime import Runtime
 
@@ -23,10 +23,7 @@ def test_data_page_exports_a_dataset(page: Any, runtime: Runtime, tenant: Any) -
     t = tenant
     make_plant(runtime, t)
     page.goto("/twin")
-    page.get_by_label("회사 코드").fill(t.code)
-    page.get_by_label("사용자 ID").fill("admin")
-    page.get_by_label("비밀번호").fill(t.password)
-    page.get_by_role("button", name="로그인").click()
+    log_in(page, t.code, "admin", t.password)
     expect(page.locator("h1")).to_have_text("디지털 트윈 / 데이터")
     expect(page.locator("#machines")).to_contain_text(EQ)
     with page.expect_download() as dl:

@@ -7,9 +7,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+from tests.twin.whatif_truth import cnc_cell
 
 from jejo.core.errors import ValidationError
-from jejo.sim.config import Dist, Failures, Machine, PartsCell, SimConfig
+from jejo.sim.config import Dist, SimConfig
 from jejo.twin.calibrate import MachineHistory, history_from_samples, simulated_samples
 from jejo.twin.drift import check_drift, holm
 
@@ -17,37 +18,11 @@ HOURS = 24 * 42
 
 
 def cell(seed: int) -> SimConfig:
+    """The two CNC machines alone, breaking down more often than in the what-if plant."""
     return SimConfig(
         seed=seed,
         start=datetime(2026, 9, 7, tzinfo=UTC),
-        parts_cell=PartsCell(
-            products=["A", "B", "C"],
-            batch=Dist(mean=50, sd=10),
-            machines=[
-                Machine(
-                    code="MC-01",
-                    protocol="opcua",
-                    cycle_s=Dist(mean=95, sd=7),
-                    setup_min=Dist(mean=22, sd=5),
-                    failures=Failures(
-                        weibull_shape=1.3, weibull_scale_h=10, repair_median_min=18, repair_sigma=0.5
-                    ),
-                    quality=None,
-                    scrap_p=0.03,
-                ),
-                Machine(
-                    code="MC-02",
-                    protocol="opcua",
-                    cycle_s=Dist(mean=62, sd=4),
-                    setup_min=Dist(mean=12, sd=3),
-                    failures=Failures(
-                        weibull_shape=1.6, weibull_scale_h=16, repair_median_min=10, repair_sigma=0.7
-                    ),
-                    quality=None,
-                    scrap_p=0.015,
-                ),
-            ],
-        ),
+        parts_cell=cnc_cell(mc01_scale_h=10, mc02_scale_h=16),
     )
 
 

@@ -5,17 +5,12 @@ from __future__ import annotations
 
 import json
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
+from tests.browser_support import browser_page, log_in, server
 from tests.conftest import Tenant, build_plant
 from tests.twin.whatif_truth import truth
 from tests.web.helpers import web_login
@@ -29,6 +24,7 @@ from jejo.twin.calibrate import simulated_samples
 from jejo.twin.whatif import Scenario, apply, compare, planned_seconds, shift_pattern
 from jejo.web.routes.twin import twin_model
 
+__all__ = ["server"]  # the browser test's fixture
 SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "twin-whatif.png"
 
 
@@ -169,54 +165,17 @@ def test_the_page_and_the_cli_fit_the_plant_and_compare(
     assert r.exit_code == 2 and "ITEM:CABINETS" in r.stderr
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def server(app: Any) -> Iterator[str]:
-    port = _free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
-
-
 @pytest.mark.browser
 def test_whatif_page_in_a_browser(runtime: Runtime, client: TestClient, server: str) -> None:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not Path("/usr/bin/chromium").exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
     t = Tenant(runtime, client)
     build_plant(t)
     _history_for(runtime, t, 10)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox"])
-        context = browser.new_context(
-            base_url=server, viewport={"width": 1280, "height": 900}, locale="ko-KR", timezone_id="Asia/Seoul"
-        )
-        context.set_default_timeout(120_000)
-        page = context.new_page()
-        errors: list[str] = []
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
+    with browser_page(server, height=900, timeout_ms=120_000) as page:
+        from playwright.sync_api import expect
+
         page.goto("/login?next=/twin/whatif")
-        page.get_by_label("회사 코드").fill(t.code)
-        page.get_by_label("사용자 ID").fill("admin")
-        page.get_by_label("비밀번호").fill(t.password)
-        page.get_by_role("button", name="로그인").click()
-        sync_api.expect(page.locator("h1")).to_have_text("가상 시나리오 트윈")
+        log_in(page, t.code, "admin", t.password)
+        expect(page.locator("h1")).to_have_text("가상 시나리오 트윈")
         page.locator('select[name="add"]').select_option("EB-01")
         page.locator('select[name="shifts"]').select_option("two")
         page.locator('select[name="rush_item"]').select_option("WALL-800")
@@ -225,12 +184,9 @@ def test_whatif_page_in_a_browser(runtime: Runtime, client: TestClient, server: 
         page.locator('input[name="horizon_days"]').fill("2")
         page.locator('input[name="replications"]').fill("3")
         page.get_by_role("button", name="비교 실행").click()
-        sync_api.expect(page.locator("#whatif-throughput-0 svg")).to_be_visible()
-        sync_api.expect(page.locator("#whatif-throughput-1 svg")).to_be_visible()
-        sync_api.expect(page.locator("#whatif-lead svg")).to_be_visible()
-        sync_api.expect(page.locator("#whatif-table tbody tr")).to_have_count(8)
+        expect(page.locator("#whatif-throughput-0 svg")).to_be_visible()
+        expect(page.locator("#whatif-throughput-1 svg")).to_be_visible()
+        expect(page.locator("#whatif-lead svg")).to_be_visible()
+        expect(page.locator("#whatif-table tbody tr")).to_have_count(8)
         SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOT), full_page=True)
-        context.close()
-        browser.close()
-    assert not errors, errors

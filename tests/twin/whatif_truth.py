@@ -15,39 +15,37 @@ CABINETS = [
 ]
 
 
+def cnc_cell(mc01_scale_h: float, mc02_scale_h: float) -> PartsCell:
+    """The parts cell of two CNC machines, MC-01 and MC-02, with the Weibull scales (hours) of their
+    breakdowns given; the rest of their numbers are fixed."""
+    machines = [
+        Machine(
+            code=code,
+            protocol="opcua",
+            cycle_s=Dist(mean=cycle_mean, sd=cycle_sd),
+            setup_min=Dist(mean=setup_mean, sd=setup_sd),
+            failures=Failures(
+                weibull_shape=shape, weibull_scale_h=scale_h, repair_median_min=repair_min, repair_sigma=sigma
+            ),
+            quality=None,
+            scrap_p=scrap_p,
+        )
+        # code, cycle s (mean, sd), setup min (mean, sd), Weibull shape and scale h, repair median min
+        # and sigma, scrap share
+        for code, cycle_mean, cycle_sd, setup_mean, setup_sd, shape, scale_h, repair_min, sigma, scrap_p in (
+            ("MC-01", 95, 7, 22, 5, 1.3, mc01_scale_h, 18, 0.5, 0.03),
+            ("MC-02", 62, 4, 12, 3, 1.6, mc02_scale_h, 10, 0.7, 0.015),
+        )
+    ]
+    return PartsCell(products=["A", "B", "C"], batch=Dist(mean=50, sd=10), machines=machines)
+
+
 def truth(seed: int = 11) -> SimConfig:
     """Two CNC machines in a cell and a five-station furniture line that its order stream keeps busy."""
     return SimConfig(
         seed=seed,
         start=START,
-        parts_cell=PartsCell(
-            products=["A", "B", "C"],
-            batch=Dist(mean=50, sd=10),
-            machines=[
-                Machine(
-                    code="MC-01",
-                    protocol="opcua",
-                    cycle_s=Dist(mean=95, sd=7),
-                    setup_min=Dist(mean=22, sd=5),
-                    failures=Failures(
-                        weibull_shape=1.3, weibull_scale_h=14, repair_median_min=18, repair_sigma=0.5
-                    ),
-                    quality=None,
-                    scrap_p=0.03,
-                ),
-                Machine(
-                    code="MC-02",
-                    protocol="opcua",
-                    cycle_s=Dist(mean=62, sd=4),
-                    setup_min=Dist(mean=12, sd=3),
-                    failures=Failures(
-                        weibull_shape=1.6, weibull_scale_h=20, repair_median_min=10, repair_sigma=0.7
-                    ),
-                    quality=None,
-                    scrap_p=0.015,
-                ),
-            ],
-        ),
+        parts_cell=cnc_cell(mc01_scale_h=14, mc02_scale_h=20),
         furniture_line=FurnitureLine(
             order_every_min=Dist(mean=20, sd=5),
             order_size=Dist(mean=4, sd=2),

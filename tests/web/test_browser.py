@@ -6,58 +6,20 @@ Run with ``uv run pytest -m browser tests/web``. Screenshots land in ``out/web/`
 from __future__ import annotations
 
 import re
-import socket
-import threading
-import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from fastapi.testclient import TestClient
+from tests.browser_support import log_in, page, server
 from tests.web.helpers import Plant, make_plant, nav_click
 
 from jejo.core.runtime import Runtime
 
 pytestmark = pytest.mark.browser
+__all__ = ["page", "server"]  # the fixtures, shared with other packages' browser tests
 
-CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(__file__).resolve().parents[2] / "out" / "web"
-ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
-
-
-@pytest.fixture(scope="module")
-def server(app: Any) -> Iterator[str]:
-    """A real HTTP server on 127.0.0.1 (in a thread) over the test database."""
-    port = free_port()
-    srv = uvicorn.Server(
-        uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    )
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 15
-    while not srv.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("uvicorn did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
 
 
 @pytest.fixture(scope="module")
@@ -66,29 +28,8 @@ def plant(runtime: Runtime, app: Any) -> Plant:
         return make_plant(runtime, c, {"WO-BR-0": "release", "WO-BR-1": "", "WO-BR-2": ""})
 
 
-@pytest.fixture(scope="module")
-def page(server: str) -> Iterator[Any]:
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        # a 10-inch shop-floor tablet in landscape
-        context = browser.new_context(
-            base_url=server, viewport={"width": 1280, "height": 800}, locale="ko-KR", timezone_id="Asia/Seoul"
-        )
-        context.set_default_timeout(10_000)
-        pg = context.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
-        yield pg
-        context.close()
-        browser.close()
-        assert not errors, f"JavaScript errors on the pages: {errors}"
-
-
 def shot(page: Any, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
@@ -98,10 +39,7 @@ def test_log_in_search_open_release_and_switch_language(page: Any, plant: Plant)
     page.goto("/work-orders/WO-BR-1")
     expect(page).to_have_url(re.compile(r"/login\?next="))
     shot(page, "01-login")
-    page.get_by_label("회사 코드").fill(plant.a.code)
-    page.get_by_label("사용자 ID").fill("admin")
-    page.get_by_label("비밀번호").fill(plant.a.password)
-    page.get_by_role("button", name="로그인").click()
+    log_in(page, plant.a.code, "admin", plant.a.password)
     expect(page.locator("h1 .code")).to_have_text("WO-BR-1")  # back where the login started
 
     page.get_by_role("link", name="대시보드").click()

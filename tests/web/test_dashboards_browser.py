@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 from sqlalchemy import select
-from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, server  # noqa: F401  (the uvicorn fixture)
+from tests.browser_support import browser_page, log_in, server
+from tests.web.test_browser import SHOTS
 from tests.web.test_terminal_browser import axe_serious
 
 from jejo.core.runtime import Runtime
@@ -17,6 +18,7 @@ from jejo.core.tenancy import Company
 from jejo.demo.seed import ADMIN, COMPANY, PASSWORD, seed_demo
 
 pytestmark = pytest.mark.browser
+__all__ = ["server"]  # the fixture
 
 
 @pytest.fixture(scope="module")
@@ -29,30 +31,13 @@ def demo(runtime: Runtime) -> int:
 
 
 @pytest.fixture(scope="module")
-def page(server: str, demo: int) -> Iterator[Any]:  # noqa: F811
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+def page(server: str, demo: int) -> Iterator[Any]:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        context = browser.new_context(
-            base_url=server, viewport={"width": 1280, "height": 800}, locale="ko-KR", timezone_id="Asia/Seoul"
-        )
-        context.set_default_timeout(15_000)
-        pg = context.new_page()
-        errors: list[str] = []
-        pg.on("pageerror", lambda exc: errors.append(str(exc)))
+    with browser_page(server, timeout_ms=15_000) as pg:
         pg.goto("/login?next=/dashboards")
-        pg.get_by_label("회사 코드").fill(COMPANY)
-        pg.get_by_label("사용자 ID").fill(ADMIN)
-        pg.get_by_label("비밀번호").fill(PASSWORD)
-        pg.get_by_role("button", name="로그인").click()
+        log_in(pg, COMPANY, ADMIN, PASSWORD)
         pg.wait_for_url(re.compile(r"/dashboards$"))
         yield pg
-        context.close()
-        browser.close()
-        assert not errors, f"JavaScript errors on the pages: {errors}"
 
 
 def drawn(page: Any) -> int:

@@ -16,13 +16,16 @@ from typing import Any
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from tests.browser_support import browser_context as open_browser_context
+from tests.browser_support import log_in, server, watched_page
 from tests.web.helpers import PASSWORD, Plant, make_plant
-from tests.web.test_browser import ARGS, CHROMIUM, SHOTS, server  # noqa: F401  (the uvicorn fixture)
+from tests.web.test_browser import SHOTS
 
 from jejo.core.runtime import Runtime
 from jejo.execution.tables import Event, OperationState, WorkOrder
 
 pytestmark = pytest.mark.browser
+__all__ = ["server"]  # the fixture
 
 AXE = "/static/vendor/axe.min.js"
 
@@ -34,35 +37,19 @@ def plant(runtime: Runtime, app: Any) -> Plant:
 
 
 @pytest.fixture(scope="module")
-def browser_context(server: str) -> Iterator[Any]:  # noqa: F811
-    sync_api = pytest.importorskip("playwright.sync_api")
-    if not CHROMIUM.exists():
-        pytest.skip("needs Debian's chromium at /usr/bin/chromium")
+def browser_context(server: str) -> Iterator[Any]:
     SHOTS.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=ARGS)
-        context = browser.new_context(
-            base_url=server, viewport={"width": 1280, "height": 800}, locale="ko-KR", timezone_id="Asia/Seoul"
-        )
-        context.set_default_timeout(10_000)
+    with open_browser_context(server) as context:
         yield context
-        context.close()
-        browser.close()
 
 
 @pytest.fixture(scope="module")
 def page(browser_context: Any, plant: Plant) -> Iterator[Any]:
-    pg = browser_context.new_page()
-    errors: list[str] = []
-    pg.on("pageerror", lambda exc: errors.append(str(exc)))
-    pg.goto("/login?next=/terminal")
-    pg.get_by_label("회사 코드").fill(plant.a.code)
-    pg.get_by_label("사용자 ID").fill("op1")
-    pg.get_by_label("비밀번호").fill(PASSWORD)
-    pg.get_by_role("button", name="로그인").click()
-    pg.wait_for_url(re.compile(r"/terminal$"))
-    yield pg
-    assert not errors, f"JavaScript errors on the pages: {errors}"
+    with watched_page(browser_context) as pg:
+        pg.goto("/login?next=/terminal")
+        log_in(pg, plant.a.code, "op1", PASSWORD)
+        pg.wait_for_url(re.compile(r"/terminal$"))
+        yield pg
 
 
 def axe_serious(page: Any) -> list[str]:

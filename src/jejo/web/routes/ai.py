@@ -15,6 +15,7 @@ from jejo.ai import scorer as sc
 from jejo.api.deps import DB, runtime
 from jejo.core.errors import Forbidden, JejoError
 from jejo.playbooks import service as pbs
+from jejo.web.actions import page_action
 from jejo.web.context import CurrentViewer
 from jejo.web.templating import render
 
@@ -51,16 +52,6 @@ LABELS: dict[str, str] = {
 
 def _labels(viewer: CurrentViewer) -> dict[str, str]:
     return {k: viewer.tr.gettext(v) for k, v in LABELS.items()}
-
-
-def _htmx_only(request: Request) -> None:
-    if request.headers.get("HX-Request") != "true":
-        raise Forbidden("page actions must come from the page itself")
-
-
-def _need(viewer: CurrentViewer, scope: str) -> None:
-    if not viewer.can(scope):
-        raise Forbidden(f"needs {scope}")
 
 
 @router.get("/ai")
@@ -106,8 +97,7 @@ async def feedback_action(
     request: Request, code: str, verdict: str, viewer: CurrentViewer, session: DB
 ) -> HTMLResponse:
     """Acknowledge or dismiss (htmx); answers the finding's status cell."""
-    _htmx_only(request)
-    _need(viewer, "workorders:write")
+    page_action(request, viewer, "workorders:write")
     form = await request.form()
     note = str(form.get("note") or "").strip() or None
     if verdict == "acknowledge":
@@ -137,16 +127,14 @@ def models_page(request: Request, viewer: CurrentViewer, session: DB) -> HTMLRes
 def promote_action(
     request: Request, name: str, version: int, viewer: CurrentViewer, session: DB
 ) -> HTMLResponse:
-    _htmx_only(request)
-    _need(viewer, "masterdata:write")
+    page_action(request, viewer, "masterdata:write")
     registry.promote(session, viewer.company_id, name, version, viewer.principal.name)
     return render(request, "ai/_models_table.html", viewer.tr, viewer=viewer, **_models_ctx(session, viewer))
 
 
 @router.post("/ai/models/{name}/rollback")
 def rollback_action(request: Request, name: str, viewer: CurrentViewer, session: DB) -> HTMLResponse:
-    _htmx_only(request)
-    _need(viewer, "masterdata:write")
+    page_action(request, viewer, "masterdata:write")
     registry.rollback(session, viewer.company_id, name, viewer.principal.name)
     return render(request, "ai/_models_table.html", viewer.tr, viewer=viewer, **_models_ctx(session, viewer))
 

@@ -30,6 +30,7 @@ from jejo.core.errors import Forbidden, JejoError, Problem, ValidationError
 from jejo.core.i18n import Translator
 from jejo.core.tenancy import Company
 from jejo.core.timeutil import SEOUL, utcnow
+from jejo.web.actions import htmx_only
 from jejo.web.context import CurrentViewer, Viewer
 from jejo.web.templating import render
 
@@ -125,11 +126,6 @@ def _labels(tr: Translator) -> dict[str, str]:
 def _center(viewer: Viewer) -> None:
     if not viewer.can("center:read"):
         raise Forbidden("center pages are for the center's users")
-
-
-def _htmx_only(request: Request) -> None:
-    if request.headers.get("HX-Request") != "true":
-        raise Forbidden("page actions must come from the page itself")
 
 
 def _dt(value: str | None) -> datetime | None:
@@ -338,7 +334,7 @@ def _firm_form(form: Any) -> FirmIn:
 
 @router.post("/center/firms")
 async def firm_create(request: Request, viewer: CurrentViewer, session: DB) -> Response:
-    _htmx_only(request)
+    htmx_only(request)
     _center(viewer)
     try:
         access.require_staff(viewer.principal)
@@ -354,7 +350,7 @@ async def firm_create(request: Request, viewer: CurrentViewer, session: DB) -> R
 def firm_import(
     request: Request, viewer: CurrentViewer, session: DB, file: UploadFile = File(...)
 ) -> Response:
-    _htmx_only(request)
+    htmx_only(request)
     _center(viewer)
     try:
         access.require_staff(viewer.principal)
@@ -403,7 +399,7 @@ def _local_time(value: object, field: str) -> datetime:
 @router.post("/center/firms/{firm_id}/visits")
 async def visit_create(request: Request, firm_id: str, viewer: CurrentViewer, session: DB) -> Response:
     """A pre-consulting visit with its action items (one per line of the form)."""
-    _htmx_only(request)
+    htmx_only(request)
     _center(viewer)
     form = await request.form()
     try:
@@ -431,7 +427,7 @@ async def visit_create(request: Request, firm_id: str, viewer: CurrentViewer, se
 @router.post("/center/firms/{firm_id}/applications")
 async def application_create(request: Request, firm_id: str, viewer: CurrentViewer, session: DB) -> Response:
     """A draft application; a program whose window closed is refused, naming ``program.window``."""
-    _htmx_only(request)
+    htmx_only(request)
     _center(viewer)
     form = await request.form()
     try:
@@ -463,7 +459,7 @@ async def application_create(request: Request, firm_id: str, viewer: CurrentView
 
 @router.post("/center/firms/{firm_id}/diagnoses")
 def diagnosis_start(request: Request, firm_id: str, viewer: CurrentViewer, session: DB) -> Response:
-    _htmx_only(request)
+    htmx_only(request)
     _center(viewer)
     who = viewer.principal
     firm = access.firm_for(session, who, firm_id)
@@ -511,7 +507,7 @@ def diagnosis_page(request: Request, diagnosis_id: str, viewer: CurrentViewer, s
 async def diagnosis_answers(
     request: Request, diagnosis_id: str, viewer: CurrentViewer, session: DB
 ) -> Response:
-    _htmx_only(request)
+    htmx_only(request)
     _center(viewer)
     d = diagnosis.get_diagnosis(session, viewer.company_id, diagnosis_id)
     firm = access.firm_for(session, viewer.principal, d.firm_id)
@@ -625,7 +621,7 @@ def application_page(request: Request, app_id: str, viewer: CurrentViewer, sessi
 async def application_transition(
     request: Request, app_id: str, viewer: CurrentViewer, session: DB
 ) -> Response:
-    _htmx_only(request)
+    htmx_only(request)
     _center(viewer)
     app = applications.get_application(session, viewer.company_id, app_id)
     access.firm_for(session, viewer.principal, app.firm_id, write=True)
@@ -671,7 +667,7 @@ def mentor_page(request: Request, viewer: CurrentViewer, session: DB) -> HTMLRes
 
 @router.post("/center/assignments/{assignment_id}/confirm")
 def assignment_confirm(request: Request, assignment_id: str, viewer: CurrentViewer, session: DB) -> Response:
-    _htmx_only(request)
+    htmx_only(request)
     _center(viewer)
     try:
         access.require_staff(viewer.principal)
@@ -689,7 +685,7 @@ async def assignment_visit(
     request: Request, assignment_id: str, viewer: CurrentViewer, session: DB
 ) -> Response:
     """A mentor visit log, by staff or the mentor of the assignment."""
-    _htmx_only(request)
+    htmx_only(request)
     _center(viewer)
     form = await request.form()
     try:

@@ -17,6 +17,7 @@ from jejo.center import plans, resultsday
 from jejo.center.indicators import RESULT_INDICATORS
 from jejo.center.tables import Firm
 from jejo.core.errors import Forbidden, JejoError, NotFound
+from jejo.web.actions import htmx_only, require_scope
 from jejo.web.context import CurrentViewer, Viewer
 from jejo.web.templating import render
 
@@ -48,19 +49,9 @@ DIM_TITLES = {
 }
 
 
-def _htmx_only(request: Request) -> None:
-    if request.headers.get("HX-Request") != "true":
-        raise Forbidden("page actions must come from the page itself")
-
-
 def _center(viewer: Viewer) -> None:
     if not viewer.can("center:read"):
         raise Forbidden("center pages are for the center's users")
-
-
-def _write(viewer: Viewer) -> None:
-    if not viewer.can("center:write"):
-        raise Forbidden("needs center:write")
 
 
 def _scope(session: Any, viewer: Viewer) -> set[Any] | None:
@@ -101,7 +92,7 @@ def plans_page(request: Request, viewer: CurrentViewer, session: DB) -> HTMLResp
 @router.post("/center/plans")
 async def create_plan(request: Request, viewer: CurrentViewer, session: DB) -> Response:
     _center(viewer)
-    _write(viewer)
+    require_scope(viewer, "center:write")
     form = await request.form()
     start, end = str(form.get("baseline_from") or ""), str(form.get("baseline_to") or "")
     period = None
@@ -200,9 +191,9 @@ async def save_section(
 ) -> HTMLResponse:
     """Save a section's text and, for the structured ones, its table; a refused input keeps the form
     open with the errors naming the field and row."""
-    _htmx_only(request)
+    htmx_only(request)
     _center(viewer)
-    _write(viewer)
+    require_scope(viewer, "center:write")
     p = _plan(session, viewer, code)
     form = await request.form()
     errors: list[str] = []

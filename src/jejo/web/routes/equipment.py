@@ -17,27 +17,21 @@ from pydantic import ValidationError as PydanticError
 from sqlalchemy import select
 
 from jejo.api.deps import DB
-from jejo.core.errors import Conflict, Forbidden, JejoError, NotFound
+from jejo.core.errors import Conflict, JejoError, NotFound
 from jejo.core.timeutil import utcnow
 from jejo.execution.tables import MachineState
 from jejo.maintenance import schemas as mschemas
 from jejo.maintenance import service as ms
 from jejo.masterdata import documents as docs
-from jejo.masterdata.service import pydantic_problems
 from jejo.masterdata.tables import Equipment, WorkCenter
+from jejo.web.actions import action_failure, answer_action, page_action
 from jejo.web.context import CurrentViewer, Viewer
 from jejo.web.routes.plant import _labels
 from jejo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
 RELIABILITY_DAYS = 90
-
-
-def _page_action(request: Request, viewer: Viewer) -> None:
-    if request.headers.get("HX-Request") != "true":
-        raise Forbidden("page actions must come from the page itself")
-    if not viewer.can("workorders:write"):
-        raise Forbidden("you may not change maintenance records")
+_REFUSAL = "you may not change maintenance records"
 
 
 def _equipment(session: DB, company_id: int, code: str) -> Equipment:
@@ -88,7 +82,7 @@ async def upload_document(
 ) -> HTMLResponse:
     """Attach a file to the machine; answer the documents section with the result."""
     _equipment(session, viewer.company_id, code)
-    _page_action(request, viewer)
+    page_action(request, viewer, "workorders:write", _REFUSAL)
     form = await request.form()
     content = await file.read(docs.MAX_BYTES + 1)
     flash: dict[str, Any]
@@ -111,14 +105,13 @@ async def upload_document(
     except JejoError as exc:
         status = exc.status
         flash = {"ok": False, "message": exc.detail, "problems": exc.problems}
-    return render(
+    return answer_action(
         request,
+        viewer,
         "plant/_documents.html",
-        viewer.tr,
-        viewer=viewer,
+        flash,
+        status,
         code=code,
-        flash=flash,
-        status_code=status,
         **_documents_context(session, viewer, code),
     )
 
@@ -149,22 +142,15 @@ def _order_body(
     request: Request, viewer: Viewer, session: DB, code: str, flash: dict[str, Any] | None, status: int
 ) -> HTMLResponse:
     o = ms.get_order(session, viewer.company_id, code)
-    return render(
-        request,
-        "plant/_maintenance_body.html",
-        viewer.tr,
-        viewer=viewer,
-        o=ms.order_out(o),
-        L=_labels(viewer),
-        flash=flash,
-        status_code=status,
+    return answer_action(
+        request, viewer, "plant/_maintenance_body.html", flash, status, o=ms.order_out(o), L=_labels(viewer)
     )
 
 
 @router.post("/maintenance/orders/{code}/actions/start")
 def start_order(request: Request, code: str, viewer: CurrentViewer, session: DB) -> HTMLResponse:
     ms.get_order(session, viewer.company_id, code)  # 404 before 403
-    _page_action(request, viewer)
+    page_action(request, viewer, "workorders:write", _REFUSAL)
     try:
         ms.start_order(session, viewer.company_id, code)
         return _order_body(
@@ -177,7 +163,7 @@ def start_order(request: Request, code: str, viewer: CurrentViewer, session: DB)
 @router.post("/maintenance/orders/{code}/actions/complete")
 async def complete_order(request: Request, code: str, viewer: CurrentViewer, session: DB) -> HTMLResponse:
     ms.get_order(session, viewer.company_id, code)
-    _page_action(request, viewer)
+    page_action(request, viewer, "workorders:write", _REFUSAL)
     form = await request.form()
     try:
         body = mschemas.CompleteIn.model_validate(
@@ -189,14 +175,8 @@ async def complete_order(request: Request, code: str, viewer: CurrentViewer, ses
         ms.complete_order(session, viewer.company_id, code, body, viewer.principal.name)
         flash = {"ok": True, "message": viewer.tr.gettext("The maintenance order is done.")}
         status = 200
-    except JejoError as exc:
-        flash, status = {"ok": False, "message": exc.detail, "problems": exc.problems}, exc.status
-    except PydanticError as exc:  # e.g. a labour time that is not a number
-        problems = pydantic_problems(exc)
-        flash, status = (
-            {"ok": False, "message": viewer.tr.gettext("Check the form."), "problems": problems},
-            422,
-        )
+    except (JejoError, PydanticError) as exc:  # e.g. a labour time that is not a number
+        flash, status = action_failure(exc, viewer)
     except ValueError:  # a checklist index that is not a number
         flash, status = {"ok": False, "message": viewer.tr.gettext("Check the form.")}, 422
     return _order_body(request, viewer, session, code, flash, status)

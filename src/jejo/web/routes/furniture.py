@@ -11,9 +11,10 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 
 from jejo.api.deps import DB
-from jejo.core.errors import Forbidden, JejoError
+from jejo.core.errors import JejoError
 from jejo.furniture import service, tracking
 from jejo.furniture.cabinets import KIND_KO, KINDS
+from jejo.web.actions import htmx_only, page_action, require_scope
 from jejo.web.context import CurrentViewer
 from jejo.web.templating import render
 
@@ -51,11 +52,6 @@ def _ctx(viewer: CurrentViewer) -> dict[str, Any]:
     }
 
 
-def _htmx_only(request: Request) -> None:
-    if request.headers.get("HX-Request") != "true":
-        raise Forbidden("page actions must come from the page itself")
-
-
 @router.get("/furniture")
 def orders_page(request: Request, viewer: CurrentViewer, session: DB) -> HTMLResponse:
     rows = [service.order_summary(o) for o in service.list_orders(session, viewer.company_id)]
@@ -78,9 +74,7 @@ def _num(v: Any) -> float | None:
 @router.post("/furniture/orders")
 async def create_order(request: Request, viewer: CurrentViewer, session: DB) -> Response:
     """The entry form (htmx): cabinets from the rows, loose parts from an uploaded cut list."""
-    _htmx_only(request)
-    if not viewer.principal.can("workorders:write"):
-        raise Forbidden("needs workorders:write")
+    page_action(request, viewer, "workorders:write")
     tr = viewer.tr
     form = await request.form()
     problems: list[str] = []
@@ -170,10 +164,9 @@ def order_page(request: Request, code: str, viewer: CurrentViewer, session: DB) 
 
 @router.post("/furniture/orders/{code}/plan")
 def plan_action(request: Request, code: str, viewer: CurrentViewer, session: DB) -> HTMLResponse:
-    _htmx_only(request)
+    htmx_only(request)
     service.get_order(session, viewer.company_id, code)
-    if not viewer.principal.can("workorders:write"):
-        raise Forbidden("needs workorders:write")
+    require_scope(viewer, "workorders:write")
     service.plan_order(session, viewer.company_id, code, time_limit=5.0)
     return render(
         request, "furniture/_plan.html", viewer.tr, viewer=viewer, **_order_ctx(session, viewer, code)
@@ -191,7 +184,7 @@ def board_page(request: Request, code: str, viewer: CurrentViewer, session: DB) 
 @router.post("/furniture/orders/{code}/scan")
 async def scan_action(request: Request, code: str, viewer: CurrentViewer, session: DB) -> HTMLResponse:
     """The scan box: a part id (what the scanner types) at a station; answers the board and a message."""
-    _htmx_only(request)
+    htmx_only(request)
     service.get_order(session, viewer.company_id, code)
     form = await request.form()
     part_id = str(form.get("part_id") or "").strip()

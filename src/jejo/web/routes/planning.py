@@ -12,11 +12,12 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from jejo.api.deps import DB
-from jejo.core.errors import Forbidden, JejoError
+from jejo.core.errors import JejoError
 from jejo.core.i18n import format_time
 from jejo.planning import service as ps
 from jejo.planning.tables import ProductionPlan
 from jejo.planning.worktime import WorkingTime
+from jejo.web.actions import page_action
 from jejo.web.context import CurrentViewer
 from jejo.web.templating import render
 
@@ -38,13 +39,6 @@ REASON_LABELS = {
     "breakdown": N_("Machine breakdown"),
 }
 assert set(REASON_LABELS) == set(ps.REASONS)
-
-
-def _htmx_write(request: Request, viewer: CurrentViewer) -> None:
-    if request.headers.get("HX-Request") != "true":
-        raise Forbidden("page actions must come from the page itself")
-    if not viewer.can("workorders:write"):
-        raise Forbidden("needs workorders:write")
 
 
 def _ms(at: datetime) -> int:
@@ -221,7 +215,7 @@ def _answer(request: Request, viewer: CurrentViewer, action: Any) -> Response:
 
 @router.post("/planning")
 def create_action(request: Request, viewer: CurrentViewer, session: DB) -> Response:
-    _htmx_write(request, viewer)
+    page_action(request, viewer, "workorders:write")
     return _answer(
         request,
         viewer,
@@ -233,7 +227,7 @@ def create_action(request: Request, viewer: CurrentViewer, session: DB) -> Respo
 
 @router.post("/planning/{code}/replan")
 def replan_action(request: Request, code: str, viewer: CurrentViewer, session: DB) -> Response:
-    _htmx_write(request, viewer)
+    page_action(request, viewer, "workorders:write")
     ps.get_plan(session, viewer.company_id, code)
 
     def run() -> str:
@@ -258,7 +252,7 @@ def _local(value: str) -> datetime | None:
 @router.post("/planning/{code}/pin")
 async def pin_action(request: Request, code: str, viewer: CurrentViewer, session: DB) -> Response:
     """The pin form: an operation (``WO/seq``), a machine, a start (Seoul time); or unpin it."""
-    _htmx_write(request, viewer)
+    page_action(request, viewer, "workorders:write")
     ps.get_plan(session, viewer.company_id, code)
     form = await request.form()
     op = str(form.get("operation") or "")
@@ -297,7 +291,7 @@ async def pin_action(request: Request, code: str, viewer: CurrentViewer, session
 @router.post("/planning/{code}/machine-down")
 async def down_action(request: Request, code: str, viewer: CurrentViewer, session: DB) -> Response:
     """A machine reported down from the page (e.g. by phone from the floor), until its expected repair."""
-    _htmx_write(request, viewer)
+    page_action(request, viewer, "workorders:write")
     ps.get_plan(session, viewer.company_id, code)
     form = await request.form()
 

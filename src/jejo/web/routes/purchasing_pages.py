@@ -14,34 +14,19 @@ from pydantic import ValidationError as PydanticError
 from sqlalchemy import select
 
 from jejo.api.deps import DB
-from jejo.core.errors import Forbidden, JejoError
+from jejo.core.errors import JejoError
 from jejo.costing import service as cs
 from jejo.execution.tables import WorkOrder, WorkOrderState
 from jejo.inventory.tables import Location
-from jejo.masterdata.service import pydantic_problems
 from jejo.purchasing import schemas as pschemas
 from jejo.purchasing import service as ps
+from jejo.web.actions import action_failure, answer_action, page_action
 from jejo.web.context import CurrentViewer, Viewer
 from jejo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
+_REFUSAL = "you may not change purchase orders"
 COST_ROWS = 30
-
-
-def _page_action(request: Request, viewer: Viewer) -> None:
-    if request.headers.get("HX-Request") != "true":
-        raise Forbidden("page actions must come from the page itself")
-    if not viewer.can("workorders:write"):
-        raise Forbidden("you may not change purchase orders")
-
-
-def _fail(exc: Exception, viewer: Viewer) -> tuple[dict[str, Any], int]:
-    if isinstance(exc, JejoError):
-        return {"ok": False, "message": exc.detail, "problems": exc.problems}, exc.status
-    if isinstance(exc, PydanticError):
-        message = viewer.tr.gettext("Check the form.")
-        return {"ok": False, "message": message, "problems": pydantic_problems(exc)}, 422
-    raise exc
 
 
 def _overview(session: DB, viewer: Viewer) -> dict[str, Any]:
@@ -61,7 +46,7 @@ def purchasing(request: Request, viewer: CurrentViewer, session: DB) -> HTMLResp
 @router.post("/purchasing/actions/propose")
 def propose(request: Request, viewer: CurrentViewer, session: DB) -> HTMLResponse:
     """Turn the shortages into proposed purchase orders (one per supplier)."""
-    _page_action(request, viewer)
+    page_action(request, viewer, "workorders:write", _REFUSAL)
     orders, uncovered = ps.propose(session, viewer.company_id)
     message = viewer.tr.gettext("%(n)d purchase order(s) proposed.") % {"n": len(orders)}
     if uncovered:
@@ -88,6 +73,20 @@ def _order_context(session: DB, viewer: Viewer, code: str) -> dict[str, Any]:
     return {"po": ps.order_out(po), "locations": locations}
 
 
+def _order_body(
+    request: Request, viewer: Viewer, session: DB, code: str, flash: dict[str, Any], status: int
+) -> HTMLResponse:
+    """The purchase order's page body, as an action on it answers."""
+    return answer_action(
+        request,
+        viewer,
+        "plant/_purchase_order_body.html",
+        flash,
+        status,
+        **_order_context(session, viewer, code),
+    )
+
+
 @router.get("/purchasing/orders/{code}")
 def purchase_order(request: Request, code: str, viewer: CurrentViewer, session: DB) -> HTMLResponse:
     return render(
@@ -102,29 +101,21 @@ def purchase_order(request: Request, code: str, viewer: CurrentViewer, session: 
 @router.post("/purchasing/orders/{code}/actions/place")
 def place(request: Request, code: str, viewer: CurrentViewer, session: DB) -> HTMLResponse:
     ps.get_order(session, viewer.company_id, code)  # 404 before 403
-    _page_action(request, viewer)
+    page_action(request, viewer, "workorders:write", _REFUSAL)
     status = 200
     try:
         ps.place_order(session, viewer.company_id, code)
         flash: dict[str, Any] = {"ok": True, "message": viewer.tr.gettext("Ordered from the supplier.")}
     except JejoError as exc:
-        flash, status = _fail(exc, viewer)
-    return render(
-        request,
-        "plant/_purchase_order_body.html",
-        viewer.tr,
-        viewer=viewer,
-        flash=flash,
-        status_code=status,
-        **_order_context(session, viewer, code),
-    )
+        flash, status = action_failure(exc, viewer)
+    return _order_body(request, viewer, session, code, flash, status)
 
 
 @router.post("/purchasing/orders/{code}/actions/receive")
 async def receive(request: Request, code: str, viewer: CurrentViewer, session: DB) -> HTMLResponse:
     """The form carries ``lot-<line>``, ``qty-<line>`` and ``loc-<line>`` for each line received."""
     po = ps.get_order(session, viewer.company_id, code)
-    _page_action(request, viewer)
+    page_action(request, viewer, "workorders:write", _REFUSAL)
     form = await request.form()
     lines = []
     for ln in po.lines:
@@ -150,16 +141,8 @@ async def receive(request: Request, code: str, viewer: CurrentViewer, session: D
             }
         flash: dict[str, Any] = {"ok": True, "message": message}
     except (JejoError, PydanticError) as exc:
-        flash, status = _fail(exc, viewer)
-    return render(
-        request,
-        "plant/_purchase_order_body.html",
-        viewer.tr,
-        viewer=viewer,
-        flash=flash,
-        status_code=status,
-        **_order_context(session, viewer, code),
-    )
+        flash, status = action_failure(exc, viewer)
+    return _order_body(request, viewer, session, code, flash, status)
 
 
 @router.get("/costing")

@@ -13,22 +13,15 @@ from fastapi.responses import HTMLResponse
 from pydantic import ValidationError as PydanticError
 
 from jejo.api.deps import DB
-from jejo.core.errors import Forbidden, JejoError, Problem, ValidationError
-from jejo.masterdata.service import pydantic_problems
+from jejo.core.errors import JejoError, Problem, ValidationError
 from jejo.quality import schemas as qschemas
 from jejo.quality import service as qs
+from jejo.web.actions import action_failure, answer_action, page_action
 from jejo.web.context import CurrentViewer, Viewer
 from jejo.web.routes.plant import _labels
-from jejo.web.templating import render
 
 router = APIRouter(include_in_schema=False)
-
-
-def _page_action(request: Request, viewer: Viewer) -> None:
-    if request.headers.get("HX-Request") != "true":
-        raise Forbidden("page actions must come from the page itself")
-    if not viewer.can("workorders:write"):
-        raise Forbidden("you may not record quality results")
+_REFUSAL = "you may not record quality results"
 
 
 def inspection_context(session: DB, viewer: Viewer, code: str) -> dict[str, Any]:
@@ -43,21 +36,12 @@ def inspection_context(session: DB, viewer: Viewer, code: str) -> dict[str, Any]
     }
 
 
-def _fail(exc: Exception, viewer: Viewer) -> tuple[dict[str, Any], int]:
-    if isinstance(exc, JejoError):
-        return {"ok": False, "message": exc.detail, "problems": exc.problems}, exc.status
-    if isinstance(exc, PydanticError):
-        problems = pydantic_problems(exc)
-        return {"ok": False, "message": viewer.tr.gettext("Check the form."), "problems": problems}, 422
-    raise exc
-
-
 @router.post("/quality/inspections/{code}/actions/results")
 async def record_results(request: Request, code: str, viewer: CurrentViewer, session: DB) -> HTMLResponse:
     """The form's fields: ``m|<characteristic>|<sample>`` with a value each (empty: not measured), or
     ``nonconforming`` with a count."""
     qs.get_inspection(session, viewer.company_id, code)  # 404 before 403
-    _page_action(request, viewer)
+    page_action(request, viewer, "workorders:write", _REFUSAL)
     form = await request.form()
     measurements: list[dict[str, Any]] = []
     problems: list[Problem] = []
@@ -90,14 +74,13 @@ async def record_results(request: Request, code: str, viewer: CurrentViewer, ses
             message = viewer.tr.gettext("Failed: the lot is on hold and an NCR was opened.")
         flash = {"ok": insp.result == "passed", "message": message}
     except (JejoError, PydanticError) as exc:
-        flash, status = _fail(exc, viewer)
-    return render(
+        flash, status = action_failure(exc, viewer)
+    return answer_action(
         request,
+        viewer,
         "plant/_inspection_body.html",
-        viewer.tr,
-        viewer=viewer,
-        flash=flash,
-        status_code=status,
+        flash,
+        status,
         **inspection_context(session, viewer, code),
     )
 
@@ -105,7 +88,7 @@ async def record_results(request: Request, code: str, viewer: CurrentViewer, ses
 @router.post("/quality/ncrs/{code}/actions/disposition")
 async def disposition(request: Request, code: str, viewer: CurrentViewer, session: DB) -> HTMLResponse:
     qs.get_ncr(session, viewer.company_id, code)
-    _page_action(request, viewer)
+    page_action(request, viewer, "workorders:write", _REFUSAL)
     form = await request.form()
     status = 200
     try:
@@ -115,16 +98,15 @@ async def disposition(request: Request, code: str, viewer: CurrentViewer, sessio
         qs.disposition(session, viewer.company_id, code, body, viewer.principal.name)
         flash: dict[str, Any] = {"ok": True, "message": viewer.tr.gettext("The disposition is recorded.")}
     except (JejoError, PydanticError) as exc:
-        flash, status = _fail(exc, viewer)
+        flash, status = action_failure(exc, viewer)
     n = qs.get_ncr(session, viewer.company_id, code)
-    return render(
+    return answer_action(
         request,
+        viewer,
         "plant/_ncr_body.html",
-        viewer.tr,
-        viewer=viewer,
+        flash,
+        status,
         n=qs.ncr_out(n),
         hold=qs.held_lots(session, viewer.company_id, {n.lot_code}).get(n.lot_code),
         L=_labels(viewer),
-        flash=flash,
-        status_code=status,
     )

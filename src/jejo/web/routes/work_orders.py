@@ -11,13 +11,14 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from jejo.api.deps import DB
-from jejo.core.errors import Forbidden, IllegalTransition
+from jejo.core.errors import IllegalTransition
 from jejo.execution import service as ex
 from jejo.execution.statemachine import COMMAND_FROM, WOStatus
 from jejo.execution.tables import WorkOrder, WorkOrderState
 from jejo.execution.views import event_out, work_order_out
 from jejo.masterdata.tables import Item
 from jejo.web import labels
+from jejo.web.actions import htmx_only
 from jejo.web.context import CurrentViewer, Viewer
 from jejo.web.templating import is_htmx, render
 
@@ -128,9 +129,7 @@ def work_order_command(
 ) -> HTMLResponse:
     """Apply a command; answer the refreshed page body with a clear message (409 when not allowed now)."""
     tr = viewer.tr
-    if request.headers.get("HX-Request") != "true":
-        # a plain cross-site form cannot send this header: it keeps the cookie session safe from CSRF
-        raise Forbidden("page actions must come from the page itself")
+    htmx_only(request)  # first of all: keeps the cookie session safe from CSRF
     ex.get_work_order(session, viewer.company_id, code)  # 404 before 403: don't reveal other companies' codes
     status_code = 200
     if command not in ex.COMMANDS:
