@@ -11,7 +11,8 @@ Example (the data live in ../shared/data/cutting/2bp relative to the repository 
 
 Prints one line per instance and a summary per class and overall; ``--out FILE`` writes JSON rows.
 ``--roadef 1-20 --time-limit 180`` runs the ROADEF/EURO 2018 set A instead (waste vs the best known,
-every solution file checked against the challenge rules).
+every solution file checked against the challenge rules); ``--roadef-baseline`` adds the greedy strip
+heuristic (the former solver) at the same limit in the same run.
 """
 
 from __future__ import annotations
@@ -101,18 +102,18 @@ def run_one(args: tuple[int, int, float, bool, bool, int]) -> dict[str, Any]:
     }
 
 
-def run_roadef(args: tuple[str, float, int]) -> dict[str, Any]:
-    """Solve one ROADEF 2018 instance, write and check the solution file."""
+def run_roadef(args: tuple[str, float, int, str]) -> dict[str, Any]:
+    """Solve one ROADEF 2018 instance (``method`` beam or strips), write and check the solution file."""
     import tempfile
 
     from jejo.furniture.cutting.roadef import read_instance, solve_roadef, write_solution
     from jejo.furniture.cutting.roadef_check import check_roadef
 
-    name, limit, seed = args
+    name, limit, seed, method = args
     batch = ROADEF / "instances" / f"{name}_batch.csv"
     inst = read_instance(batch)
     t0 = time.perf_counter()
-    lay = solve_roadef(inst, limit, seed)
+    lay = solve_roadef(inst, limit, seed, method)
     secs = time.perf_counter() - t0
     with tempfile.TemporaryDirectory() as tmp:
         out = Path(tmp) / f"{name}_solution.csv"
@@ -132,22 +133,30 @@ def roadef_main(a: argparse.Namespace) -> None:
     with open(ROADEF / "best_waste.csv") as fh:
         bks = {r["instance"]: int(r["waste_bks_packingsolver_2025"]) for r in csv.DictReader(fh)}
     names = [n if n.startswith("A") else f"A{n}" for n in a.roadef.split(",")]
-    tot = tot_b = 0
+    methods = ["beam", "strips"] if a.roadef_baseline else ["beam"]
+    tot = {m: 0 for m in methods}
+    tot_b = 0
+    tasks = [(n, a.time_limit, a.seed, m) for n in names for m in methods]
     with ProcessPoolExecutor(max_workers=a.jobs) as ex:
-        for row in ex.map(run_roadef, [(n, a.time_limit, a.seed) for n in names]):
-            b = bks[row["instance"]]
-            tot += row["waste"]
+        rows = ex.map(run_roadef, tasks)
+        for n in names:
+            got = {m: next(rows) for m in methods}
+            b = bks[n]
             tot_b += b
-            flag = "" if row["valid"] else f" INVALID {row['errors']}"
-            print(
-                f"{row['instance']:>4} waste {row['waste']:>10} bks {b:>10} ratio {row['waste'] / b:6.3f}"
-                f" plates {row['plates']:>3} {row['seconds']:6.1f}s{flag}",
-                flush=True,
-            )
-    print(
-        f"ROADEF 2018: total waste {tot} vs best-known {tot_b}: {tot / tot_b:.3f} x"
-        f" (time limit {a.time_limit}s)"
-    )
+            parts = []
+            for m, row in got.items():
+                tot[m] += row["waste"]
+                flag = "" if row["valid"] else f" INVALID {row['errors']}"
+                parts.append(
+                    f"{m} {row['waste']:>10} ({row['waste'] / b:6.3f} x, {row['plates']:>2} plates,"
+                    f" {row['seconds']:5.1f}s){flag}"
+                )
+            print(f"{n:>4} bks {b:>10} | " + " | ".join(parts), flush=True)
+    for m in methods:
+        print(
+            f"ROADEF 2018 {m}: total waste {tot[m]} vs best-known {tot_b}: {tot[m] / tot_b:.3f} x"
+            f" (time limit {a.time_limit}s)"
+        )
 
 
 def parse_range(text: str) -> list[int]:
@@ -175,6 +184,11 @@ def main() -> None:
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--jobs", type=int, default=1, help="instances solved in parallel (one core each)")
     ap.add_argument("--out", type=Path, help="write the per-instance rows as JSON")
+    ap.add_argument(
+        "--roadef-baseline",
+        action="store_true",
+        help="ROADEF: also run the greedy strip heuristic (the former solver) at the same limit",
+    )
     ap.add_argument("--roadef", help="ROADEF 2018 set A instead: instance names, e.g. A1,A2 (or 1-20)")
     a = ap.parse_args()
     if a.roadef:

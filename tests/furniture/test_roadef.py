@@ -4,12 +4,27 @@ from __future__ import annotations
 
 import csv
 import json
+import random
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from jejo.cli import app
+from jejo.core.errors import ValidationError
+from jejo.furniture.cutting.roadef import (
+    Defect,
+    GItem,
+    RInstance,
+    check_layout,
+    read_instance,
+    solve_roadef,
+    write_instance,
+)
+from jejo.furniture.cutting.roadef_beam import StripPacker, _layout, beam, search
 from jejo.furniture.cutting.roadef_check import check_roadef
 
 HEAD = "PLATE_ID;NODE_ID;X;Y;WIDTH;HEIGHT;TYPE;CUT;PARENT"
@@ -121,3 +136,96 @@ def test_cli_solutions_follow_the_rules(roadef_dir: Path, tmp_path: Path, name: 
     assert errors == []
     assert obj["waste"] == waste
     assert obj["plates"] == len({line.split(";")[0] for line in out.read_text().splitlines()[1:]})
+
+
+# --------------------------------------------------------------------------- the beam search
+def _random_instance(rng: random.Random, n_items: int, n_stacks: int, n_defects: int) -> RInstance:
+    items = []
+    seqs = [0] * n_stacks
+    for i in range(n_items):
+        s = rng.randrange(n_stacks)
+        seqs[s] += 1
+        long = rng.random() < 0.2
+        a = rng.randint(1500, 3500) if long else rng.randint(30, 1500)
+        b = rng.randint(30, 3210)
+        items.append(GItem(i, a, b, s, seqs[s]))
+    defects = [
+        Defect(
+            rng.randrange(3),
+            rng.randint(0, 5990),
+            rng.randint(0, 3200),
+            rng.randint(1, 40),
+            rng.randint(1, 40),
+        )
+        for _ in range(n_defects)
+    ]
+    by_stack: dict[int, list[int]] = {}
+    for it in items:
+        by_stack.setdefault(it.stack, []).append(it.id)
+    return RInstance(items, defects, [v for _, v in sorted(by_stack.items())])
+
+
+def test_beam_solutions_pass_the_checker_on_official_instances(roadef_dir: Path) -> None:
+    for name in ("A1", "A12", "A20"):
+        inst = read_instance(roadef_dir / "instances" / f"{name}_batch.csv")
+        lays = search(inst, time.monotonic())  # the first beam only
+        errors, waste = check_layout(inst, lays[-1])
+        assert errors == [], (name, errors[:3])
+        assert waste == lays[-1].waste(inst)
+
+
+def test_search_improves_monotonically_and_solve_returns_a_checked_layout(roadef_dir: Path) -> None:
+    inst = read_instance(roadef_dir / "instances" / "A20_batch.csv")
+    lays = search(inst, time.monotonic() + 2)
+    wastes = [lay.waste(inst) for lay in lays]
+    assert wastes == sorted(wastes, reverse=True) and len(set(wastes)) == len(wastes)
+    best = solve_roadef(inst, 2)
+    assert check_layout(inst, best)[0] == []
+    with pytest.raises(ValueError, match="unknown method"):
+        solve_roadef(inst, 1, method="nope")
+
+
+def test_strip_heuristic_stays_available(roadef_dir: Path) -> None:
+    inst = read_instance(roadef_dir / "instances" / "A1_batch.csv")
+    lay = solve_roadef(inst, 0.5, method="strips")
+    assert check_layout(inst, lay)[0] == []
+
+
+def test_instance_files_round_trip(tmp_path: Path) -> None:
+    inst = _random_instance(random.Random(3), 12, 3, 5)
+    back = read_instance(write_instance(inst, tmp_path, "R"))
+    assert back.items == inst.items and back.stacks == inst.stacks
+    assert [(d.plate, d.x, d.y, d.w, d.h) for d in back.defects] == [
+        (d.plate, d.x, d.y, d.w, d.h) for d in inst.defects
+    ]
+
+
+def test_reader_rejects_items_that_fit_no_strip(tmp_path: Path) -> None:
+    batch = tmp_path / "B_batch.csv"
+    batch.write_text("ITEM_ID;LENGTH_ITEM;WIDTH_ITEM;STACK;SEQUENCE\n0;3600;3300;0;1\n")
+    with pytest.raises(ValidationError):
+        read_instance(batch)
+    batch.write_text("ITEM_ID;LENGTH_ITEM;WIDTH_ITEM;STACK;SEQUENCE\n0;3600;3000;0;1\n")
+    with pytest.raises(ValidationError):
+        read_instance(batch)
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10_000),
+    n_items=st.integers(1, 25),
+    n_stacks=st.integers(1, 5),
+    n_defects=st.integers(0, 40),
+    width=st.sampled_from([1, 3]),
+)
+def test_beam_output_follows_the_rules_on_random_instances(
+    seed: int, n_items: int, n_stacks: int, n_defects: int, width: int
+) -> None:
+    """Property: whatever the items, stacks and defects, the beam's solution passes the checker."""
+    inst = _random_instance(random.Random(seed), n_items, n_stacks, n_defects)
+    node = beam(StripPacker(inst), width, None)
+    assert node is not None
+    lay = _layout(node)
+    errors, waste = check_layout(inst, lay)
+    assert errors == [], errors[:3]
+    assert waste == node.waste == lay.waste(inst)

@@ -1,4 +1,7 @@
-"""ROADEF/EURO 2018 (Saint-Gobain glass cutting): reader, a randomised strip heuristic, solution writer.
+"""ROADEF/EURO 2018 (Saint-Gobain glass cutting): reader, solver entry point, greedy strip heuristic, writer.
+
+The default solver is the beam search of ``roadef_beam``; the randomised greedy strip heuristic here is
+its fallback and the ``method="strips"`` baseline.
 
 Rules followed (plate 6000 × 3210 mm, plates used in order, each with its defects):
 
@@ -17,6 +20,7 @@ from __future__ import annotations
 
 import csv
 import random
+import tempfile
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -77,12 +81,8 @@ def read_instance(batch: str | Path) -> RInstance:
             it = GItem(int(r[0]), int(r[1]), int(r[2]), int(r[3]), int(r[4]))
         except (ValueError, IndexError) as exc:
             raise ValidationError(f"{b}: bad item", [Problem(f"expected 5 integers: {exc}", row=k)]) from exc
-        if (
-            it.length <= 0
-            or it.width <= 0
-            or min(it.length, it.width) > PLATE_H
-            or (max(it.length, it.width) > MAX1 and min(it.length, it.width) > MAX1)
-        ):
+        a, c = it.length, it.width
+        if a <= 0 or c <= 0 or not ((a <= MAX1 and c <= PLATE_H) or (c <= MAX1 and a <= PLATE_H)):
             raise ValidationError(f"{b}: bad item", [Problem("item does not fit a plate strip", row=k)])
         items.append(it)
     if [it.id for it in items] != list(range(len(items))):
@@ -430,8 +430,8 @@ class Builder:
         return None if best is None else best[1]
 
 
-def solve_roadef(inst: RInstance, time_limit: float, seed: int = 0) -> Layout:
-    """Randomised restarts of the strip heuristic until the time limit; the least waste wins."""
+def solve_strips(inst: RInstance, time_limit: float, seed: int = 0) -> Layout:
+    """Randomised restarts of the greedy strip heuristic until the time limit; the least waste wins."""
     rng = random.Random(seed)
     end = time.monotonic() + time_limit
     best: tuple[int, Layout] | None = None
@@ -465,6 +465,55 @@ def solve_roadef(inst: RInstance, time_limit: float, seed: int = 0) -> Layout:
     if best is None:
         raise ValueError("no feasible layout found")
     return best[1]
+
+
+def solve_roadef(inst: RInstance, time_limit: float, seed: int = 0, method: str = "beam") -> Layout:
+    """Solve an instance within ``time_limit`` seconds.
+
+    ``method="beam"`` (default): the anytime beam search of ``roadef_beam``; its solutions are checked
+    by the independent rules checker (``roadef_check``) from the best down and the first valid one is
+    returned (the greedy strip heuristic is the fallback should none pass). ``method="strips"``: the
+    randomised greedy strip heuristic alone (``seed`` drives its restarts; the beam is deterministic).
+    """
+    if method == "strips":
+        return solve_strips(inst, time_limit, seed)
+    if method != "beam":
+        raise ValueError(f"unknown method {method!r} (beam or strips)")
+    from jejo.furniture.cutting.roadef_beam import search
+
+    start = time.monotonic()
+    margin = min(1.0, 0.05 * time_limit)  # room to check and write the solution
+    for lay in reversed(search(inst, start + max(0.0, time_limit - margin))):
+        errors, _ = check_layout(inst, lay)
+        if not errors:
+            return lay
+    return solve_strips(inst, max(0.0, start + time_limit - time.monotonic()), seed)
+
+
+def write_instance(inst: RInstance, folder: str | Path, name: str = "X") -> Path:
+    """Write ``NAME_batch.csv`` and ``NAME_defects.csv`` into ``folder``; returns the batch path."""
+    d = Path(folder)
+    batch = d / f"{name}_batch.csv"
+    with batch.open("w", newline="") as fh:
+        wr = csv.writer(fh, delimiter=";", lineterminator="\n")
+        wr.writerow(["ITEM_ID", "LENGTH_ITEM", "WIDTH_ITEM", "STACK", "SEQUENCE"])
+        wr.writerows([it.id, it.length, it.width, it.stack, it.seq] for it in inst.items)
+    with (d / f"{name}_defects.csv").open("w", newline="") as fh:
+        wr = csv.writer(fh, delimiter=";", lineterminator="\n")
+        wr.writerow(["DEFECT_ID", "PLATE_ID", "X", "Y", "WIDTH", "HEIGHT"])
+        wr.writerows([k, df.plate, df.x, df.y, df.w, df.h] for k, df in enumerate(inst.defects))
+    return batch
+
+
+def check_layout(inst: RInstance, lay: Layout) -> tuple[list[str], int]:
+    """Run the independent rules checker on a layout (through the official file formats)."""
+    from jejo.furniture.cutting.roadef_check import check_roadef
+
+    with tempfile.TemporaryDirectory() as tmp:
+        batch = write_instance(inst, tmp)
+        sol = Path(tmp) / "X_solution.csv"
+        write_solution(inst, lay, sol)
+        return check_roadef(batch, sol)
 
 
 def write_solution(inst: RInstance, lay: Layout, path: str | Path) -> None:
