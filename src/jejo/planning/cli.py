@@ -102,7 +102,7 @@ def jssp(
         n_workers = workers if workers > 0 else min(8, os.cpu_count() or 1)
         # the limit counts from the process start (imports included); under heavy load keep a minimum
         # solving time so that a short limit still gets past the dispatching rules
-        deadline = max(started + time_limit + 1.0, time.monotonic() + min(0.5, time_limit / 2))
+        deadline = max(started + time_limit + 0.5, time.monotonic() + min(0.5, time_limit / 2))
         schedule = solve(instance, time_limit, workers=n_workers, seed=seed, deadline=deadline)
         result: dict[str, Any] = {"makespan": schedule.makespan, "starts": schedule.starts}
         if fmt == "fjsp":

@@ -2,13 +2,15 @@
 
 :func:`solve` always returns a feasible schedule before the deadline:
 
-1. the best of several dispatching rules (and a critical-path local search) gives a first schedule,
-   a tight horizon and a complete solution hint;
+1. the best of several dispatching rules gives a first schedule; a tabu search on the disjunctive
+   graph (:mod:`jejo.planning.tabu`, with machine reassignment on flexible instances) improves it;
+   the result gives a tight horizon and a complete solution hint;
 2. CP-SAT solves the full model (interval variables, no-overlap per machine, a tightened domain per
    operation from head/tail bounds) warm-started with that hint;
 3. the remaining time goes to a large-neighbourhood search: each step relaxes a part of the incumbent
    (a time window, a few jobs or a few machines), keeps the machine order (and machine choice) of
-   every other operation, and re-optimises the sub-problem with CP-SAT under a short limit.
+   every other operation, and re-optimises the sub-problem with CP-SAT under a short limit. By
+   default CP-SAT's own neighbourhood search (alternating with tabu runs) takes that time instead.
 
 :func:`plain_model` is the baseline model (no hints, no search strategy) used by the benchmark.
 """
@@ -26,6 +28,7 @@ from ortools.sat.python import cp_model
 
 from jejo.planning.heuristics import best_dispatch, machine_sequences
 from jejo.planning.jobshop import Instance, Schedule
+from jejo.planning.tabu import TabuStats, tabu_search
 
 log = logging.getLogger(__name__)
 
@@ -234,6 +237,8 @@ class SolveStats:
     after_lns: int = 0
     lns_steps: int = 0
     lns_improvements: int = 0
+    after_tabu: int = 0
+    tabu_iterations: int = 0
 
 
 def solve(
@@ -250,6 +255,11 @@ def solve(
     lns_share: float = 1.0,
     small_ops: int = 120,
     small_fraction: float = 0.5,
+    tabu_share: float = 0.4,
+    small_tabu_share: float = 0.0,
+    flexible_tabu_share: float = 0.8,
+    small_tabu_patience: int = 2,
+    tabu_rounds: int = 2,
 ) -> Schedule:
     """Minimise the makespan; return the best schedule found before the deadline.
 
@@ -257,7 +267,12 @@ def solve(
     count its own start-up time. ``full_fraction`` (``small_fraction`` on instances with at most
     ``small_ops`` operations) is the share of the time given to the first, default CP-SAT solve; the
     rest goes to CP-SAT's neighbourhood search on all workers (``lns_share`` of it) and then to jejo's
-    own neighbourhood loop.
+    own neighbourhood loop. A tabu search (:mod:`jejo.planning.tabu`; 0 turns it off) first gets
+    ``tabu_share`` of the time (``small_tabu_share``, by default none, on small classic instances,
+    where it stops early after ``small_tabu_patience`` fruitless restarts; ``flexible_tabu_share`` on
+    flexible ones, where it also reassigns machines) and gives CP-SAT its hint;
+    with ``tabu_rounds`` > 1 the neighbourhood-search phase alternates CP-SAT and tabu runs, each
+    starting from the other's incumbent.
     """
     end_at = deadline if deadline is not None else time.monotonic() + time_limit
     stats = stats if stats is not None else SolveStats()
@@ -276,6 +291,34 @@ def solve(
     def left() -> float:
         return end_at - time.monotonic()
 
+    # 0. tabu search on the machine orders (and, on flexible instances, the machine choice) for a
+    #    strong hint; on small classic instances CP-SAT's default portfolio did better on its own in
+    #    the benchmark (10x10 instances at 30 s), so they skip it unless ``small_tabu_share`` > 0
+    if instance.is_flexible and tabu_share > 0:
+        tabu_share = flexible_tabu_share
+    patience = 0
+    if instance.n_operations <= small_ops and not instance.is_flexible:
+        tabu_share = min(tabu_share, small_tabu_share)
+        patience = small_tabu_patience
+    if tabu_share > 0 and left() > 0.5:
+        tstats = TabuStats()
+        improved = tabu_search(
+            instance,
+            best,
+            time.monotonic() + tabu_share * left(),
+            seed=seed,
+            stats=tstats,
+            patience=patience,
+        )
+        stats.tabu_iterations = tstats.iterations
+        if improved.makespan < best.makespan:
+            best = improved
+        stats.after_tabu = best.makespan
+        if best.makespan <= lb:
+            best.lower_bound = lb
+            best.proven_optimal = True
+            return best
+
     # 1. full model, warm-started: the default portfolio (search + bound + interleaved LNS) proves small
     #    instances optimal quickly; instances up to ``small_ops`` operations give it ``small_fraction``
     #    of the time, larger ones ``full_fraction``
@@ -293,14 +336,24 @@ def solve(
         best.proven_optimal = True
         return best
 
-    # 2. CP-SAT's own neighbourhood search on every worker (no time spent on the bound), re-hinted
-    if lns_share > 0 and left() > 0.3:
+    # 2. CP-SAT's own neighbourhood search on every worker (no time spent on the bound), re-hinted;
+    #    with tabu search on, it alternates with tabu runs started from CP-SAT's incumbent
+    rounds = max(1, tabu_rounds) if tabu_share > 0 else 1
+    for rnd in range(rounds):
+        if lns_share <= 0 or left() <= 0.3:
+            break
+        portion = lns_share * left() / (2 * (rounds - rnd) - 1)
         full = JobShopModel(instance, best.makespan, None, None)
         full.hint(best)
-        res = _run(full, lns_share * left() - 0.05, workers, seed + 1, lns_only=True)
+        res = _run(full, portion - 0.05, workers, seed + 1 + rnd, lns_only=True)
         if res.schedule is not None and res.schedule.makespan <= best.makespan:
             best = res.schedule
             best.source = "cp-sat-lns"
+        if rnd + 1 < rounds and left() > 0.5:
+            portion = lns_share * left() / (2 * (rounds - rnd - 1))
+            improved = tabu_search(instance, best, time.monotonic() + portion, seed=seed + 7 * rnd + 1)
+            if improved.makespan < best.makespan:
+                best = improved
     stats.after_lns = best.makespan
 
     # 3. our own neighbourhood search around the incumbent (relax a window, jobs or machines)
