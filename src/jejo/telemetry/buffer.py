@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 
 
 def encode_batch(samples: list[Sample]) -> bytes:
-    return json.dumps([list(s) for s in samples], separators=(",", ":")).encode()
+    return json.dumps(samples, separators=(",", ":")).encode()  # a sample (a tuple) is a JSON list
 
 
 def decode_batch(raw: bytes | str) -> list[Sample]:
@@ -119,6 +119,15 @@ class DiskBuffer:
         with self._lock:
             rows = self._db.execute("SELECT id, body FROM batches ORDER BY id LIMIT ?", (limit,)).fetchall()
         return [(int(i), decode_batch(body)) for i, body in rows]
+
+    def peek_raw(self, limit: int = 1) -> list[tuple[int, int, bytes]]:
+        """The oldest ``limit`` batches as stored: (id, number of samples, JSON body), for a bus that
+        sends the body on as it is (no decoding and encoding again)."""
+        with self._lock:
+            rows = self._db.execute(
+                "SELECT id, n, body FROM batches ORDER BY id LIMIT ?", (limit,)
+            ).fetchall()
+        return [(int(i), int(n), bytes(body)) for i, n, body in rows]
 
     def ack(self, upto_id: int) -> None:
         """Forget every batch up to and including ``upto_id``."""

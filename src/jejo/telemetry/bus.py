@@ -57,6 +57,19 @@ def encode(batch: Batch) -> bytes:
     return json.dumps(body, separators=(",", ":")).encode()
 
 
+def encode_parts(
+    company: str, samples_json: bytes, source: str | None = None, seq: int = 0, prev: int = 0, epoch: int = 0
+) -> bytes:
+    """The same bytes as :func:`encode`, from samples already encoded as a JSON list (a disk buffer's
+    batch body): the collector forwards its buffer without decoding and encoding every sample again."""
+    tail = b"}"
+    if source:
+        tail = (
+            f',"src":{json.dumps(source)},"seq":{int(seq)},"prev":{int(prev)},"ep":{int(epoch)}}}'
+        ).encode()
+    return b'{"c":' + json.dumps(company).encode() + b',"s":' + samples_json + tail
+
+
 def decode(raw: bytes | bytearray | str) -> Batch:
     body = json.loads(raw)
     return Batch(
@@ -136,10 +149,14 @@ class MqttBus:
         paho.on_publish = on_publish
 
     async def publish(self, batch: Batch) -> None:
+        await self.publish_encoded(batch.company, encode(batch))
+
+    async def publish_encoded(self, company: str, payload: bytes) -> None:
+        """Publish a batch already encoded (:func:`encode` / :func:`encode_parts`)."""
         client = await self._connect()
         self._last_reason = None
         try:
-            await client.publish(f"{TOPIC_PREFIX}/{batch.company}", encode(batch), qos=1)  # type: ignore[attr-defined]
+            await client.publish(f"{TOPIC_PREFIX}/{company}", payload, qos=1)  # type: ignore[attr-defined]
         except Exception:
             await self.close()
             raise
@@ -161,6 +178,7 @@ async def mqtt_subscribe(
     worker_id: str = "ingest-1",
     stop: asyncio.Event,
     on_connected: Callable[[], None] | None = None,
+    max_group_points: int = 20_000,
 ) -> None:
     """Run one ingest worker's subscription until ``stop``; reconnects with back-off.
 
@@ -168,6 +186,11 @@ async def mqtt_subscribe(
     (the batch is never dropped), so the handler should buffer to disk if its store is away. Each
     message is acknowledged (PUBACK) only after its handler has returned, so a worker killed while it
     holds messages finds them again in its persistent session when it comes back under the same id.
+
+    When the handler is a bound method of an object that also has ``handle_many`` (an ingest worker),
+    the messages that are already waiting when one arrives (never more than ``max_group_points``
+    samples) are handed over together, stored in one transaction and then acknowledged: under load
+    the commits grow, when it is quiet every message goes alone (nothing waits for a batch to fill).
     """
     import aiomqtt
     from paho.mqtt.packettypes import PacketTypes
@@ -175,16 +198,40 @@ async def mqtt_subscribe(
 
     host, port = _host_port(url)
     delay = 0.5
+    many: Callable[[list[Batch]], Awaitable[None]] | None = getattr(
+        getattr(handler, "__self__", None), "handle_many", None
+    )
 
-    async def handle(raw: bytes) -> None:
-        batch = decode(raw)
+    async def handle_batches(batches: list[Batch]) -> None:
         while True:
             try:
-                await handler(batch)
+                if many is not None and len(batches) > 1:
+                    await many(batches)
+                else:
+                    for batch in batches:  # a repeat of one already stored is harmless
+                        await handler(batch)
                 return
-            except Exception as exc:  # store away: keep the batch, try again
+            except Exception as exc:  # store away: keep the batches, try again
                 log.warning("ingest handler failed (%s); retrying", exc)
                 await asyncio.sleep(1.0)
+
+    async def handle(raw: bytes) -> None:
+        await handle_batches([decode(raw)])
+
+    async def handle_waiting(client: Any, first: Any) -> None:
+        """Handle ``first`` with the messages queued behind it, then acknowledge them in order."""
+        msgs = [first]
+        batches = [decode(bytes(first.payload))]
+        n = len(batches[0].samples)
+        queue = getattr(client, "_queue", None)
+        while many is not None and queue is not None and n < max_group_points and not queue.empty():
+            msg = queue.get_nowait()
+            msgs.append(msg)
+            batches.append(decode(bytes(msg.payload)))
+            n += len(batches[-1].samples)
+        await handle_batches(batches)
+        for msg in msgs:
+            ack(client, msg)
 
     while not stop.is_set():
         props = Properties(PacketTypes.CONNECT)
@@ -214,9 +261,7 @@ async def mqtt_subscribe(
                         if nxt not in done:
                             nxt.cancel()
                             break
-                        msg = nxt.result()
-                        await handle(bytes(msg.payload))
-                        ack(client, msg)
+                        await handle_waiting(client, nxt.result())
                 finally:
                     stopper.cancel()
                 if stop.is_set():  # a clean stop leaves the group: its share goes to the others

@@ -11,6 +11,7 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
@@ -90,37 +91,57 @@ class IngestWorker:
         predecessor in that collector's stream has not been applied yet (another worker holds it), the
         samples are committed at once and the events wait for it (up to ``order_wait_s``; past that
         the gap is logged and counted, and the events go ahead)."""
+        return self.write_many([batch])
+
+    def write_many(self, batches: Sequence[Batch]) -> int:
+        """Store several batches in one transaction (one COPY for all their samples; machine events
+        batch by batch, in the order given, as :meth:`write` does). Returns the samples newly stored.
+        If it raises, none of them is stored."""
         with self._lock:
             try:
-                company_id = self.company_id(batch.company)
+                cids = [self.company_id(b.company) for b in batches]
                 events = self.machine_events and bool(self.tags)
+                late: list[tuple[int, Batch]] = []
                 with self.runtime.transaction() as session:
                     conn = session.connection()
-                    ids = self._registry.ids(conn, company_id, {s.tag for s in batch.samples}, self.tags)
-                    rows = store.to_rows(batch.samples, ids)
+                    codes: dict[int, set[str]] = {}
+                    for cid, batch in zip(cids, batches, strict=True):
+                        codes.setdefault(cid, set()).update([s.tag for s in batch.samples])
+                    ids = {cid: self._registry.ids(conn, cid, c, self.tags) for cid, c in codes.items()}
+                    rows: list[tuple[int, int, float | None, str | None]] = []
+                    for cid, batch in zip(cids, batches, strict=True):
+                        rows += store.to_rows(batch.samples, ids[cid])
                     added = store.write_samples(conn, rows)
-                    if events and self._in_order(session, company_id, batch):
-                        self._events(session, company_id, batch)
-                        events = False
-                if events:
-                    self._events_in_order(company_id, batch)
+                    if events:
+                        waiting: set[tuple[int, str | None]] = set()  # streams with a batch put off
+                        for cid, batch in zip(cids, batches, strict=True):
+                            if (cid, batch.source) not in waiting and self._in_order(session, cid, batch):
+                                self._events(session, cid, batch)
+                            else:  # after the commit, in order, once its predecessor is there
+                                waiting.add((cid, batch.source))
+                                late.append((cid, batch))
+                for cid, batch in late:
+                    self._events_in_order(cid, batch)
             except Exception as exc:
                 self.stats.failures += 1
                 self.stats.last_error = str(exc).splitlines()[0][:300]
                 self._registry = store.TagRegistry()  # ids may belong to a rolled-back transaction
                 raise
-            self.stats.batches += 1
-            self.stats.received += len(batch.samples)
+            self.stats.batches += len(batches)
+            for batch in batches:
+                self.stats.received += len(batch.samples)
+                if self.track_latency and batch.samples:
+                    now = time.time() * 1000
+                    self.stats.latencies_ms.extend(now - s.ts_ms for s in batch.samples)
+                if batch.samples:
+                    lo = min(s.ts_ms for s in batch.samples)
+                    hi = max(s.ts_ms for s in batch.samples)
+                    self._dirty = (
+                        (lo, hi)
+                        if self._dirty is None
+                        else (min(lo, self._dirty[0]), max(hi, self._dirty[1]))
+                    )
             self.stats.stored += added
-            if self.track_latency and batch.samples:
-                now = time.time() * 1000
-                self.stats.latencies_ms.extend(now - s.ts_ms for s in batch.samples)
-            if batch.samples:
-                lo = min(s.ts_ms for s in batch.samples)
-                hi = max(s.ts_ms for s in batch.samples)
-                self._dirty = (
-                    (lo, hi) if self._dirty is None else (min(lo, self._dirty[0]), max(hi, self._dirty[1]))
-                )
             if self.rollup_every_s >= 0 and time.monotonic() - self._last_rollup >= self.rollup_every_s:
                 self.refresh_rollups()
             return added
@@ -192,6 +213,10 @@ class IngestWorker:
 
     async def handle(self, batch: Batch) -> None:
         await asyncio.to_thread(self.write, batch)
+
+    async def handle_many(self, batches: list[Batch]) -> None:
+        """Several batches in one transaction (the MQTT bus hands over what is waiting together)."""
+        await asyncio.to_thread(self.write_many, batches)
 
 
 def _stream_key(source: str) -> str:

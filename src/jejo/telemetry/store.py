@@ -8,6 +8,8 @@ SQLite: ``INSERT OR IGNORE`` in one transaction.
 
 from __future__ import annotations
 
+import functools
+import struct
 import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -27,9 +29,14 @@ from jejo.telemetry.tables import TsLast, TsRollup1h, TsRollup1m, TsSample, TsTa
 DAY_MS = 86_400_000
 
 
+@functools.lru_cache(maxsize=4096)
+def _second_text(s: int) -> str:
+    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(s))
+
+
 def sqlite_ts(ms: int) -> str:
     """Epoch ms → the text SQLAlchemy keeps for a UTC datetime in SQLite."""
-    return time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(ms // 1000)) + f".{ms % 1000:03d}000"
+    return f"{_second_text(ms // 1000)}.{ms % 1000:03d}000"
 
 
 def _insert(conn: Connection) -> Any:
@@ -89,7 +96,10 @@ def is_day_partition(name: str | None) -> bool:
 
 def _ensure_partitions(conn: Connection, days: set[int]) -> None:
     """Create the day partitions of ``ts_samples`` that these samples need (PostgreSQL)."""
-    schema = conn.execute(text("SELECT current_schema()")).scalar_one()
+    info = conn.connection.info  # lives as long as the database connection: ask its schema once
+    schema = info.get("jejo_current_schema")
+    if schema is None:
+        schema = info["jejo_current_schema"] = conn.execute(text("SELECT current_schema()")).scalar_one()
     need = [d for d in days if (schema, d) not in _PARTITIONS]
     if not need:
         return
@@ -107,6 +117,76 @@ def _ensure_partitions(conn: Connection, days: set[int]) -> None:
         _PARTITIONS.add((schema, d))
 
 
+_PG_EPOCH_MS = 946_684_800_000  # 2000-01-01T00:00:00Z, where PostgreSQL's binary timestamps count from
+_COPY_HEAD = b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0)
+_COPY_TAIL = struct.pack(">h", -1)
+_ROW_VALUE = struct.Struct(">hiiiqidi").pack  # tag_id int4, ts timestamptz, value float8, text NULL
+_ROW_NULLS = struct.Struct(">hiiiqii").pack  # ... value NULL (then the text, or NULL)
+_SAMPLES_COLUMNS = "(tag_id, ts, value, text)"
+
+
+def copy_binary(rows: Sequence[tuple[int, int, float | None, str | None]]) -> bytes:
+    """(tag_id, ts_ms, value, text) rows as a PostgreSQL binary COPY stream of (integer, timestamptz,
+    float8, text): one ``struct.pack`` per row, no datetime objects."""
+    parts = [_COPY_HEAD]
+    append = parts.append
+    for tid, ms, v, txt in rows:
+        us = (ms - _PG_EPOCH_MS) * 1000
+        if txt is None:
+            if v is None:
+                append(_ROW_NULLS(4, 4, tid, 8, us, -1, -1))
+            else:
+                append(_ROW_VALUE(4, 4, tid, 8, us, 8, v, -1))
+        else:
+            raw = txt.encode()
+            append(_ROW_NULLS(4, 4, tid, 8, us, -1, len(raw)) + raw)
+    append(_COPY_TAIL)
+    return b"".join(parts)
+
+
+_STAGE = "(tag_id integer, ts timestamptz, value float8, text text) ON COMMIT DELETE ROWS"
+
+
+def _pg_write(cur: Any, rows: Sequence[tuple[int, int, float | None, str | None]], last: bool) -> int:
+    """PostgreSQL: COPY straight into ``ts_samples`` inside a savepoint; only when some row is already
+    there (a batch delivered again) go the slow way: stage, then ``INSERT ... ON CONFLICT DO NOTHING``.
+    Statements without parameters travel together (one round trip each group)."""
+    from psycopg.errors import UniqueViolation
+
+    data = copy_binary(rows)
+    cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS ts_last_stage {_STAGE}; SAVEPOINT ts_copy")
+    try:
+        with cur.copy(f"COPY ts_samples {_SAMPLES_COLUMNS} FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(data)
+    except UniqueViolation:
+        cur.execute(f"ROLLBACK TO SAVEPOINT ts_copy; CREATE TEMP TABLE IF NOT EXISTS ts_stage_bin {_STAGE}")
+        with cur.copy(f"COPY ts_stage_bin {_SAMPLES_COLUMNS} FROM STDIN (FORMAT BINARY)") as copy:
+            copy.write(data)
+        cur.execute(
+            f"INSERT INTO ts_samples {_SAMPLES_COLUMNS} SELECT tag_id, ts, value, text FROM ts_stage_bin "
+            "ON CONFLICT DO NOTHING"
+        )
+        added = int(cur.rowcount)
+        cur.execute("TRUNCATE ts_stage_bin")
+    else:
+        added = len(rows)
+    if not last:
+        cur.execute("RELEASE SAVEPOINT ts_copy")
+        return added
+    # the newest sample per tag, picked here: one row per tag reaches the server
+    top = newest(rows)
+    with cur.copy(f"COPY ts_last_stage {_SAMPLES_COLUMNS} FROM STDIN (FORMAT BINARY)") as copy:
+        copy.write(copy_binary([(t, *top[t]) for t in sorted(top)]))
+    cur.execute(  # in tag order: two writers lock the same rows in the same order
+        "RELEASE SAVEPOINT ts_copy; "
+        "INSERT INTO ts_last (tag_id, ts, value, text) SELECT tag_id, ts, value, text "
+        "FROM ts_last_stage ORDER BY tag_id ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, "
+        "value = excluded.value, text = excluded.text WHERE excluded.ts > ts_last.ts; "
+        "TRUNCATE ts_last_stage"
+    )
+    return added
+
+
 def write_samples(
     conn: Connection, rows: Sequence[tuple[int, int, float | None, str | None]], *, last: bool = True
 ) -> int:
@@ -121,27 +201,7 @@ def write_samples(
         raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cur:
-            cur.execute(
-                "CREATE TEMP TABLE IF NOT EXISTS ts_stage (tag_id integer, ms bigint, value float8, "
-                "text text) ON COMMIT DELETE ROWS"
-            )
-            with cur.copy("COPY ts_stage (tag_id, ms, value, text) FROM STDIN") as copy:
-                for r in rows:
-                    copy.write_row(r)
-            cur.execute(
-                "INSERT INTO ts_samples (tag_id, ts, value, text) SELECT tag_id, "
-                "to_timestamp(ms / 1000.0), value, text FROM ts_stage ON CONFLICT DO NOTHING"
-            )
-            added = cur.rowcount
-            if last:
-                cur.execute(
-                    "INSERT INTO ts_last (tag_id, ts, value, text) SELECT DISTINCT ON (tag_id) tag_id, "
-                    "to_timestamp(ms / 1000.0), value, text FROM ts_stage ORDER BY tag_id, ms DESC "
-                    "ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, "
-                    "text = excluded.text WHERE excluded.ts > ts_last.ts"
-                )
-            cur.execute("TRUNCATE ts_stage")
-        return int(added)
+            return _pg_write(cur, rows, last)
     raw = conn.connection.driver_connection
     assert raw is not None
     before = raw.total_changes
@@ -176,12 +236,14 @@ def to_rows(
     samples: Iterable[Sample], ids: dict[str, int]
 ) -> list[tuple[int, int, float | None, str | None]]:
     out: list[tuple[int, int, float | None, str | None]] = []
-    for s in samples:
-        v = s.value
-        if isinstance(v, str):
-            out.append((ids[s.tag], s.ts_ms, None, v[:200]))
+    append = out.append
+    for tag, ms, v in samples:
+        if v.__class__ is float:  # the common case first
+            append((ids[tag], ms, v, None))
+        elif isinstance(v, str):
+            append((ids[tag], ms, None, v[:200]))
         else:
-            out.append((ids[s.tag], s.ts_ms, None if v is None else float(v), None))
+            append((ids[tag], ms, None if v is None else float(v), None))
     return out
 
 

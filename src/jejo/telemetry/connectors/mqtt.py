@@ -41,6 +41,8 @@ class SparkplugDecoder:
 
     def __init__(self, tags: list[Tag]) -> None:
         self.tags = {(t.device, t.address): t for t in tags}
+        # (owner, metric name) → (tag code, scale, offset): no model call per point
+        self._scaling = {k: (t.tag, t.scale, t.offset) for k, t in self.tags.items()}
         self.nodes: dict[tuple[str, str], _Node] = {}
         self.rebirths: list[tuple[str, str]] = []
         self.gaps = 0
@@ -56,9 +58,19 @@ class SparkplugDecoder:
         if mt in ("NCMD", "DCMD", "STATE", "DDEATH"):
             return []
         dev = tp.device
-        payload = spb.decode(raw, datatypes=node.datatypes.get(dev), aliases=node.aliases.get(dev))
+        birth = mt in ("NBIRTH", "DBIRTH")
+        if birth:
+            payload = spb.decode(raw, datatypes=node.datatypes.get(dev), aliases=node.aliases.get(dev))
+            p_seq = payload.seq
+            points: list[tuple[str | None, int, Any]] = [
+                (m.name, m.timestamp or payload.timestamp, m.value) for m in payload.metrics
+            ]
+        else:
+            _, p_seq, points = spb.data_points(
+                raw, datatypes=node.datatypes.get(dev), aliases=node.aliases.get(dev)
+            )
         if mt == "NBIRTH":
-            node.born, node.seq = True, payload.seq
+            node.born, node.seq = True, p_seq
             node.aliases, node.datatypes = {}, {}
         elif not node.born:
             # data before its birth: ask for a rebirth; metrics that carry their names are still taken
@@ -66,26 +78,32 @@ class SparkplugDecoder:
                 self.rebirths.append(key)
         else:
             expected = ((node.seq or 0) + 1) % 256
-            if payload.seq is not None and payload.seq != expected:
+            if p_seq is not None and p_seq != expected:
                 node.born = False
                 self.gaps += 1
                 if key not in self.rebirths:
                     self.rebirths.append(key)
-            node.seq = payload.seq
-        if mt in ("NBIRTH", "DBIRTH"):
+            node.seq = p_seq
+        if birth:
             node.aliases[dev] = {m.alias: m.name for m in payload.metrics if m.alias is not None and m.name}
             node.datatypes[dev] = {m.name: m.datatype for m in payload.metrics if m.name}
         out: list[Sample] = []
+        append = out.append
         owner = dev if dev is not None else tp.edge_node
-        for m in payload.metrics:
-            if m.name is None:
+        scaling = self._scaling
+        for name, ts, v in points:
+            if name is None:
                 continue
-            tag = self.tags.get((owner, m.name))
+            tag = scaling.get((owner, name))
             if tag is None:
                 continue
-            v: Any = m.value
-            value = v if isinstance(v, str) else tag.scaled(v)
-            out.append(Sample(tag.tag, m.timestamp or payload.timestamp, value))
+            code, scale, offset = tag
+            if v is None or isinstance(v, str):
+                append(Sample(code, ts, v))
+            elif scale == 1.0 and offset == 0.0:  # as Tag.scaled
+                append(Sample(code, ts, float(v)))
+            else:
+                append(Sample(code, ts, float(v) * scale + offset))
         return out
 
 
@@ -222,6 +240,12 @@ async def run_mqtt(
                             nxt.cancel()
                             break
                         await take(nxt.result(), client)
+                        # what is already waiting goes without a task per message
+                        queue = getattr(client, "_queue", None)
+                        for _ in range(256):
+                            if queue is None or queue.empty() or stop.is_set():
+                                break
+                            await take(queue.get_nowait(), client)
                 finally:
                     stopper.cancel()
                 if state_topic:
