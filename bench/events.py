@@ -2,7 +2,8 @@
 
 For each database: N events posted in batches through the service layer (validation, idempotency,
 live projections), beside a raw insert of the same rows in the same run (the driver's executemany on
-SQLite, COPY on PostgreSQL); then the projections rebuilt from an event log of M events.
+SQLite, COPY on PostgreSQL), once in the same transactions as the service's batches and once in a single
+transaction; then the projections rebuilt from an event log of M events.
 
     uv run python bench/events.py --events 100000 --rebuild-events 1000000 \\
         --postgres postgresql+psycopg://postgres@127.0.0.1:5432/test
