@@ -27,36 +27,28 @@ class _UUIDv7:
         self._pool = b""
         self._at = 0
 
-    def _random(self, nbytes: int) -> int:
+    def _random(self, nbytes: int) -> bytes:
+        if nbytes > 512:
+            return os.urandom(nbytes)
         if self._at + nbytes > len(self._pool):
             self._pool, self._at = os.urandom(4096), 0
-        value = int.from_bytes(self._pool[self._at : self._at + nbytes])
+        value = self._pool[self._at : self._at + nbytes]
         self._at += nbytes
         return value
 
     def __call__(self) -> uuid.UUID:
-        with self._lock:
-            ms = time.time_ns() // 1_000_000
-            if ms > self._ms:
-                self._ms, self._counter = ms, self._random(2) & 0x7FF
-            else:
-                self._counter += 1
-                if self._counter > 0xFFF:
-                    self._ms, self._counter = self._ms + 1, 0
-            tail = self._random(8) & 0x3FFF_FFFF_FFFF_FFFF
-            value = (self._ms << 80) | (0x7 << 76) | (self._counter << 64) | (0b10 << 62) | tail
-        return uuid.UUID(int=value)
+        return self.many(1)[0]
 
     def many(self, n: int) -> list[uuid.UUID]:
         """``n`` ids in one go (one clock read, one lock, one read of random bits): for a batch of events."""
         if n <= 0:
             return []
-        tails = os.urandom(8 * n)
         values = []
         with self._lock:
+            tails = self._random(8 * n)
             ms = time.time_ns() // 1_000_000
             if ms > self._ms:
-                self._ms, self._counter = ms, self._random(2) & 0x7FF
+                self._ms, self._counter = ms, int.from_bytes(self._random(2)) & 0x7FF
             else:
                 self._counter += 1
             for i in range(n):
