@@ -181,6 +181,11 @@ def main() -> None:
         f"{os.cpu_count()} CPUs",
         flush=True,
     )
+    # an installed jejo has its search kernel compiled (scripts/setup.sh does it); make sure here, so
+    # that the first instance is not charged the one-off compilation
+    warm = [sys.executable, "-c", "from jejo.planning.tabu import warm_up; print(round(warm_up(), 1))"]
+    ready = subprocess.run(warm, capture_output=True, text=True, check=True).stdout.strip()
+    print(f"# search kernel ready in {ready} s", flush=True)
     rows = []
     for name in names:
         row = bench_one(name, cat[name], args)

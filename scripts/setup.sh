@@ -35,6 +35,8 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 say "installing Python dependencies (locked)"
 if [ "$dev" = 1 ]; then uv sync --frozen -q; else uv sync --frozen --no-dev --inexact -q; fi
+say "compiling the scheduler's search kernel"
+uv run --frozen --no-sync python -c "from jejo.planning.tabu import warm_up; warm_up()"
 
 # --- front-end assets ------------------------------------------------------------------------
 if [ -f scripts/build-web-assets.sh ]; then

@@ -255,11 +255,12 @@ def solve(
     lns_share: float = 1.0,
     small_ops: int = 120,
     small_fraction: float = 0.5,
-    tabu_share: float = 0.4,
-    small_tabu_share: float = 0.0,
+    tabu_share: float = 0.7,
+    small_tabu_share: float = 0.25,
     flexible_tabu_share: float = 0.8,
-    small_tabu_patience: int = 2,
+    small_tabu_patience: int = 50,
     tabu_rounds: int = 2,
+    tabu_leaves: float = 1.5,
 ) -> Schedule:
     """Minimise the makespan; return the best schedule found before the deadline.
 
@@ -268,9 +269,10 @@ def solve(
     ``small_ops`` operations) is the share of the time given to the first, default CP-SAT solve; the
     rest goes to CP-SAT's neighbourhood search on all workers (``lns_share`` of it) and then to jejo's
     own neighbourhood loop. A tabu search (:mod:`jejo.planning.tabu`; 0 turns it off) first gets
-    ``tabu_share`` of the time (``small_tabu_share``, by default none, on small classic instances,
-    where it stops early after ``small_tabu_patience`` fruitless restarts; ``flexible_tabu_share`` on
-    flexible ones, where it also reassigns machines) and gives CP-SAT its hint;
+    ``tabu_share`` of the time (``small_tabu_share`` on small classic instances, where it stops early
+    after ``small_tabu_patience`` fruitless restarts and CP-SAT's default portfolio gets the rest;
+    ``flexible_tabu_share`` on flexible ones, where it also reassigns machines), but leaves CP-SAT at
+    least ``tabu_leaves`` seconds, and gives CP-SAT its hint;
     with ``tabu_rounds`` > 1 the neighbourhood-search phase alternates CP-SAT and tabu runs, each
     starting from the other's incumbent.
     """
@@ -292,20 +294,21 @@ def solve(
         return end_at - time.monotonic()
 
     # 0. tabu search on the machine orders (and, on flexible instances, the machine choice) for a
-    #    strong hint; on small classic instances CP-SAT's default portfolio did better on its own in
-    #    the benchmark (10x10 instances at 30 s), so they skip it unless ``small_tabu_share`` > 0
+    #    strong hint; on small classic instances it reaches the optimum of most 10x10 benchmark instances
+    #    within a second, so it gets a short share there and stops after a few fruitless restarts
     if instance.is_flexible and tabu_share > 0:
         tabu_share = flexible_tabu_share
     patience = 0
     if instance.n_operations <= small_ops and not instance.is_flexible:
         tabu_share = min(tabu_share, small_tabu_share)
         patience = small_tabu_patience
-    if tabu_share > 0 and left() > 0.5:
+    tabu_time = min(tabu_share * left(), left() - tabu_leaves)
+    if tabu_share > 0 and tabu_time > 0.2:
         tstats = TabuStats()
         improved = tabu_search(
             instance,
             best,
-            time.monotonic() + tabu_share * left(),
+            time.monotonic() + tabu_time,
             seed=seed,
             stats=tstats,
             patience=patience,
