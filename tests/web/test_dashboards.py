@@ -109,8 +109,10 @@ def test_orders_view_counts_progress_and_lateness(web: TestClient, runtime: Runt
     first, last = week()
     r = web.get(f"/dashboards?tab=orders&from={first}&to={last}")
     data = page_data(r.text)
+    # the page's "to" day is inclusive: the period ends at the next local midnight
+    end = (datetime.fromisoformat(last) + timedelta(days=1)).date()
     with runtime.transaction() as s:
-        rep = service.orders_report(s, demo, sources.parse_period(first, last))
+        rep = service.orders_report(s, demo, sources.parse_period(first, end))
     assert [o["work_order"] for o in data["orders"]] == [o["work_order"] for o in rep["orders"]]
     assert rep["orders"], "the demo has open and completed orders"
     today = datetime.now(SEOUL).date()
@@ -122,8 +124,9 @@ def test_orders_view_counts_progress_and_lateness(web: TestClient, runtime: Runt
 
 
 def test_telemetry_and_spc_views_read_the_machine_data(web: TestClient, runtime: Runtime, demo: int) -> None:
-    now = datetime.now(UTC).replace(microsecond=0)
-    start = now - timedelta(hours=3)
+    # three hours inside one calendar day in Seoul (yesterday's morning), whatever the time of day now
+    day = datetime.now(SEOUL).date() - timedelta(days=1)
+    start = datetime(day.year, day.month, day.day, 9, tzinfo=SEOUL).astimezone(UTC)
     with runtime.engine.begin() as conn:
         tid = store.TagRegistry().ids(conn, demo, ["DASH-TEMP"])["DASH-TEMP"]
         rows = [
@@ -131,8 +134,8 @@ def test_telemetry_and_spc_views_read_the_machine_data(web: TestClient, runtime:
             for i in range(1000)
         ]
         store.write_samples(conn, rows)
-        store.refresh_rollups(conn, start, now + timedelta(minutes=1))
-    today = datetime.now(SEOUL).date().isoformat()
+        store.refresh_rollups(conn, start, start + timedelta(hours=3))
+    today = day.isoformat()
     r = web.get(f"/dashboards?tab=telemetry&tag=DASH-TEMP&from={today}&to={today}")
     data = page_data(r.text)
     assert data["series"]["width"] == "1m"
