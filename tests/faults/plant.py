@@ -189,6 +189,15 @@ def stored_state_events(runtime: Runtime, company_id: int) -> list[tuple[int, st
     return [(dt_to_ms(at), str(p["state"])) for at, p in rows]
 
 
+def all_stored(runtime: Runtime, company_id: int, sent: Sent) -> bool:
+    """Have as many samples and machine-state events arrived as were sent? (Events can come after the
+    samples: a batch's events wait for its predecessor in the collector's stream, which a restarted
+    worker may hold. What is missing or doubled is for :func:`account` to tell.)"""
+    if count_samples(runtime, company_id) < len(sent.samples):
+        return False
+    return len(stored_state_events(runtime, company_id)) >= len(sent.transitions())
+
+
 def account(
     name: str,
     sent: Sent,

@@ -12,6 +12,7 @@ from tests.faults.peers import Mosquitto, Nats
 from tests.faults.plant import (
     Publisher,
     account,
+    all_stored,
     count_samples,
     make_company,
     stored_samples,
@@ -58,7 +59,7 @@ def test_bus_broker_killed_mid_stream(runtime: Runtime, tmp_path: Path, kind: st
         held = col.buffer.pending_samples
         await asyncio.to_thread(bus.start)
         await p_task
-        await wait_for(lambda: count_samples(runtime, cid) >= len(pub.sent.samples), 60)
+        await wait_for(lambda: all_stored(runtime, cid, pub.sent), 60)
         await asyncio.sleep(0.5)
         stop_c.set()
         await c_task

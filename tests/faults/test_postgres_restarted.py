@@ -16,6 +16,7 @@ from tests.faults.peers import Mosquitto, Postgres
 from tests.faults.plant import (
     Publisher,
     account,
+    all_stored,
     count_samples,
     make_company,
     stored_samples,
@@ -77,7 +78,7 @@ def test_postgres_restarted_mid_stream(private_pg: Postgres, tmp_path: Path) -> 
         failures_during = workers[0].stats.failures
         await asyncio.to_thread(private_pg.start)
         await p_task
-        await wait_for(lambda: count_samples(rt, cid) >= len(pub.sent.samples), 90)
+        await wait_for(lambda: all_stored(rt, cid, pub.sent), 90)
         await asyncio.sleep(0.5)
         stop_c.set()
         await c_task

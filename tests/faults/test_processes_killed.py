@@ -18,6 +18,7 @@ from tests.faults.peers import Mosquitto, Nats
 from tests.faults.plant import (
     Publisher,
     account,
+    all_stored,
     count_samples,
     jejo,
     make_company,
@@ -133,7 +134,7 @@ def test_ingest_worker_killed_mid_stream(
             await asyncio.sleep(1.5)
             procs.append(worker("w1"))  # systemd's Restart=always, same worker id
             await p_task
-            await wait_for(lambda: count_samples(runtime, cid) >= len(pub.sent.samples), 90)
+            await wait_for(lambda: all_stored(runtime, cid, pub.sent), 90)
             await asyncio.sleep(1.0)
             stop_c.set()
             await c_task
@@ -198,7 +199,7 @@ def test_collector_killed_mid_stream(runtime: Runtime, database_url: str, tmp_pa
             await asyncio.sleep(1.5)
             collector()  # same tag map, same buffer file, same plant session
             await p_task
-            await wait_for(lambda: count_samples(runtime, cid) >= len(pub.sent.samples), 90)
+            await wait_for(lambda: all_stored(runtime, cid, pub.sent), 90)
             await asyncio.sleep(1.0)
             stop_w.set()
             await w_task
