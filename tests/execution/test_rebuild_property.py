@@ -148,6 +148,8 @@ def event_streams(draw: st.DrawFn, n_orders: int = 2) -> list[dict[str, Any]]:
         elif kind == "scan":
             ev = {
                 "type": "part.scanned",
+                # a scan may name the work order: it is not part of the order's progress
+                **({"work_order": wo} if draw(st.booleans()) else {}),
                 "payload": {
                     "part_id": draw(st.sampled_from(["P1", "P2"])),
                     "station": draw(st.sampled_from(["SAW", "EDGE", "ASM"])),

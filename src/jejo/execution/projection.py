@@ -8,6 +8,7 @@ one arrives out of order; ``jejo rebuild`` folds everything from scratch. Both g
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -29,6 +30,20 @@ ORDER_FREE = frozenset(
         "work_order.closed",
     }
 )
+#: The other work-order events: what they decide depends on the order they are applied in.
+ORDER_SENSITIVE = frozenset(
+    {
+        "work_order.held",
+        "work_order.resumed",
+        "operation.started",
+        "operation.paused",
+        "operation.resumed",
+        "operation.completed",
+    }
+)
+#: The events a work order's progress is folded from (a part scan or a machine state that names the
+#: work order is not one of them).
+WORK_ORDER_FOLD = ORDER_FREE | ORDER_SENSITIVE
 
 
 @dataclass
@@ -117,7 +132,10 @@ class WorkOrderProgress:
         """Apply one event; returns genealogy links (parent lot, child lot) it creates.
 
         Events must come in ``order_key`` order, except those in ``ORDER_FREE`` which may come late.
+        Events of other types (``WORK_ORDER_FOLD``) are ignored.
         """
+        if e.type not in WORK_ORDER_FOLD:
+            return []
         self.event_count += 1
         if self.last_key is None or e.order_key > self.last_key:
             self.last_key = e.order_key
@@ -146,6 +164,25 @@ class WorkOrderProgress:
                 self.produced_lots = sorted([*self.produced_lots, lot])
                 links = [(parent, lot) for parent in self.consumed_lots]
         return links
+
+    def refold_ordered(self, events: Iterable[EventRecord]) -> None:
+        """Fold the order-sensitive events again, in order, over what the order-free ones built.
+
+        ``events``: every ``ORDER_SENSITIVE`` event of this work order, in ``order_key`` order (a late
+        one among them). What only those events decide starts over (each operation's status, clock,
+        start, end and machine; the hold; the completion time); sums, lots, the event count and the
+        earliest start stay as they are. The result is the fold of the whole history in order, for a
+        fraction of the reading.
+        """
+        count, last = self.event_count, self.last_key
+        self.held, self.completed_at = False, None
+        for op in self.ops.values():
+            op.status, op.equipment_code = "pending", None
+            op.started_at = op.completed_at = op.running_since = None
+            op.run_seconds = 0.0
+        for e in events:
+            self.apply(e)
+        self.event_count, self.last_key = count, last
 
     def _apply_operation(self, e: EventRecord) -> None:
         p = e.payload

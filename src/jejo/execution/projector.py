@@ -20,7 +20,9 @@ from jejo.core.db import one_of
 from jejo.execution.events import EventRecord
 from jejo.execution.projection import (
     ORDER_FREE,
+    ORDER_SENSITIVE,
     LotSighting,
+    WORK_ORDER_FOLD,
     OrderKey,
     WorkOrderProgress,
     lot_sighting,
@@ -100,13 +102,7 @@ class ProjectionState:
         return wo
 
     def apply(self, e: EventRecord) -> None:
-        if e.work_order_id is not None and e.type.split(".")[0] in (
-            "work_order",
-            "operation",
-            "quantity",
-            "material",
-            "lot",
-        ):
+        if e.work_order_id is not None and e.type in WORK_ORDER_FOLD:
             for parent, child in self.work_order(e.work_order_id).apply(e):
                 self.links.add((e.company_id, parent, child, e.work_order_id))
         if e.type == "machine.state_changed":
@@ -239,7 +235,9 @@ def apply_new_events(
     """
     if not events:
         return
-    _apply_work_orders(session, [e for e in events if e.work_order_id is not None], versions)
+    _apply_work_orders(
+        session, [e for e in events if e.work_order_id is not None and e.type in WORK_ORDER_FOLD], versions
+    )
     _apply_machines(session, [e for e in events if e.type == "machine.state_changed"])
     _apply_parts(session, [e for e in events if e.type == "part.scanned"])
     _apply_stock_and_lots(session, events)
@@ -512,19 +510,27 @@ def _apply_work_orders(
                 before_state = states[wo_id]._mapping
                 wo = _wo_from_rows(states[wo_id], op_rows[wo_id], op_seqs)
         touched: Iterable[int] | None = None  # operations whose rows may change; None: all
-        if wo is not None and wo.last_key is not None:
-            last = wo.last_key
-            if any(e.type not in ORDER_FREE and e.order_key < last for e in evs):
-                wo = None  # an order-sensitive event came late
+        late = (
+            wo is not None
+            and wo.last_key is not None
+            and any(e.type not in ORDER_FREE and e.order_key < wo.last_key for e in evs)
+        )
         if wo is not None:
-            if entry is not None:  # only operation and quantity events change an operation's row
+            if entry is not None and not late:  # only operation and quantity events change an op's row
                 named = {int(e.payload["seq"]) for e in evs if e.type.startswith(_OP_EVENTS)}
                 touched = sorted(named & set(op_seqs))
             for e in evs:
                 links = wo.apply(e)
                 if links:
                     new_links.update((company_id, p, c, wo_id) for p, c in links)
-        else:  # new, or an order-sensitive event came late: replay this work order from its history
+            if late:  # an order-sensitive event came late: fold those events again, in order
+                ordered = session.execute(
+                    select(*_EVENT_COLS)
+                    .where(Event.work_order_id == wo_id, Event.type.in_(ORDER_SENSITIVE))
+                    .order_by(Event.occurred_at, Event.id)
+                )
+                wo.refold_ordered(_record(row) for row in ordered)
+        else:  # new: fold this work order from its history
             wo = WorkOrderProgress(wo_id, company_id, op_seqs)
             history = session.execute(
                 select(*_EVENT_COLS).where(Event.work_order_id == wo_id).order_by(Event.occurred_at, Event.id)
