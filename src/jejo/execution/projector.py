@@ -21,8 +21,8 @@ from jejo.execution.events import EventRecord
 from jejo.execution.projection import (
     ORDER_FREE,
     ORDER_SENSITIVE,
-    LotSighting,
     WORK_ORDER_FOLD,
+    LotSighting,
     OrderKey,
     WorkOrderProgress,
     lot_sighting,

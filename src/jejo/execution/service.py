@@ -20,7 +20,7 @@ from jejo.core.ids import new_event_ids
 from jejo.core.timeutil import as_utc, utcnow
 from jejo.execution.eventlog import KeyTaken, insert_events
 from jejo.execution.events import FLOOR_EVENTS, GUARDS, PAYLOADS, WORK_ORDER_EVENTS, EventRecord
-from jejo.execution.projector import FOLDS, apply_new_events, record_from_row, stored_versions
+from jejo.execution.projector import FOLDS, FoldVersion, apply_new_events, record_from_row
 from jejo.execution.statemachine import WOStatus, check_command, check_floor_event, status_after
 from jejo.execution.tables import Event, WorkOrder, WorkOrderMaterial, WorkOrderOperation, WorkOrderState
 from jejo.inventory.tables import Location
@@ -210,17 +210,27 @@ class _Refs:
     def __init__(self, session: Session, company_id: int, events: Sequence[NewEvent]) -> None:
         wo_codes = {e.work_order for e in events if e.work_order}
         self.work_orders: dict[str, _WorkOrderRef] = {}
+        # status and operations: from the stored projection version (read with the ids, in one query),
+        # and the in-memory fold when it is still that version (operations of a work order never
+        # change after it is created)
+        self.versions: dict[int, tuple[FoldVersion, str]] = {}
         if wo_codes:
             rows = session.execute(
-                select(WorkOrder.code, WorkOrder.id).where(
-                    WorkOrder.company_id == company_id, one_of(session, WorkOrder.code, wo_codes)
+                select(
+                    WorkOrder.code,
+                    WorkOrder.id,
+                    WorkOrderState.last_event_id,
+                    WorkOrderState.event_count,
+                    WorkOrderState.status,
                 )
+                .outerjoin(WorkOrderState, WorkOrderState.work_order_id == WorkOrder.id)
+                .where(WorkOrder.company_id == company_id, one_of(session, WorkOrder.code, wo_codes))
             )
-            self.work_orders = {code: _WorkOrderRef(id_, code) for code, id_ in rows}
+            for code, id_, last_id, count, status in rows:
+                self.work_orders[code] = _WorkOrderRef(id_, code)
+                if status is not None:
+                    self.versions[id_] = ((last_id, count), status)
         ids = [wo.id for wo in self.work_orders.values()]
-        # status and operations: from the stored projection version, and the in-memory fold when it
-        # is still that version (operations of a work order never change after it is created)
-        self.versions = stored_versions(session, ids) if ids else {}
         self.status: dict[int, WOStatus] = {w: WOStatus(st) for w, (_v, st) in self.versions.items()}
         self.seqs: dict[int, set[int]] = {}
         missing = []
@@ -239,10 +249,13 @@ class _Refs:
                 self.seqs.setdefault(wo_id, set()).add(seq)
         names: dict[str, set[str]] = {kind: set() for kind, _label in _REF_FIELDS.values()}
         for e in events:
-            for key, v in e.payload.items():
-                ref = _REF_FIELDS.get(key)
-                if ref is not None and isinstance(v, str):
-                    names[ref[0]].add(v)
+            payload = e.payload
+            if _REF_KEYS.isdisjoint(payload):
+                continue
+            for key in _REF_KEYS.intersection(payload):
+                v = payload[key]
+                if isinstance(v, str):
+                    names[_REF_FIELDS[key][0]].add(v)
         self.known: dict[str, set[str]] = {
             kind: set(md.codes_to_ids(session, company_id, table, names[kind]))
             for kind, table in (
