@@ -76,6 +76,22 @@ def proc_cpu_s(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def server_cpu_s(url: str) -> float | None:
+    """CPU seconds of every PostgreSQL server process on this machine (the workers' backends among them);
+    None for SQLite, which runs inside the workers."""
+    if not url.startswith("postgresql"):
+        return None
+    total = 0.0
+    for d in Path("/proc").iterdir():
+        if d.name.isdigit():
+            try:
+                if (d / "comm").read_text().strip() == "postgres":
+                    total += proc_cpu_s(int(d.name))
+            except (OSError, ValueError):  # gone meanwhile
+                continue
+    return total
+
+
 def runtime_for(url: str, schema: str | None) -> Any:
     from jejo.core.db import make_engine
     from jejo.core.runtime import Runtime
@@ -344,6 +360,7 @@ def pipeline(
     pub.start()
     names = [k for k in outs if k != "publisher"]
     cpu0 = {k: proc_cpu_s(p.pid) for k, p in zip(names, procs, strict=True) if p.pid}
+    db0 = server_cpu_s(url)
     stored = 0
     deadline = t0 + timeout_s
     expected = n_points + (n_tags if fmt == "sparkplug" else 0)  # DBIRTH carries every tag's value once
@@ -358,6 +375,7 @@ def pipeline(
     if start_file.exists():  # measure from the first point published, not from the process start
         t_done = max(1e-3, done_wall - float(start_file.read_text()))
     cpu1 = {k: proc_cpu_s(p.pid) for k, p in zip(names, procs, strict=True) if p.pid}
+    db1 = server_cpu_s(url)
     pub.join(60)
     stop_file.write_text("stop")
     for p in procs:
@@ -380,6 +398,8 @@ def pipeline(
         # CPU seconds per wall second while the points flowed (start-up excluded; the publisher's whole life)
         used = cpu1[k] - cpu0[k] if k in cpu0 else r["cpu_s"]
         res[f"cpu_{k}"] = round(used / t_done, 3)
+    if db0 is not None and db1 is not None:
+        res["cpu_database"] = round((db1 - db0) / t_done, 3)
     res["points_per_message"] = reports.get("publisher", {}).get("points_per_message")
     if lat and realtime_ts:
         lat.sort()
@@ -563,6 +583,8 @@ def bench_db(
                 timeout_s=args.timeout,
             )
             r["cpu_mosquitto"] = round((proc_cpu_s(broker_pid) - b0) / r["seconds"], 3)
+            # of the machine's cores, how many the pipeline kept busy while the points flowed
+            r["cpu_all"] = round(sum(v for k, v in r.items() if k.startswith("cpu_")), 2)
             r["vs_raw"] = round(r["points_per_s"] / out["raw"]["points_per_s"], 3)
             out["mqtt"].append(r)
             print(json.dumps(r), file=sys.stderr)
