@@ -210,20 +210,24 @@ def test_reader_rejects_items_that_fit_no_strip(tmp_path: Path) -> None:
         read_instance(batch)
 
 
-@settings(max_examples=30, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(
     seed=st.integers(0, 10_000),
     n_items=st.integers(1, 25),
     n_stacks=st.integers(1, 5),
     n_defects=st.integers(0, 40),
     width=st.sampled_from([1, 3]),
+    rich=st.booleans(),
 )
 def test_beam_output_follows_the_rules_on_random_instances(
-    seed: int, n_items: int, n_stacks: int, n_defects: int, width: int
+    seed: int, n_items: int, n_stacks: int, n_defects: int, width: int, rich: bool
 ) -> None:
-    """Property: whatever the items, stacks and defects, the beam's solution passes the checker."""
+    """Property: whatever the items, stacks and defects, the beam's solution passes the checker
+    (with the basic and the richer candidate sets: knapsack rows, stacked openers, nearest 1-cuts)."""
     inst = _random_instance(random.Random(seed), n_items, n_stacks, n_defects)
-    node = beam(StripPacker(inst), width, None)
+    packer = StripPacker(inst)
+    packer.rich = rich
+    node = beam(packer, width, None)
     assert node is not None
     lay = _layout(node)
     errors, waste = check_layout(inst, lay)
