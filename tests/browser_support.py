@@ -10,7 +10,6 @@ chromium the tests that use them are skipped.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -20,6 +19,7 @@ from typing import Any
 
 import pytest
 import uvicorn
+from tests.ports import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
@@ -30,13 +30,6 @@ ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 @contextmanager

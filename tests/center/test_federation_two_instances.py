@@ -10,7 +10,6 @@ from __future__ import annotations
 import io
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from typing import Any
 import httpx
 import pytest
 from tests.center.results_helpers import RecordingTransport, firm_body, history_span, seed_demo
+from tests.ports import free_port
 
 from jejo.center import results
 from jejo.center.indicators import measure
@@ -30,17 +30,11 @@ JEJO = Path(sys.executable).parent / "jejo"
 PASSWORD = "center-pass-1"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 class CenterProcess:
     """``jejo serve`` for the center, with its own database file and secret key."""
 
     def __init__(self, folder: Path) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = {
             **os.environ,

@@ -10,30 +10,13 @@ import glob
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
 from pathlib import Path
 
 import pytest
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def wait_port(port: int, timeout: float = 15.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
-            return
-        except OSError:
-            time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on port {port}")
+from tests.ports import free_port, wait_port
 
 
 class Mosquitto:
@@ -63,7 +46,7 @@ class Mosquitto:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_port(self.port)
+        wait_port(self.port, proc=self.proc)
 
     def kill(self) -> None:
         if self.proc is not None:
@@ -110,7 +93,7 @@ class Nats:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        wait_port(self.port)
+        wait_port(self.port, proc=self.proc)
         time.sleep(0.3)  # JetStream recovers its streams after the port opens
 
     def kill(self) -> None:

@@ -35,10 +35,20 @@ LAYOUT: dict[str, tuple[str, str, float]] = {
 }
 
 
+_ports_given: set[int] = set()
+
+
 def free_port(host: str = "127.0.0.1") -> int:
-    with socket.socket() as s:
-        s.bind((host, 0))
-        return int(s.getsockname()[1])
+    """A free port for one of the demo's servers, never the same one twice in this process (the
+    kernel may hand a probed port out again once the probe socket is closed)."""
+    for _ in range(100):
+        with socket.socket() as s:
+            s.bind((host, 0))
+            port = int(s.getsockname()[1])
+        if port not in _ports_given:
+            _ports_given.add(port)
+            return port
+    raise RuntimeError(f"no free port on {host}")
 
 
 def holding(m: SimMachine) -> list[int]:
