@@ -26,15 +26,17 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import text
+from sqlalchemy import select, text
 
 from jejo.core.ids import new_event_id
 from jejo.core.runtime import Runtime
 from jejo.core.settings import Settings
+from jejo.core.timeutil import as_utc
 from jejo.execution import service as ex
 from jejo.execution.eventlog import insert_events
 from jejo.execution.events import EventRecord
 from jejo.execution.projector import rebuild
+from jejo.execution.tables import Event
 from jejo.masterdata import schemas, users
 from jejo.masterdata import service as md
 
@@ -121,6 +123,7 @@ def workload(n: int, n_orders: int, seed: int = 1) -> list[dict[str, Any]]:
 def raw_rows(
     cid: int, events: list[dict[str, Any]], tag: str, wo_ids: dict[str, int] | None = None
 ) -> list[EventRecord]:
+    """Rows for the rebuild's log, straight from the workload (a raw load, not the timed baseline)."""
     now = datetime.now(UTC)
     return [
         EventRecord(
@@ -137,6 +140,44 @@ def raw_rows(
             payload=e["payload"],
         )
         for i, e in enumerate(events)
+    ]
+
+
+def work_order_ids(rt: Runtime, cid: int) -> dict[str, int]:
+    with rt.engine.connect() as c:
+        return dict(
+            c.execute(text("SELECT code, id FROM work_orders WHERE company_id = :c"), {"c": cid}).all()
+        )
+
+
+def stored_copy(rt: Runtime, cid: int, raw_cid: int, tag: str) -> list[EventRecord]:
+    """The rows the service stored for plant ``cid``, as the raw side appends them into ``raw_cid`` (a
+    plant with the same work-order codes): the same types, times, cleaned payloads, work orders and
+    equipment, only new ids and idempotency keys. So both sides write the same rows, foreign-key checks
+    and index entries included."""
+    to_raw = {work_order_ids(rt, cid)[code]: wid for code, wid in work_order_ids(rt, raw_cid).items()}
+    now = datetime.now(UTC)
+    with rt.transaction() as s:
+        rows = s.execute(
+            select(Event.type, Event.occurred_at, Event.work_order_id, Event.equipment_code, Event.payload)
+            .where(Event.company_id == cid, Event.source == "bench")
+            .order_by(Event.seq)
+        ).all()
+    return [
+        EventRecord(
+            id=new_event_id(),
+            company_id=raw_cid,
+            type=type_,
+            occurred_at=as_utc(at),
+            recorded_at=now,
+            actor="bench",
+            source="raw",
+            idempotency_key=f"{tag}{i}",
+            work_order_id=to_raw[wo] if wo is not None else None,
+            equipment_code=equipment,
+            payload=payload,
+        )
+        for i, (type_, at, wo, equipment, payload) in enumerate(rows)
     ]
 
 
@@ -167,9 +208,9 @@ def one_round(rt: Runtime, n: int, batch: int, n_orders: int) -> tuple[float, fl
         with rt.transaction() as s:
             ex.post_events(s, cid, events[i : i + batch], actor="bench", source="bench")
     service_s = time.perf_counter() - t
-    raw_cid = make_plant(rt, f"R{tag}", 1)
-    raw_s = raw_insert(rt, raw_rows(raw_cid, events, "r"), batch)
-    one_s = raw_insert(rt, raw_rows(raw_cid, events, "o"), n)
+    raw_cid = make_plant(rt, f"R{tag}", n_orders)
+    raw_s = raw_insert(rt, stored_copy(rt, cid, raw_cid, "r"), batch)
+    one_s = raw_insert(rt, stored_copy(rt, cid, raw_cid, "o"), n)
     gc.unfreeze()
     return service_s, raw_s, one_s
 
@@ -199,12 +240,7 @@ def bench_db(
     if rebuild_n:
         big_cid = make_plant(rt, f"G{tag}", n_orders)
         big = workload(rebuild_n, n_orders, seed=2)
-        wo_ids = dict(
-            rt.engine.connect()
-            .execute(text("SELECT code, id FROM work_orders WHERE company_id = :c"), {"c": big_cid})
-            .all()
-        )
-        rows = raw_rows(big_cid, big, "g", wo_ids)
+        rows = raw_rows(big_cid, big, "g", work_order_ids(rt, big_cid))
         load_s = raw_insert(rt, rows)
         with rt.transaction() as s:
             stats = rebuild(s, big_cid)

@@ -5,12 +5,24 @@ SQLite (WAL mode, foreign keys on) is the embedded default; PostgreSQL runs the 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import uuid
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import ColumnElement, DateTime, Engine, MetaData, any_, bindparam, create_engine, event
+from sqlalchemy import (
+    ColumnElement,
+    DateTime,
+    Engine,
+    Executable,
+    MetaData,
+    Uuid,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
@@ -42,6 +54,32 @@ class UTCDateTime(TypeDecorator[datetime]):
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         return None if value is None else as_utc(value)
+
+
+def sqlite_time(value: datetime) -> str:
+    """A time as :class:`UTCDateTime` stores it in SQLite (``YYYY-MM-DD HH:MM:SS.ffffff``, UTC), for code
+    that hands rows to the driver itself."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime given; jejo stores timezone-aware UTC only")
+    return as_utc(value).isoformat(" ", "microseconds")[:26]
+
+
+def _sqlite_time_or_none(value: datetime | None) -> str | None:
+    return None if value is None else sqlite_time(value)
+
+
+def _uuid_hex_or_none(value: uuid.UUID | None) -> str | None:
+    return None if value is None else value.hex
+
+
+def sqlite_bind_processor(type_: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """The conversion SQLAlchemy makes of a value of ``type_`` for SQLite, done directly for times and
+    UUIDs (the generic processors are several times slower), SQLAlchemy's own for the rest."""
+    if isinstance(type_, UTCDateTime):
+        return _sqlite_time_or_none
+    if isinstance(type_, Uuid) and type_.as_uuid:
+        return _uuid_hex_or_none
+    return type_.dialect_impl(dialect).bind_processor(dialect)
 
 
 class Base(DeclarativeBase):
@@ -134,6 +172,42 @@ TABLE_MODULES = [
     "jejo.ai.tables",
     "jejo.twin.data_tables",
 ]
+
+
+class Lookup:
+    """A hot-path query built once per database dialect and run as Core on the session's connection.
+
+    ``build(any_of)`` makes the statement; it calls ``any_of(column, name)`` for each "column is one of
+    the list bound as ``name``" condition (an expanding ``IN`` on SQLite, ``= ANY(array)`` on
+    PostgreSQL, as :func:`one_of` renders it). Built once, the statement skips what an ORM
+    ``session.execute(select(...))`` does again on every call (building the expression, its cache key,
+    the ORM compile and result setup), which costs more than the lookup itself when a batch of events
+    makes several. Rows come back with their column types applied (UUIDs, aware datetimes, JSON).
+    """
+
+    def __init__(self, build: Callable[[Callable[[Any, str], ColumnElement[bool]]], Executable]) -> None:
+        self._build = build
+        self._by_dialect: dict[str, Executable] = {}
+
+    def statement(self, dialect: str) -> Executable:
+        stmt = self._by_dialect.get(dialect)
+        if stmt is None:
+            if dialect == "postgresql":
+
+                def any_of(column: Any, name: str) -> ColumnElement[bool]:
+                    return column == any_(bindparam(name, type_=ARRAY(column.type)))
+
+            else:
+
+                def any_of(column: Any, name: str) -> ColumnElement[bool]:
+                    return column.in_(bindparam(name, expanding=True))
+
+            stmt = self._by_dialect[dialect] = self._build(any_of)
+        return stmt
+
+    def __call__(self, session: Session, **params: Any) -> Any:  # a Result of untyped rows
+        conn = session.connection()
+        return conn.execute(self.statement(conn.dialect.name), params)
 
 
 def one_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:

@@ -4,21 +4,24 @@ The event insert is the hottest write in jejo (every count, scan and machine sta
 it skips SQLAlchemy's per-value bind processing: on PostgreSQL the rows go in with ``COPY`` (one
 round trip for the batch), on SQLite with the driver's ``executemany`` on values already in the form
 SQLAlchemy would store (UUID as 32 hex digits, UTC timestamps as ``YYYY-MM-DD HH:MM:SS.ffffff``, the
-payload as JSON text). Other databases take the plain SQLAlchemy insert. It runs on the session's own
-connection, so it is part of the caller's transaction.
+payload as JSON text). The JSON is written by pydantic-core's serializer, several times faster than the
+standard library's on these small objects; SQLAlchemy reads either back the same. Other databases take
+the plain SQLAlchemy insert. It runs on the session's own connection, so it is part of the caller's
+transaction.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import cast
 
+from pydantic_core import to_json
 from sqlalchemy import Connection, Table, insert
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from jejo.core.db import sqlite_time
 from jejo.core.timeutil import as_utc
 from jejo.execution.events import EventRecord
 from jejo.execution.tables import Event
@@ -37,19 +40,14 @@ COLUMNS: tuple[str, ...] = (
     "equipment_code",
     "payload",
 )
-_JSON = json.JSONEncoder()  # the stdlib defaults, as SQLAlchemy's JSON type writes them
 
 
 class KeyTaken(Exception):
     """The log refused a row: an idempotency key (or another unique value) is already stored."""
 
 
-def _sqlite_time(value: datetime) -> str:
-    utc = as_utc(value)
-    return (
-        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d} "
-        f"{utc.hour:02d}:{utc.minute:02d}:{utc.second:02d}.{utc.microsecond:06d}"
-    )
+def _json(value: object) -> str:
+    return to_json(value).decode()
 
 
 def insert_events(session: Session, records: Sequence[EventRecord]) -> None:
@@ -72,7 +70,7 @@ def insert_events(session: Session, records: Sequence[EventRecord]) -> None:
 
 def _insert(conn: Connection, records: Sequence[EventRecord]) -> None:
     dialect = conn.dialect.name
-    encode = _JSON.encode
+    encode = _json
     if dialect == "postgresql":
         raw = conn.connection.driver_connection
         cursor = raw.cursor()  # type: ignore[union-attr]
@@ -102,13 +100,13 @@ def _insert(conn: Connection, records: Sequence[EventRecord]) -> None:
         for r in records:
             at = recorded.get(r.recorded_at)
             if at is None and r.recorded_at is not None:
-                at = recorded[r.recorded_at] = _sqlite_time(r.recorded_at)
+                at = recorded[r.recorded_at] = sqlite_time(r.recorded_at)
             rows.append(
                 (
                     r.id.hex,
                     r.company_id,
                     r.type,
-                    _sqlite_time(r.occurred_at),
+                    sqlite_time(r.occurred_at),
                     at,
                     r.actor,
                     r.source,

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, bindparam, delete, insert, select, text, update
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
-from jejo.core.db import one_of
+from jejo.core.db import Lookup, one_of, sqlite_bind_processor
 from jejo.execution.events import EventRecord
 from jejo.execution.projection import (
     ORDER_FREE,
@@ -328,7 +328,7 @@ def _sqlite_executemany(
     per-statement compile and per-row parameter handling, which cost more than the write itself."""
     conn = session.connection()
     dialect = conn.dialect
-    procs = [t.c[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names]
+    procs = [sqlite_bind_processor(t.c[n].type, dialect) for n in names]
     plain = [n for n, p in zip(names, procs, strict=True) if p is None]
     if len(plain) == len(names):
         params = [tuple(r[n] for n in names) for r in rows]
@@ -577,6 +577,16 @@ def _apply_work_orders(
             )
 
 
+def _rows_where_any(table: Any, **lists: str) -> Lookup:
+    """Whole rows of ``table`` whose columns are each one of a list (``column=parameter name``)."""
+    t = table.__table__
+    return Lookup(lambda any_of: select(*t.c).where(*(any_of(t.c[col], name) for col, name in lists.items())))
+
+
+_MACHINE_ROWS = _rows_where_any(MachineState, company_id="companies", equipment_code="codes")
+_PART_ROWS = _rows_where_any(PartState, company_id="companies", part_id="parts")
+
+
 def _apply_machines(session: Session, events: list[EventRecord]) -> None:
     latest: dict[tuple[int, str], EventRecord] = {}
     for e in events:
@@ -585,14 +595,10 @@ def _apply_machines(session: Session, events: list[EventRecord]) -> None:
             latest[key] = e
     if not latest:
         return
-    companies = {c for c, _ in latest}
     stored = {
         (r.company_id, r.equipment_code): r
-        for r in _rows(
-            session,
-            MachineState,
-            MachineState.company_id.in_(companies),
-            one_of(session, MachineState.equipment_code, {code for _, code in latest}),
+        for r in _MACHINE_ROWS(
+            session, companies=list({c for c, _ in latest}), codes=list({code for _, code in latest})
         )
     }
     new: list[dict[str, Any]] = []
@@ -622,11 +628,8 @@ def _apply_parts(session: Session, events: list[EventRecord]) -> None:
         by_part[(e.company_id, e.payload["part_id"])].append(e)
     stored = {
         (r.company_id, r.part_id): r
-        for r in _rows(
-            session,
-            PartState,
-            PartState.company_id.in_({c for c, _ in by_part}),
-            one_of(session, PartState.part_id, {p for _, p in by_part}),
+        for r in _PART_ROWS(
+            session, companies=list({c for c, _ in by_part}), parts=list({p for _, p in by_part})
         )
     }
     new: list[dict[str, Any]] = []

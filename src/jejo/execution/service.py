@@ -11,10 +11,10 @@ from typing import Any, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from jejo.core.db import one_of, savepoint
+from jejo.core.db import Lookup, one_of, savepoint
 from jejo.core.errors import Conflict, NotFound, Problem, ValidationError
 from jejo.core.ids import new_event_ids
 from jejo.core.timeutil import as_utc, utcnow
@@ -204,6 +204,19 @@ class _WorkOrderRef:
     code: str
 
 
+def _work_orders_by_code(any_of: Callable[[Any, str], Any]) -> Any:
+    wo, state = WorkOrder.__table__.c, WorkOrderState.__table__.c
+    return (
+        select(wo.code, wo.id, state.last_event_id, state.event_count, state.status)
+        .outerjoin(WorkOrderState.__table__, state.work_order_id == wo.id)
+        .where(wo.company_id == bindparam("company"), any_of(wo.code, "codes"))
+    )
+
+
+#: A batch's work orders by code, with their projection's version and status (none before the first event).
+_WORK_ORDERS_BY_CODE = Lookup(_work_orders_by_code)
+
+
 class _Refs:
     """Master data looked up once per batch."""
 
@@ -215,17 +228,7 @@ class _Refs:
         # change after it is created)
         self.versions: dict[int, tuple[FoldVersion, str]] = {}
         if wo_codes:
-            rows = session.execute(
-                select(
-                    WorkOrder.code,
-                    WorkOrder.id,
-                    WorkOrderState.last_event_id,
-                    WorkOrderState.event_count,
-                    WorkOrderState.status,
-                )
-                .outerjoin(WorkOrderState, WorkOrderState.work_order_id == WorkOrder.id)
-                .where(WorkOrder.company_id == company_id, one_of(session, WorkOrder.code, wo_codes))
-            )
+            rows = _WORK_ORDERS_BY_CODE(session, company=company_id, codes=list(wo_codes))
             for code, id_, last_id, count, status in rows:
                 self.work_orders[code] = _WorkOrderRef(id_, code)
                 if status is not None:
@@ -437,6 +440,9 @@ def _stored_events(session: Session, company_id: int, keys: list[str]) -> dict[s
     return stored
 
 
+_new_tuple = tuple.__new__
+
+
 def _sort_out(
     parsed: list[tuple[int, NewEvent, dict[str, Any]]],
     ids: list[uuid.UUID],
@@ -466,22 +472,27 @@ def _sort_out(
             elif ev.type in _COMMANDS:
                 check_command(wo.code, current, ev.type)
             status[wo.id] = status_after(current, ev.type)
-        rec = EventRecord(
-            eid,
-            ev.type,
-            as_utc(ev.occurred_at) if ev.occurred_at else now,
-            payload,
-            wo.id if wo else None,
-            payload.get("equipment"),
-            company_id,
-            actor,
-            ev.source or source,
-            key,
-            now,
+        # every field given, in order: the tuple is made directly, without the named tuple's
+        # argument-checking constructor (a tenth of this loop's time at a thousand events a batch)
+        rec = _new_tuple(
+            EventRecord,
+            (
+                eid,
+                ev.type,
+                as_utc(ev.occurred_at) if ev.occurred_at else now,
+                payload,
+                wo.id if wo else None,
+                payload.get("equipment"),
+                company_id,
+                actor,
+                ev.source or source,
+                key,
+                now,
+            ),
         )
         new_records.append(rec)
         in_batch[key] = (rec, ev)
-        results.append(PostResult(rec, duplicate=False))
+        results.append(_new_tuple(PostResult, (rec, False)))
     return results, new_records
 
 

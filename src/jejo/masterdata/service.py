@@ -13,9 +13,10 @@ from typing import Any
 
 from pydantic import BaseModel
 from pydantic import ValidationError as PydanticError
-from sqlalchemy import String, cast, func, select
+from sqlalchemy import String, bindparam, cast, func, select
 from sqlalchemy.orm import Session
 
+from jejo.core.db import Lookup
 from jejo.core.errors import Conflict, NotFound, Problem, ValidationError
 from jejo.inventory.tables import Location
 from jejo.masterdata import schemas as s
@@ -125,13 +126,22 @@ def _ref_code(obj: Any, name: str) -> str | None:
     return getattr(rel, "code", None)
 
 
+_CODE_LOOKUPS: dict[type[Any], Lookup] = {}
+
+
 def codes_to_ids(session: Session, company_id: int, table: type[Any], codes: set[str]) -> dict[str, int]:
+    """The ids of the company's records of ``table`` with one of ``codes`` (those that exist)."""
     if not codes:
         return {}
-    rows = session.execute(
-        select(table.code, table.id).where(table.company_id == company_id, table.code.in_(codes))
-    )
-    return {code: id_ for code, id_ in rows}
+    lookup = _CODE_LOOKUPS.get(table)
+    if lookup is None:
+        c = table.__table__.c
+        lookup = _CODE_LOOKUPS[table] = Lookup(
+            lambda any_of: select(c.code, c.id).where(
+                c.company_id == bindparam("company"), any_of(c.code, "codes")
+            )
+        )
+    return {code: id_ for code, id_ in lookup(session, company=company_id, codes=list(codes))}
 
 
 def upsert_many(
