@@ -138,15 +138,11 @@ def _report(path: str, data: dict[str, Any], t_wall: float) -> None:
 
 def worker_main(url: str, schema: str | None, port: int, worker_id: str, stop_file: str, out: str) -> None:
     from jejo.telemetry.bus import mqtt_subscribe
-    from jejo.telemetry.cli import INGEST_LAST_EVERY_S
     from jejo.telemetry.ingest import IngestWorker
 
     t0 = time.monotonic()
     rt = runtime_for(url, schema)
-    # as `jejo ingest` runs it: last values written once a second, not with every batch
-    w = IngestWorker(
-        rt, machine_events=False, rollup_every_s=-1, track_latency=True, last_every_s=INGEST_LAST_EVERY_S
-    )
+    w = IngestWorker(rt, machine_events=False, rollup_every_s=-1, track_latency=True)
 
     async def main() -> None:
         stop = asyncio.Event()
@@ -166,7 +162,6 @@ def worker_main(url: str, schema: str | None, port: int, worker_id: str, stop_fi
             on_connected=lambda: Path(out + ".ready").touch(),  # subscribed: the run may start
         )
         task.cancel()
-        await asyncio.to_thread(w.flush_last)
 
     asyncio.run(main())
     lat = sorted(w.stats.latencies_ms)

@@ -13,9 +13,6 @@ import typer
 
 from jejo.cli_support import cli_errors
 
-#: How often a ``jejo ingest`` worker writes last values, in seconds (``IngestWorker.last_every_s``).
-INGEST_LAST_EVERY_S = 1.0
-
 app = typer.Typer(no_args_is_help=True, help="Machine data: tag maps, collector, ingest, simulator.")
 
 
@@ -113,13 +110,6 @@ def ingest_command(
         help="Unique per worker, stable across restarts (its broker session; default: JEJO_INGEST_WORKER_ID "
         "or ingest-<host name>)",
     ),
-    last_every: float = typer.Option(
-        INGEST_LAST_EVERY_S,
-        "--last-every",
-        min=0,
-        help="Seconds between writes of each tag's newest value (0: with every batch; samples are never "
-        "held back)",
-    ),
 ) -> None:
     """One ingest worker: bus → time-series store and machine events, until SIGTERM.
 
@@ -145,14 +135,13 @@ def ingest_command(
             files = sorted([*given.glob("*.yaml"), *given.glob("*.yml")]) if given.is_dir() else [given]
             for p in files:
                 tags.update(load_tag_map(p).by_tag())
-        worker = IngestWorker(rt, tags, last_every_s=last_every)
+        worker = IngestWorker(rt, tags)
         wid = worker_id or rt.settings.ingest_worker_id or f"ingest-{socket.gethostname()}"
 
         async def main(stop: asyncio.Event) -> None:
             await subscribe(
                 url, worker.handle, group=group or rt.settings.ingest_group, worker_id=wid, stop=stop
             )
-            await asyncio.to_thread(worker.flush_last)
             if worker.rollup_every_s >= 0:
                 await asyncio.to_thread(worker.refresh_rollups)
 

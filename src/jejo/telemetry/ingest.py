@@ -47,17 +47,7 @@ class IngestStats:
 
 
 class IngestWorker:
-    """Stateless apart from caches: any number of these may run against the same database.
-
-    ``last_every_s``: how last values (``ts_last``, the newest value of each tag) are kept. 0: in every
-    batch's transaction, so a tag's newest value is readable the moment its sample is. Above 0: the
-    worker keeps the newest value per tag in memory and writes them with the first batch after that many
-    seconds (or on a timer, when no batch comes), so they reach readers up to that much later but cost
-    one upsert per tag per interval instead of one per tag per batch: with a thousand tags and
-    2,000-sample batches, those upserts are half of the database's work. Samples are never held back.
-    A worker killed between two writes leaves the last values of that interval unwritten; the samples
-    are stored, and a tag's next sample brings its last value up to date.
-    """
+    """Stateless apart from caches: any number of these may run against the same database."""
 
     def __init__(
         self,
@@ -69,13 +59,8 @@ class IngestWorker:
         track_latency: bool = False,
         scrap_reason: str = "SC-DIM",
         order_wait_s: float = 60.0,
-        last_every_s: float = 0.0,
     ) -> None:
         self.runtime = runtime
-        self.last_every_s = last_every_s
-        self._pending_last: store.Newest = {}  # committed samples whose last values wait for the next write
-        self._last_written = time.monotonic()
-        self._last_timer: threading.Timer | None = None
         self.order_wait_s = order_wait_s
         self.tags = tags or {}
         self.machine_events = machine_events
@@ -126,18 +111,7 @@ class IngestWorker:
                     rows: list[tuple[int, int, float | None, str | None]] = []
                     for cid, batch in zip(cids, batches, strict=True):
                         rows += store.to_rows(batch.samples, ids[cid])
-                    top: store.Newest = {}
-                    write_last = True
-                    if self.last_every_s <= 0:
-                        added = store.write_samples(conn, rows)
-                    else:
-                        added = store.write_samples(conn, rows, last=False)
-                        top = store.newest(rows)
-                        write_last = time.monotonic() - self._last_written >= self.last_every_s
-                        if write_last:
-                            due = dict(self._pending_last)
-                            store.merge_newest(due, top)
-                            store.write_last(conn, due)
+                    added = store.write_samples(conn, rows)
                     if events:
                         waiting: set[tuple[int, str | None]] = set()  # streams with a batch put off
                         for cid, batch in zip(cids, batches, strict=True):
@@ -146,12 +120,6 @@ class IngestWorker:
                             else:  # after the commit, in order, once its predecessor is there
                                 waiting.add((cid, batch.source))
                                 late.append((cid, batch))
-                if self.last_every_s > 0:  # committed: what was written is done, the rest waits
-                    if write_last:
-                        self._pending_last, self._last_written = {}, time.monotonic()
-                    else:
-                        store.merge_newest(self._pending_last, top)
-                        self._arm_last_timer()
                 for cid, batch in late:
                     self._events_in_order(cid, batch)
             except Exception as exc:
@@ -177,32 +145,6 @@ class IngestWorker:
             if self.rollup_every_s >= 0 and time.monotonic() - self._last_rollup >= self.rollup_every_s:
                 self.refresh_rollups()
             return added
-
-    def flush_last(self) -> None:
-        """Write the last values still held (a worker with ``last_every_s`` > 0 calls it when it stops)."""
-        with self._lock:
-            if not self._pending_last:
-                return
-            with self.runtime.transaction() as session:
-                store.write_last(session.connection(), self._pending_last)
-            self._pending_last, self._last_written = {}, time.monotonic()
-
-    def _arm_last_timer(self) -> None:
-        """Write held last values once ``last_every_s`` has passed, should no batch come to take them."""
-        if self._last_timer is not None and self._last_timer.is_alive():
-            return
-        timer = threading.Timer(self.last_every_s, self._flush_last_on_timer)
-        timer.daemon = True
-        self._last_timer = timer
-        timer.start()
-
-    def _flush_last_on_timer(self) -> None:
-        try:
-            self.flush_last()
-        except Exception as exc:  # the database away: try again later; samples are safe already
-            log.warning("last values not written (%s); trying again", str(exc).splitlines()[0][:200])
-            self._last_timer = None
-            self._arm_last_timer()
 
     def _events(self, session: Session, company_id: int, batch: Batch) -> None:
         ms = process_machine_samples(

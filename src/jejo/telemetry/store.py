@@ -27,8 +27,6 @@ from jejo.telemetry.rollup import ms_to_dt
 from jejo.telemetry.tables import TsLast, TsRollup1h, TsRollup1m, TsSample, TsTag
 
 DAY_MS = 86_400_000
-#: The newest (ts_ms, value, text) per tag id: what the last-value table is brought up to.
-Newest = dict[int, tuple[int, float | None, str | None]]
 
 
 @functools.lru_cache(maxsize=4096)
@@ -176,55 +174,17 @@ def _pg_write(cur: Any, rows: Sequence[tuple[int, int, float | None, str | None]
         cur.execute("RELEASE SAVEPOINT ts_copy")
         return added
     # the newest sample per tag, picked here: one row per tag reaches the server
-    _pg_write_last(cur, newest(rows), "RELEASE SAVEPOINT ts_copy; ")
-    return added
-
-
-_PG_LAST_UPSERT = (  # in tag order: two writers lock the same rows in the same order
-    "INSERT INTO ts_last (tag_id, ts, value, text) SELECT tag_id, ts, value, text "
-    "FROM ts_last_stage ORDER BY tag_id ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, "
-    "value = excluded.value, text = excluded.text WHERE excluded.ts > ts_last.ts; "
-    "TRUNCATE ts_last_stage"
-)
-
-
-def _pg_write_last(cur: Any, top: Newest, before: str = "") -> None:
+    top = newest(rows)
     with cur.copy(f"COPY ts_last_stage {_SAMPLES_COLUMNS} FROM STDIN (FORMAT BINARY)") as copy:
         copy.write(copy_binary([(t, *top[t]) for t in sorted(top)]))
-    cur.execute(before + _PG_LAST_UPSERT)
-
-
-_SQLITE_LAST_UPSERT = (
-    "INSERT INTO ts_last (tag_id, ts, value, text) VALUES (?, ?, ?, ?) "
-    "ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, "
-    "text = excluded.text WHERE excluded.ts > ts_last.ts"
-)
-
-
-def write_last(conn: Connection, top: Newest) -> None:
-    """Bring last values up to ``top`` (tag id → newest (ts_ms, value, text)); a value older than the
-    stored one changes nothing."""
-    if not top:
-        return
-    raw = conn.connection.driver_connection
-    assert raw is not None
-    if conn.dialect.name == "postgresql":
-        with raw.cursor() as cur:
-            cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS ts_last_stage {_STAGE}")
-            _pg_write_last(cur, top)
-        return
-    raw.executemany(_SQLITE_LAST_UPSERT, [(t, sqlite_ts(ms), v, s) for t, (ms, v, s) in sorted(top.items())])
-
-
-def merge_newest(
-    into: Newest,
-    top: Newest,
-) -> None:
-    """Fold ``top`` into ``into``, keeping the newest value per tag."""
-    for t, v in top.items():
-        cur = into.get(t)
-        if cur is None or v[0] > cur[0]:
-            into[t] = v
+    cur.execute(  # in tag order: two writers lock the same rows in the same order
+        "RELEASE SAVEPOINT ts_copy; "
+        "INSERT INTO ts_last (tag_id, ts, value, text) SELECT tag_id, ts, value, text "
+        "FROM ts_last_stage ORDER BY tag_id ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, "
+        "value = excluded.value, text = excluded.text WHERE excluded.ts > ts_last.ts; "
+        "TRUNCATE ts_last_stage"
+    )
+    return added
 
 
 def write_samples(
@@ -251,15 +211,20 @@ def write_samples(
     )
     added = int(raw.total_changes - before)
     if last:
-        write_last(conn, newest(rows))
+        raw.executemany(
+            "INSERT INTO ts_last (tag_id, ts, value, text) VALUES (?, ?, ?, ?) "
+            "ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, "
+            "text = excluded.text WHERE excluded.ts > ts_last.ts",
+            [(t, sqlite_ts(ms), v, s) for t, (ms, v, s) in sorted(newest(rows).items())],
+        )
     return added
 
 
 def newest(
     rows: Sequence[tuple[int, int, float | None, str | None]],
-) -> Newest:
+) -> dict[int, tuple[int, float | None, str | None]]:
     """The newest (ts_ms, value, text) per tag id among ``rows``."""
-    out: Newest = {}
+    out: dict[int, tuple[int, float | None, str | None]] = {}
     for t, ms, v, s in rows:
         cur = out.get(t)
         if cur is None or ms > cur[0]:
