@@ -295,7 +295,7 @@ def _update_changed(session: Session, table: Any, pairs: list[tuple[Any, dict[st
     keys = frozenset(pk)
     groups: dict[tuple[str, ...], list[dict[str, Any]]] = defaultdict(list)
     for before, after in pairs:
-        cols = tuple(k for k, v in after.items() if before[k] != v and k not in keys)
+        cols = tuple([k for k, v in after.items() if before[k] != v and k not in keys])
         if cols:
             groups[cols].append(after)
     conn = session.connection()
