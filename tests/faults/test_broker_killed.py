@@ -50,15 +50,18 @@ def test_bus_broker_killed_mid_stream(runtime: Runtime, tmp_path: Path, kind: st
         )
         c_task = asyncio.create_task(col.run(stop_c))
         assert await wait_for(lambda: col.health["plant"].connected, 10)
+        # readings flow before, during and after the outage, whatever the machine's load: each phase
+        # waits for what it needs instead of sleeping a fixed time
         pub = Publisher(plant.url, code)
-        p_task = asyncio.create_task(pub.run(600, rate_hz=60))
-        await asyncio.sleep(3)
+        await pub.run(120, rate_hz=60)
+        assert await wait_for(lambda: count_samples(runtime, cid) > 0, 30)  # flowing end to end
         stored_before = await asyncio.to_thread(count_samples, runtime, cid)
         await asyncio.to_thread(bus.kill)  # mid-stream, no chance to save anything
-        await asyncio.sleep(2.5)
+        await pub.run(240, rate_hz=60)  # four seconds of readings while the bus is down
+        await wait_for(lambda: col.buffer.pending_samples > 0, 10)
         held = col.buffer.pending_samples
         await asyncio.to_thread(bus.start)
-        await p_task
+        await pub.run(240, rate_hz=60)
         await wait_for(lambda: all_stored(runtime, cid, pub.sent), 60)
         await asyncio.sleep(0.5)
         stop_c.set()

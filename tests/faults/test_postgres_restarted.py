@@ -69,15 +69,18 @@ def test_postgres_restarted_mid_stream(private_pg: Postgres, tmp_path: Path) -> 
         )
         c_task = asyncio.create_task(col.run(stop_c))
         assert await wait_for(lambda: col.health["plant"].connected, 10)
+        # readings flow before, during and after the outage, whatever the machine's load: each phase
+        # waits for what it needs instead of sleeping a fixed time
         pub = Publisher(plant.url, code)
-        p_task = asyncio.create_task(pub.run(600, rate_hz=60))
-        await asyncio.sleep(3)
+        await pub.run(120, rate_hz=60)
+        assert await wait_for(lambda: count_samples(rt, cid) > 0, 30)  # flowing end to end
         before = await asyncio.to_thread(count_samples, rt, cid)
         await asyncio.to_thread(private_pg.stop, "immediate")
-        await asyncio.sleep(2.5)
-        failures_during = workers[0].stats.failures
+        await pub.run(240, rate_hz=60)  # four seconds of readings while the database is down
+        await wait_for(lambda: sum(w.stats.failures for w in workers) > 0, 10)
+        failures_during = sum(w.stats.failures for w in workers)
         await asyncio.to_thread(private_pg.start)
-        await p_task
+        await pub.run(240, rate_hz=60)
         await wait_for(lambda: all_stored(rt, cid, pub.sent), 90)
         await asyncio.sleep(0.5)
         stop_c.set()

@@ -192,7 +192,8 @@ def test_collector_killed_mid_stream(runtime: Runtime, database_url: str, tmp_pa
             await asyncio.to_thread(_wait_connected, plant, [f"col-{code}"])
             pub = Publisher(plant.url, code)
             p_task = asyncio.create_task(pub.run(600, rate_hz=60))
-            await asyncio.sleep(3)
+            await wait_for(lambda: count_samples(runtime, cid) > 0, 30)  # flowing end to end
+            await asyncio.sleep(1.0)
             before = await asyncio.to_thread(count_samples, runtime, cid)
             col.send_signal(signal.SIGKILL)
             col.wait(10)
