@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -85,10 +87,19 @@ def test_broker_outage_loses_nothing_doubles_nothing(
                 break
             await asyncio.sleep(0.1)
         s_task = asyncio.create_task(sim.run(stop_s, speed=400))
-        await asyncio.sleep(3)
+
+        async def until(predicate: Callable[[], bool], timeout: float) -> None:
+            """Wait for what the next step needs, not a fixed time (a loaded machine is slower)."""
+            deadline = time.monotonic() + timeout
+            while not predicate() and time.monotonic() < deadline:
+                await asyncio.sleep(0.1)
+
+        await until(lambda: worker.stats.stored > 0, 30)  # flowing end to end
+        await asyncio.sleep(1)
         before = worker.stats.stored
         await asyncio.to_thread(broker.stop)  # mid-stream
         await asyncio.sleep(3)
+        await until(lambda: col.buffer.pending_samples + len(sim.edge._queue) > 0, 10)
         held = col.buffer.pending_samples + len(sim.edge._queue)
         await asyncio.to_thread(broker.start)
         await asyncio.sleep(3)
