@@ -16,7 +16,6 @@ import argparse
 import contextlib
 import json
 import platform
-import socket
 import statistics
 import sys
 import tempfile
@@ -29,14 +28,9 @@ from zoneinfo import ZoneInfo
 
 import uvicorn
 
+from jejo.core.net import free_port
+
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--no-first-run"]
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def serve(days: int) -> tuple[str, Any]:

@@ -33,18 +33,14 @@ from typing import Any
 
 from sqlalchemy import text
 
+from jejo.core.net import free_port
+
 COMPANY = "BENCH"
 DEVICE = "DEV-1"
 T_BASE = int(datetime(2026, 1, 1, tzinfo=UTC).timestamp() * 1000)
 
 
 # ---- infrastructure --------------------------------------------------------------------------------
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_broker(folder: Path) -> tuple[subprocess.Popen[bytes], int]:

@@ -29,7 +29,6 @@ import contextlib
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
@@ -42,13 +41,9 @@ from typing import Any
 
 import httpx
 
+from jejo.core.net import free_port
+
 COMPANY, USER, PASSWORD = "DEMO", "operator", "jejo-demo-1234"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 # ---- CPU accounting from /proc --------------------------------------------------------------------

@@ -23,7 +23,6 @@ import json
 import os
 import platform
 import random
-import socket
 import subprocess
 import sys
 import tempfile
@@ -35,16 +34,11 @@ from typing import Any
 
 import httpx
 
+from jejo.core.net import free_port
+
 HEADERS = {"X-Requested-With": "jejo-terminal", "Accept": "application/json"}
 PASSWORD = "bench-pass-1"
 GOOD_PER_CYCLE = 8
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port: int = s.getsockname()[1]
-        return port
 
 
 def make_plant(data_dir: Path, terminals: int, orders_each: int) -> None:

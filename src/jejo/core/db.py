@@ -192,15 +192,10 @@ class Lookup:
     def statement(self, dialect: str) -> Executable:
         stmt = self._by_dialect.get(dialect)
         if stmt is None:
-            if dialect == "postgresql":
+            postgresql = dialect == "postgresql"
 
-                def any_of(column: Any, name: str) -> ColumnElement[bool]:
-                    return column == any_(bindparam(name, type_=ARRAY(column.type)))
-
-            else:
-
-                def any_of(column: Any, name: str) -> ColumnElement[bool]:
-                    return column.in_(bindparam(name, expanding=True))
+            def any_of(column: Any, name: str) -> ColumnElement[bool]:
+                return _is_one_of(column, name, postgresql)
 
             stmt = self._by_dialect[dialect] = self._build(any_of)
         return stmt
@@ -210,13 +205,18 @@ class Lookup:
         return conn.execute(self.statement(conn.dialect.name), params)
 
 
+def _is_one_of(column: Any, name: str | None, postgresql: bool, values: Any = None) -> ColumnElement[bool]:
+    """``column`` is one of the list bound as ``name`` (``None``: an anonymous parameter holding
+    ``values``): ``= ANY(array)`` on PostgreSQL, an expanding ``IN`` elsewhere."""
+    if postgresql:
+        return column == any_(bindparam(name, values, type_=ARRAY(column.type)))
+    return column.in_(bindparam(name, values, expanding=True))
+
+
 def one_of(session: Session, column: Any, values: Iterable[Any]) -> ColumnElement[bool]:
     """``column IN (values)``, kept to one array parameter on PostgreSQL (``= ANY(:values)``).
 
     An ``IN`` list becomes one bound parameter per value, so a statement with a few hundred values is
     rendered, sent and parsed anew each time; hot paths that look up a batch of keys use this instead.
     """
-    values = list(values)
-    if session.get_bind().dialect.name == "postgresql":
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(values)
+    return _is_one_of(column, None, session.get_bind().dialect.name == "postgresql", list(values))

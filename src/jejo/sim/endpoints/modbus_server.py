@@ -15,6 +15,7 @@ import re
 import socket
 from typing import Any
 
+from jejo.core.net import free_port
 from jejo.sim.plant import SimMachine
 from jejo.telemetry.connectors.modbus import encode_registers
 
@@ -33,22 +34,6 @@ LAYOUT: dict[str, tuple[str, str, float]] = {
     "tool_wear": ("ir:3", "uint16", 0.1),
     "cycle_time": ("ir:4", "float32", 1.0),
 }
-
-
-_ports_given: set[int] = set()
-
-
-def free_port(host: str = "127.0.0.1") -> int:
-    """A free port for one of the demo's servers, never the same one twice in this process (the
-    kernel may hand a probed port out again once the probe socket is closed)."""
-    for _ in range(100):
-        with socket.socket() as s:
-            s.bind((host, 0))
-            port = int(s.getsockname()[1])
-        if port not in _ports_given:
-            _ports_given.add(port)
-            return port
-    raise RuntimeError(f"no free port on {host}")
 
 
 def holding(m: SimMachine) -> list[int]:

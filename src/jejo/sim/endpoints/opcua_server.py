@@ -25,7 +25,7 @@ import logging
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from jejo.sim.endpoints.modbus_server import free_port
+from jejo.core.net import free_port
 from jejo.sim.plant import WOODWORKING_STATE, SimMachine
 
 NAMESPACE = "urn:jejo:demo-factory"
