@@ -1,7 +1,8 @@
 """ROADEF/EURO 2018 (Saint-Gobain glass cutting): reader, solver entry point, greedy strip heuristic, writer.
 
-The default solver is the beam search of ``roadef_beam``; the randomised greedy strip heuristic here is
-its fallback and the ``method="strips"`` baseline.
+The default solver is the tree search of ``roadef_tree`` (items cut one at a time, iterative beam
+search); the randomised greedy strip heuristic here is its fallback and the ``method="strips"``
+baseline.
 
 Rules followed (plate 6000 × 3210 mm, plates used in order, each with its defects):
 
@@ -470,7 +471,7 @@ def solve_strips(inst: RInstance, time_limit: float, seed: int = 0) -> Layout:
 def solve_roadef(inst: RInstance, time_limit: float, seed: int = 0, method: str = "beam") -> Layout:
     """Solve an instance within ``time_limit`` seconds.
 
-    ``method="beam"`` (default): the anytime beam search of ``roadef_beam``; its solutions are checked
+    ``method="beam"`` (default): the anytime tree search of ``roadef_tree``; its solutions are checked
     by the independent rules checker (``roadef_check``) from the best down and the first valid one is
     returned (the greedy strip heuristic is the fallback should none pass). ``method="strips"``: the
     randomised greedy strip heuristic alone (``seed`` drives its restarts; the beam is deterministic).
@@ -479,7 +480,7 @@ def solve_roadef(inst: RInstance, time_limit: float, seed: int = 0, method: str 
         return solve_strips(inst, time_limit, seed)
     if method != "beam":
         raise ValueError(f"unknown method {method!r} (beam or strips)")
-    from jejo.furniture.cutting.roadef_beam import search
+    from jejo.furniture.cutting.roadef_tree import search
 
     start = time.monotonic()
     margin = min(1.0, 0.05 * time_limit)  # room to check and write the solution
@@ -532,6 +533,10 @@ def write_solution(inst: RInstance, lay: Layout, path: str | Path) -> None:
         root = node(p, 0, 0, PLATE_W, PLATE_H, -2, 0, None)
         x_end = 0
         for s in strips:
+            if not s.rows:  # a waste strip
+                node(p, s.x, 0, s.w, PLATE_H, -1, 1, root)
+                x_end = s.x + s.w
+                continue
             n1 = node(p, s.x, 0, s.w, PLATE_H, -2, 1, root)
             y = 0
             for r in s.rows:
