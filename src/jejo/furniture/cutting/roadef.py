@@ -109,7 +109,8 @@ def read_instance(batch: str | Path) -> RInstance:
 @dataclass(slots=True)
 class Piece:
     """A 3-cut piece of a row: an item (``item`` >= 0, height ``h`` <= row height) or waste (-1);
-    ``item2`` (height ``h2``) is a second item of the same width on top of the first (a 4-cut between)."""
+    ``item2`` (height ``h2``) is a second item of the same width on top of the first (a 4-cut between);
+    ``up`` > 0 puts a waste piece that high below the first item (a defect there)."""
 
     item: int
     x: int
@@ -117,6 +118,7 @@ class Piece:
     h: int
     item2: int = -1
     h2: int = 0
+    up: int = 0
 
 
 @dataclass(slots=True)
@@ -550,8 +552,10 @@ def write_solution(inst: RInstance, lay: Layout, path: str | Path) -> None:
                         node(p, pc.x, r.y, pc.w, r.h, pc.item, 3, n2)
                     else:
                         n3 = node(p, pc.x, r.y, pc.w, r.h, -2, 3, n2)
-                        node(p, pc.x, r.y, pc.w, pc.h, pc.item, 4, n3)
-                        y4 = r.y + pc.h
+                        if pc.up:
+                            node(p, pc.x, r.y, pc.w, pc.up, -1, 4, n3)
+                        node(p, pc.x, r.y + pc.up, pc.w, pc.h, pc.item, 4, n3)
+                        y4 = r.y + pc.up + pc.h
                         if pc.item2 >= 0:
                             node(p, pc.x, y4, pc.w, pc.h2, pc.item2, 4, n3)
                             y4 += pc.h2

@@ -55,8 +55,9 @@ from jejo.furniture.cutting.roadef import (
 #: guides: 0 the waste as a share of the consumed area; 1 that divided by the mean item area cut so
 #: far; 2 (0.1 + share) / mean item area; 3 (0.1 + share) / mean squared item area
 GUIDES = (0, 1, 2, 3)
-CAND_BUDGET = 4_000_000  # children held per level at most (bounds the beam width)
+CAND_LIMIT = 4_000_000  # children held per level at most (~600 MB; bounds the beam width)
 GROWTH = 1.5  # beam width factor between rounds
+NOISE = 0.1  # spread of the guide values in the perturbed beams at the widest width
 
 
 class TreeSearch:
@@ -101,14 +102,22 @@ class TreeSearch:
         self.rnd = np.random.default_rng(0).integers(1, 2**62, ns, dtype=np.int64)
         smallest = min(min(it.length, it.width) for it in inst.items)
         self.vcap = 2 * (MAX1 // smallest) + 4  # 3-cuts in a row at most
-        self.per_node = 16 * ns  # children of a node at most
-        self.max_width = max(1, CAND_BUDGET // self.per_node)
+        self.per_node = 8.0  # children per node, the most seen at a level so far
         self.bound = np.iinfo(np.int64).max
         self.truncated = False
 
-    def beam(self, width: int, guide: int, deadline: float | None) -> list[np.ndarray] | None:
+    @property
+    def max_width(self) -> int:
+        """The widest beam whose levels fit ``CAND_LIMIT`` children."""
+        return max(1, int(CAND_LIMIT / self.per_node))
+
+    def beam(
+        self, width: int, guide: int, deadline: float | None, noise: float = 0.0, seed: int = 0
+    ) -> list[np.ndarray] | None:
         """One beam; the records of the levels down to an improving complete solution (its node is
-        the first of the last level), or None (nothing beat the bound, or the deadline passed)."""
+        the first of the last level), or None (nothing beat the bound, or the deadline passed).
+        ``noise`` > 0 scales each guide value by a factor in 1 ± noise / 2 drawn from the node's stack
+        heads and ``seed`` (another beam of the same width)."""
         ns = self.stacks.shape[0]
         heads = np.zeros((1, ns), np.int16)
         lv = np.zeros((1, K.L_FIELDS), np.int64)
@@ -117,9 +126,9 @@ class TreeSearch:
         hl = np.zeros((1, 80), np.int64)
         vl = np.zeros((1, self.vcap), np.int64)
         area2 = np.zeros(1, np.float64)
-        cap = min(width, self.max_width) * self.per_node
-        cand = np.empty((cap, K.C_FIELDS), np.int64)
-        guides = np.empty(cap, np.float64)
+        width = min(width, self.max_width)
+        cand = np.empty((int(width * self.per_node) + 64, K.C_FIELDS), np.int64)
+        guides = np.empty(cand.shape[0], np.float64)
         recs: list[np.ndarray] = []
         for n in range(self.n):
             if deadline is not None and time.monotonic() > deadline:
@@ -128,8 +137,19 @@ class TreeSearch:
                 self.stacks, self.slen, self.pred, self.ow, self.oh, self.no, self.rnd, self.dbox, self.dcnt,
                 heads, lv, zr, hl, vl, area2, lv.shape[0], n, guide, self.bound, cand, guides, self.vcap,
             )  # fmt: skip
+            if count > cand.shape[0]:  # more children than room: grow the buffers, expand again
+                cand = np.empty((count + count // 4, K.C_FIELDS), np.int64)
+                guides = np.empty(cand.shape[0], np.float64)
+                count = K.candidates(
+                    self.stacks, self.slen, self.pred, self.ow, self.oh, self.no, self.rnd, self.dbox,
+                    self.dcnt, heads, lv, zr, hl, vl, area2, lv.shape[0], n, guide, self.bound, cand, guides,
+                    self.vcap,
+                )  # fmt: skip
+            self.per_node = max(self.per_node, count / lv.shape[0])
             if count == 0:
                 return None
+            if noise:
+                _perturb(guides[:count], cand[:count, K.C_HASH], noise, seed)
             if n + 1 == self.n:
                 c = cand[:count]
                 final = (
@@ -143,7 +163,7 @@ class TreeSearch:
                 self.bound = int(final[best])
                 kept = np.array([best], np.int64)
             else:
-                kept, cut = K.select(cand, guides, count, min(width, self.max_width), self.bound)
+                kept, cut = K.select(cand, guides, count, width, self.bound)
                 self.truncated |= cut
                 if kept.shape[0] == 0:
                     return None
@@ -154,20 +174,26 @@ class TreeSearch:
 
     def search(self, deadline: float, guides: tuple[int, ...] = (0, 1)) -> list[Layout]:
         """Iterative beam search until the deadline; the improving solutions, best last (the first
-        one is always complete, whatever the deadline)."""
+        one is always complete, whatever the deadline). Once the beam is as wide as memory allows,
+        beams of that width go on with every guide and perturbed guide values."""
         out: list[Layout] = []
         width = 1.0
+        seed = 0
         while True:
             self.truncated = False
-            for g in guides:
-                got = self.beam(int(width), g, deadline if out else None)
+            widest = int(width) >= self.max_width
+            for g in GUIDES if widest else guides:
+                got = self.beam(int(width), g, deadline if out else None, NOISE if seed else 0.0, seed)
                 if got is not None:
                     out.append(self.layout(got))
                 if time.monotonic() > deadline:
                     return out
-            if not self.truncated or int(width) >= self.max_width:
+            if not self.truncated:
                 return out
-            width *= GROWTH
+            if widest:
+                seed += 1
+            else:
+                width = min(width * GROWTH, self.max_width)
 
     def layout(self, recs: list[np.ndarray]) -> Layout:
         """The cut tree of the solution whose node is the first of the last level."""
@@ -198,7 +224,7 @@ class TreeSearch:
                 end = row.pieces[-1].x + row.pieces[-1].w if row.pieces else strip.x
                 if x > end:
                     row.pieces.append(Piece(-1, end, x - end, 0))
-                row.pieces.append(Piece(j, x, w, h))
+                row.pieces.append(Piece(j, x, w, h, up=int(r[K.R_UP])))
             strip.w = int(r[K.R_X1]) - x1p
             row.h = int(r[K.R_Y2]) - row.y
         for strips in plates:
@@ -208,6 +234,12 @@ class TreeSearch:
                     if end < strip.x + strip.w:
                         row.pieces.append(Piece(-1, end, strip.x + strip.w - end, row.h))
         return Layout(plates)
+
+
+def _perturb(values: np.ndarray, keys: np.ndarray, noise: float, seed: int) -> None:
+    """Scale ``values`` in place by 1 + noise · (u − 0.5), u in [0, 1) hashed from key and seed."""
+    mixed = (keys.astype(np.uint64) ^ np.uint64(seed * 0x2545F4914F6CDD1D)) * np.uint64(0x9E3779B97F4A7C15)
+    values *= 1.0 + noise * ((mixed >> np.uint64(11)).astype(np.float64) / 2.0**53 - 0.5)
 
 
 def search(inst: RInstance, deadline: float) -> list[Layout]:

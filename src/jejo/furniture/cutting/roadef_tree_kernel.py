@@ -5,10 +5,11 @@ A beam level is a set of nodes held column-wise: ``lv[i, F]`` are the scalar fie
 ``zr[i]`` the (bottom, top) bands of the closed rows of its strip that end exactly at its 1-cut,
 ``hl[i]`` the 2-cuts of its strip below the current row, ``vl[i]`` the 3-cuts of its current row
 (their counts in ``lv``). :func:`candidates` writes every child of every node of a level into
-``cand`` (one row per child, ``C_*`` slots) with its guide value; :func:`select` keeps the best
-children that no better one with the same stack heads dominates; :func:`materialize` builds the
-next level from them. Children are scored and checked from their parents' fields alone, so the line
-arrays are copied only for the children kept. Every function compiles once (``cache=True``).
+``cand`` (one row per child, ``C_*`` slots) with its guide value, and counts those it has no room
+for; :func:`select` keeps the best children that no better one with the same stack heads dominates;
+:func:`materialize` builds the next level from them. Children are scored and checked from their
+parents' fields alone, so the line arrays are copied only for the children kept. Every function
+compiles once (``cache=True``).
 
 Geometry (plate 6000 × 3210 mm, see :mod:`jejo.furniture.cutting.roadef`): 1-cuts make strips
 100–3500 mm wide, 2-cuts rows at least 100 mm high, waste pieces are at least 20 mm, no item covers a
@@ -28,12 +29,13 @@ PLATE_AREA = W * H
 L_P, L_X1P, L_X, L_Y2P, L_Y, L_X3, L_Z2, L_LW, L_LT, L_LX, L_AREA, L_HASH, L_NZ, L_NH, L_NV = range(15)
 L_FIELDS = 15
 # candidate fields
-C_PAR, C_S, C_J, C_DF, C_X, C_Y, C_W, C_H, C_X1, C_Y2, C_E, C_T, C_Z2, C_WASTE, C_P, C_X1P, C_HASH = range(17)
-C_FIELDS = 17
+C_PAR, C_S, C_J, C_DF, C_X, C_Y, C_W, C_H, C_X1, C_Y2, C_E, C_T = range(12)
+C_Z2, C_WASTE, C_P, C_X1P, C_HASH, C_UP = range(12, 18)
+C_FIELDS = 18
 # record of a kept node (to rebuild the solution): parent, depth, item, x, y, w, h, x1p, 1-cut, 2-cut,
-# plate
-R_PAR, R_DF, R_J, R_X, R_Y, R_W, R_H, R_X1P, R_X1, R_Y2, R_P = range(11)
-R_FIELDS = 11
+# plate, height of the waste below the item in its piece
+R_PAR, R_DF, R_J, R_X, R_Y, R_W, R_H, R_X1P, R_X1, R_Y2, R_P, R_UP = range(12)
+R_FIELDS = 12
 
 
 @numba.njit(cache=True)
@@ -103,11 +105,12 @@ def _place(
     bound,
     rnd,
     vcap,
+    up,
 ):
-    """Score and check one child (item ``j`` placed ``w`` × ``h`` at ``x``, ``y``); returns the new
-    number of candidates."""
+    """Score and check one child (item ``j`` placed ``w`` × ``h`` at ``x``, ``up`` above the bottom
+    ``y`` of its row: a waste piece below it when ``up`` > 0); returns the new number of candidates."""
     e = x + w
-    t = y + h
+    t = y + up + h
     if e - x1p > MAX1 or t > H:
         return k
     X = max(X0, e, x1p + MIN1)
@@ -153,6 +156,8 @@ def _place(
         return k
     if t < Y and _hcross(db, dn, t, x, e) >= 0:
         return k
+    if up > 0 and _hcross(db, dn, y + up, x, e) >= 0:
+        return k
     if y > y0 and _hcross(db, dn, y, x1p, X0) >= 0:
         return k
     if X > X0:
@@ -174,6 +179,8 @@ def _place(
     waste = p * PLATE_AREA + x1p * H + (X - x1p) * y + (e - x1p) * (Y - y) - area
     if waste >= bound:
         return k
+    if k >= cand.shape[0]:  # no room: counted only (the caller grows the buffer)
+        return k + 1
     c = cand[k]
     c[C_PAR] = i
     c[C_S] = s
@@ -192,6 +199,7 @@ def _place(
     c[C_P] = p
     c[C_X1P] = x1p
     c[C_HASH] = lv[i, L_HASH] + rnd[s]
+    c[C_UP] = up
     guides[k] = _guide(g, waste, area, area2[i] + float(w * h) ** 2, n + 1)
     return k + 1
 
@@ -241,115 +249,41 @@ def _insert(
             break
     if ok:
         k = _place(
-            cand,
-            guides,
-            k,
-            lv,
-            zr,
-            hl,
-            vl,
-            area2,
-            i,
-            df,
-            s,
-            j,
-            w,
-            h,
-            p,
-            x1p,
-            xs,
-            x,
-            y0,
-            y0,
-            X0,
-            Y0,
-            z2f,
-            db,
-            dn,
-            n,
-            g,
-            bound,
-            rnd,
-            vcap,
-        )
+            cand, guides, k, lv, zr, hl, vl, area2, i, df, s, j, w, h, p, x1p, xs, x, y0, y0, X0, Y0, z2f,
+            db, dn, n, g, bound, rnd, vcap, 0,
+        )  # fmt: skip
         if x > xs and df <= 0 and _vcross(db, dn, x, 0, H) < 0:
             # or let a waste strip take the defects and start the strip right of them
             k = _place(
-                cand,
-                guides,
-                k,
-                lv,
-                zr,
-                hl,
-                vl,
-                area2,
-                i,
-                df,
-                s,
-                j,
-                w,
-                h,
-                p,
-                x,
-                x,
-                x,
-                y0,
-                y0,
-                x,
-                Y0,
-                z2f,
-                db,
-                dn,
-                n,
-                g,
-                bound,
-                rnd,
-                vcap,
-            )
-    if x > xs and df <= 1:
-        # or start the row above them (a waste row below)
+                cand, guides, k, lv, zr, hl, vl, area2, i, df, s, j, w, h, p, x, x, x, y0, y0, x, Y0, z2f,
+                db, dn, n, g, bound, rnd, vcap, 0,
+            )  # fmt: skip
+    if x > xs:
+        # or raise the item past them: its row starts above them (a waste row below it, depths 1
+        # to -1), or it sits higher in its piece (a waste piece below it, a 4-cut between)
         y = y0
+        found = False
         for _ in range(8):
             top = -1.0
             for q in range(dn):
                 if db[q, 0] < xs + w and xs < db[q, 2] and db[q, 1] < y + h and y < db[q, 3]:
                     top = max(top, db[q, 3])
             if top < 0:
-                return _place(
-                    cand,
-                    guides,
-                    k,
-                    lv,
-                    zr,
-                    hl,
-                    vl,
-                    area2,
-                    i,
-                    df,
-                    s,
-                    j,
-                    w,
-                    h,
-                    p,
-                    x1p,
-                    xs,
-                    xs,
-                    y0,
-                    y,
-                    X0,
-                    Y0,
-                    z2f,
-                    db,
-                    dn,
-                    n,
-                    g,
-                    bound,
-                    rnd,
-                    vcap,
-                )
+                found = True
+                break
             y = max(int(np.ceil(top)), y0 + MINW)
             if y + h > H:
-                return k
+                break
+        if found:
+            if df <= 1:
+                k = _place(
+                    cand, guides, k, lv, zr, hl, vl, area2, i, df, s, j, w, h, p, x1p, xs, xs, y0, y, X0, Y0,
+                    z2f, db, dn, n, g, bound, rnd, vcap, 0,
+                )  # fmt: skip
+            k = _place(
+                cand, guides, k, lv, zr, hl, vl, area2, i, df, s, j, w, h, p, x1p, xs, xs, y0, y0, X0, Y0,
+                z2f, db, dn, n, g, bound, rnd, vcap, y - y0,
+            )  # fmt: skip
     return k
 
 
@@ -403,11 +337,14 @@ def _stack(cand, guides, k, lv, vl, area2, i, s, j, w, h, dbox, dcnt, n, g, boun
     waste = p * PLATE_AREA + x1p * H + (X - x1p) * y2p + (e - x1p) * (Y - y2p) - area
     if waste >= bound:
         return k
+    if k >= cand.shape[0]:  # no room: counted only (the caller grows the buffer)
+        return k + 1
     c = cand[k]
     c[C_PAR] = i
     c[C_S] = s
     c[C_J] = j
     c[C_DF] = 3
+    c[C_UP] = 0
     c[C_X] = x
     c[C_Y] = y2p
     c[C_W] = w
@@ -738,4 +675,5 @@ def materialize(cand, kept, heads, lv, zr, hl, vl, area2, rec):
         r[R_X1] = c[C_X1]
         r[R_Y2] = c[C_Y2]
         r[R_P] = c[C_P]
+        r[R_UP] = c[C_UP]
     return nheads, nlv, nzr, nhl, nvl, narea2
