@@ -485,7 +485,7 @@ def solve_roadef(inst: RInstance, time_limit: float, seed: int = 0, method: str 
     from jejo.furniture.cutting.roadef_tree import search
 
     start = time.monotonic()
-    margin = min(1.0, 0.05 * time_limit)  # room to check and write the solution
+    margin = min(2.0, 0.05 * time_limit)  # room to check and write the solution (and a late level)
     for lay in reversed(search(inst, start + max(0.0, time_limit - margin))):
         errors, _ = check_layout(inst, lay)
         if not errors:

@@ -130,10 +130,11 @@ class TreeSearch:
         cand = np.empty((int(width * self.per_node) + 64, K.C_FIELDS), np.int64)
         guides = np.empty(cand.shape[0], np.float64)
         recs: list[np.ndarray] = []
-        step = 0.0  # seconds the last level took: a level that would end past the deadline is not begun
-        for n in range(self.n):
+        per_node = 0.0  # seconds per node of the last level: a level that may end past the deadline
+        for n in range(self.n):  # (twice that estimate) is not begun
             t0 = time.monotonic()
-            if deadline is not None and t0 + step > deadline:
+            nodes = lv.shape[0]
+            if deadline is not None and t0 + 2 * per_node * nodes > deadline:
                 return None
             count = K.candidates(
                 self.stacks, self.slen, self.pred, self.ow, self.oh, self.no, self.rnd, self.dbox, self.dcnt,
@@ -172,7 +173,7 @@ class TreeSearch:
             rec = np.empty((kept.shape[0], K.R_FIELDS), np.int64)
             heads, lv, zr, hl, vl, area2 = K.materialize(cand, kept, heads, lv, zr, hl, vl, area2, rec)
             recs.append(rec)
-            step = time.monotonic() - t0
+            per_node = (time.monotonic() - t0) / nodes
         return recs
 
     def search(self, deadline: float, guides: tuple[int, ...] = (0, 1)) -> list[Layout]:
