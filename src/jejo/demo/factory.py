@@ -144,6 +144,21 @@ def _post_scans(runtime: Runtime, company: str, scans: list[Scan]) -> None:
             log.warning("part scans not stored: %s", exc)
 
 
+def _dispatch(runtime: Runtime, company: str, now: datetime) -> None:
+    """One round of the simulated operators (:mod:`jejo.demo.dispatch`), in its own transaction."""
+    from jejo.core.errors import JejoError
+    from jejo.core.tenancy import Company
+    from jejo.demo.dispatch import dispatch
+
+    try:
+        with runtime.transaction() as s:
+            cid = s.scalar(select(Company.id).where(Company.code == company))
+            if cid is not None:
+                dispatch(s, cid, now)
+    except JejoError as exc:
+        log.warning("operators could not start or complete operations: %s", exc)
+
+
 async def run_demo_factory(
     runtime: Runtime,
     *,
@@ -191,11 +206,23 @@ async def run_demo_factory(
                 batch, scans[:] = list(scans), []
                 await asyncio.to_thread(_post_scans, runtime, cfg.company, batch)
 
+    async def operators() -> None:
+        while not stop.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(stop.wait(), 5.0)
+            if not stop.is_set():
+                now = datetime(1970, 1, 1, tzinfo=UTC) + timedelta(milliseconds=sim.plant.now_ms())
+                await asyncio.to_thread(_dispatch, runtime, cfg.company, now)
+
     if backfill_days > 0:
         tasks.append(
             asyncio.create_task(asyncio.to_thread(backfill, runtime, cfg, tag_map, days=backfill_days))
         )
-    tasks += [asyncio.create_task(collector.run(stop)), asyncio.create_task(scan_poster())]
+    tasks += [
+        asyncio.create_task(collector.run(stop)),
+        asyncio.create_task(scan_poster()),
+        asyncio.create_task(operators()),
+    ]
     log.info(
         "demo factory: %d machines, %d tags, bus %s", len(sim.plant.machines), len(tag_map.tags), bus_url
     )
