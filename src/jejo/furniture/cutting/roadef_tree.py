@@ -246,6 +246,20 @@ def _perturb(values: np.ndarray, keys: np.ndarray, noise: float, seed: int) -> N
     values *= 1.0 + noise * ((mixed >> np.uint64(11)).astype(np.float64) / 2.0**53 - 0.5)
 
 
+def warm_up() -> float:
+    """Compile (or load from the cache) the search's machine code now; return the seconds it took.
+
+    Run once after installing (``scripts/setup.sh`` does), so that the first solve does not spend its
+    time limit compiling. One beam over three items with a defect compiles every function."""
+    from jejo.furniture.cutting.roadef import Defect, GItem
+
+    t = time.monotonic()
+    items = [GItem(0, 500, 400, 0, 1), GItem(1, 400, 300, 0, 2), GItem(2, 500, 200, 1, 1)]
+    inst = RInstance(items, [Defect(0, 450, 50, 10, 10)], [[0, 1], [2]])
+    TreeSearch(inst).beam(4, 0, None, NOISE, 1)
+    return time.monotonic() - t
+
+
 def search(inst: RInstance, deadline: float) -> list[Layout]:
     """The improving solutions of the iterative beam search until ``deadline``, best last."""
     return TreeSearch(inst).search(deadline)
