@@ -414,79 +414,15 @@ def candidates(
                         k = _stack(
                             cand, guides, k, lv, vl, area2, i, s, j, w, h, dbox, dcnt, n, g, bound, rnd
                         )
-                    k = _insert(
-                        cand,
-                        guides,
-                        k,
-                        lv,
-                        zr,
-                        hl,
-                        vl,
-                        area2,
-                        i,
-                        2,
-                        s,
-                        j,
-                        w,
-                        h,
-                        dbox,
-                        dcnt,
-                        n,
-                        g,
-                        bound,
-                        rnd,
-                        vcap,
-                    )
-                    if lv[i, L_Y] + MIN2 <= H:
-                        k = _insert(
-                            cand,
-                            guides,
-                            k,
-                            lv,
-                            zr,
-                            hl,
-                            vl,
-                            area2,
-                            i,
-                            1,
-                            s,
-                            j,
-                            w,
-                            h,
-                            dbox,
-                            dcnt,
-                            n,
-                            g,
-                            bound,
-                            rnd,
-                            vcap,
-                        )
-                    if lv[i, L_X] + MIN1 <= W:
+                    for df in (2, 1, 0):  # same row, new row, new strip (while there is room)
+                        if (df == 1 and lv[i, L_Y] + MIN2 > H) or (df == 0 and lv[i, L_X] + MIN1 > W):
+                            continue
                         k0 = k
                         k = _insert(
-                            cand,
-                            guides,
-                            k,
-                            lv,
-                            zr,
-                            hl,
-                            vl,
-                            area2,
-                            i,
-                            0,
-                            s,
-                            j,
-                            w,
-                            h,
-                            dbox,
-                            dcnt,
-                            n,
-                            g,
-                            bound,
-                            rnd,
-                            vcap,
-                        )
-                        if k > k0:
+                            cand, guides, k, lv, zr, hl, vl, area2, i, df, s, j, w, h, dbox, dcnt, n, g,
+                            bound, rnd, vcap,
+                        )  # fmt: skip
+                        if df == 0 and k > k0:
                             new_strip = True
         # the next plate when no item starts a strip on this one; a plate that takes none of the
         # items (defects everywhere) is passed over
@@ -498,29 +434,9 @@ def candidates(
                 j = stacks[s, heads[i, s]]
                 for o in range(no[j]):
                     k = _insert(
-                        cand,
-                        guides,
-                        k,
-                        lv,
-                        zr,
-                        hl,
-                        vl,
-                        area2,
-                        i,
-                        -1,
-                        s,
-                        j,
-                        ow[j, o],
-                        oh[j, o],
-                        dbox,
-                        dcnt,
-                        n,
-                        g,
-                        bound,
-                        rnd,
-                        vcap,
-                        skip,
-                    )
+                        cand, guides, k, lv, zr, hl, vl, area2, i, -1, s, j, ow[j, o], oh[j, o], dbox, dcnt,
+                        n, g, bound, rnd, vcap, skip,
+                    )  # fmt: skip
             new_strip = k > k0 or m == 0
             skip += 1
     return k
