@@ -4,13 +4,14 @@ checklist and a spare part; MTBF/MTTR; planned maintenance as unavailable time f
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from tests.conftest import Tenant, build_plant
 
 from jejo.core.runtime import Runtime
+from jejo.core.timeutil import utcnow
 from jejo.maintenance.reliability import Repair, due, mttr_mtbf
 from jejo.telemetry.store import TagRegistry, write_samples
 
@@ -78,8 +79,9 @@ def test_counter_plan_breakdown_and_reliability(tenant: Tenant, runtime: Runtime
     # the next one is due 1000 counts after the one that opened this order
     counter_reading(runtime, t.company_id, 1999, datetime(2026, 11, 27, tzinfo=UTC))
     assert t.ok(t.post("/maintenance/plans/check", {"at": "2026-11-27T00:00:00Z"})) == []
-    # the calendar plan comes due 30 days after it was set up
-    later = t.ok(t.post("/maintenance/plans/check", {"at": "2027-01-05T00:00:00Z"}))
+    # the calendar plan comes due 30 days after it was set up (today, by the server's clock)
+    month_on = (utcnow() + timedelta(days=31)).isoformat()
+    later = t.ok(t.post("/maintenance/plans/check", {"at": month_on}))
     assert {o["plan"] for o in later} == {"PM-EB-MONTHLY"}
 
     # a breakdown, with a spare part from stock
