@@ -7,6 +7,7 @@ import io
 import json
 import shutil
 import subprocess
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -126,9 +127,9 @@ def test_cli_on_demo(runtime: Any, demo: int, tmp_path: Path) -> None:
             "--equipment",
             "MC-01",
             "--from",
-            "2026-01-01",
+            (date.today() - timedelta(days=60)).isoformat(),  # the demo's history is the weeks before today
             "--to",
-            "2026-12-31",
+            (date.today() + timedelta(days=1)).isoformat(),
             "--company",
             "DEMO",
             "--json",

@@ -123,7 +123,10 @@ def test_line_and_losses_on_demo(runtime: Any, demo: int) -> None:
         )
         ind = {i["key"]: i for i in pq["indicators"]}
         assert ind["uph"]["status"] == "ok" and ind["uph"]["evidence_count"][0] > 0
-        assert ind["sales"]["status"] == "no data"  # no sales provider registered yet
+        # sales come from the demo's shipments, which fall in these periods or not depending on the
+        # weekday the history starts on
+        sales = ind["sales"]
+        assert sales["status"] == "no data" or (sales["before"] > 0 and sales["after"] > 0)
         uc = ind["unit_cost"]  # from the costing module's prices and rates, where the demo has them
         assert uc["status"] == "no data" or (uc["before"] > 0 and uc["after"] > 0)
 

@@ -119,7 +119,9 @@ def _sqlite_backup(engine: Engine, target: Path) -> None:
         assert isinstance(src, sqlite3.Connection)
         dst = sqlite3.connect(tmp)
         try:
-            src.backup(dst, pages=1024)
+            # one step, inside one read transaction: a stepwise copy starts over whenever another
+            # connection writes between steps, so under steady writes it might never finish
+            src.backup(dst, pages=-1)
             dst.execute("PRAGMA journal_mode=DELETE")  # a single self-contained file
         finally:
             dst.close()
@@ -150,7 +152,9 @@ def _sqlite_restore(engine: Engine, source: Path) -> None:
         try:
             dst = raw.driver_connection
             assert isinstance(dst, sqlite3.Connection)
-            src.backup(dst, pages=1024)
+            # one step, inside one read transaction: a stepwise copy starts over whenever another
+            # connection writes between steps, so under steady writes it might never finish
+            src.backup(dst, pages=-1)
         finally:
             raw.close()
     finally:
