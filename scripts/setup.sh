@@ -38,6 +38,7 @@ if [ "$dev" = 1 ]; then uv sync --frozen -q; else uv sync --frozen --no-dev --in
 say "compiling the scheduler's and the glass-cutting search kernels"
 uv run --frozen --no-sync python -c "from jejo.planning.tabu import warm_up; warm_up()"
 uv run --frozen --no-sync python -c "from jejo.furniture.cutting.roadef_tree import warm_up; warm_up()"
+uv run --frozen --no-sync python -c "from jejo.furniture.cutting.fixed_bins import warm_up; warm_up()"
 
 # --- front-end assets ------------------------------------------------------------------------
 if [ -f scripts/build-web-assets.sh ]; then

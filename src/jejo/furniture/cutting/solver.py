@@ -4,9 +4,12 @@
    fills) with different sort orders and randomised restarts; every sheet becomes a *pattern*.
 2. Local search: try to empty the weakest sheet by moving its parts into other sheets (each move is
    checked by re-packing the receiving sheet from scratch).
-3. Set covering over all patterns seen so far with OR-Tools CP-SAT (pick patterns covering every part
-   at least once at minimum cost, then sheets); surplus copies of a part are dropped, which keeps every
-   pattern valid.
+3. Set covering over all patterns seen so far with OR-Tools (a SCIP MIP: pick patterns covering every
+   part at least once at minimum cost, then sheets); surplus copies of a part are dropped, which keeps
+   every pattern valid.
+4. With one sheet size: one sheet fewer than the best, by a local search over the part sequence
+   packed into a fixed number of sheets (``fixed_bins``, compiled); first right after the
+   constructive builds, then in every round.
 
 The search stops at the time limit or as soon as the number of sheets equals a lower bound.
 Several stock sizes (each with cost, count and a priority: remnants first) are supported.
@@ -22,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jejo.furniture.cutting.bounds import lower_bound
+from jejo.furniture.cutting.fixed_bins import pack_into
 from jejo.furniture.cutting.heuristics import (
     SORT_KEYS,
     PItem,
@@ -373,6 +377,7 @@ class Search:
             raise ValueError("some part fits on no sheet")
         if self._exact():
             return self._finish()
+        self._fixed_bins(0.7 * self.time_left(), 0)
         rounds = 0
         while self.time_left() > 0 and not self.optimal():
             rounds += 1
@@ -397,8 +402,31 @@ class Search:
             if pk2 is not None:
                 self.offer(pk2, "setcover")
                 self.offer(self.local_search(pk2, 0.2 * self.time_left()), "local")
+            # 5. one sheet fewer by a search over the part sequence
+            self._fixed_bins(0.5 * self.time_left(), rounds)
         self.stats["rounds"] = rounds
         return self._finish()
+
+    def _fixed_bins(self, budget: float, seed: int) -> None:
+        """Ask for one sheet fewer than the best (single sheet size, free or any-stage guillotine
+        patterns), and again while that succeeds and the lower bound allows."""
+        if len(self.stocks) != 1 or self.opt.stages is not None:
+            return
+        st = self.stocks[0]
+        end = min(self.deadline, time.monotonic() + budget)
+        while self.best is not None and not self.optimal() and time.monotonic() < end:
+            bins = pack_into(
+                list(self.items.values()),
+                st.w,
+                st.h,
+                len(self.best) - 1,
+                self.opt.guillotine,
+                end,
+                self.opt.seed + seed,
+            )
+            if bins is None:
+                return
+            self.offer([(0, pl) for pl in bins], "fixed_bins")
 
     def _exact(self) -> bool:
         """Small free-packing jobs: CP-SAT for one sheet fewer; True when the best is proven optimal."""

@@ -1,0 +1,97 @@
+"""Fit every part into a fixed number of sheets: the step that saves a sheet.
+
+When the best packing has k + 1 sheets, this search asks for k. The parts are placed in a sequence,
+each into the first of the k sheets where it fits (MaxRects, or guillotine splitting for a panel saw);
+what fits nowhere is left over. A local search over the sequence (swap two parts, or move a left-over
+part earlier) keeps every move that does not grow the left-over area, and restarts with another
+placement rule and starting order when it stalls. It ends when nothing is left over (a packing with k
+sheets) or at the deadline. The inner loop is compiled (``fixed_bins_kernel``, numba).
+"""
+
+from __future__ import annotations
+
+import itertools
+import random
+import time
+from collections.abc import Sequence
+
+import numpy as np
+
+from jejo.furniture.cutting import fixed_bins_kernel as kernel
+from jejo.furniture.cutting.heuristics import SORT_KEYS, PItem, PPlace, sort_key
+
+FREE_RULES = (0, 1, 2)  # best short side fit, best area fit, bottom-left (MaxRects)
+GUILLOTINE = tuple((split, rule) for split in (0, 1, 4, 5) for rule in (0, 1))
+CHUNK_S = 0.15  # seconds of moves between looks at the clock
+STALL = 8  # chunks without a better sequence before a restart
+
+
+def _combos(guillotine: bool) -> list[tuple[bool, int, int]]:
+    if guillotine:
+        return [(True, split, rule) for split, rule in GUILLOTINE]
+    return [(False, 0, rule) for rule in FREE_RULES]
+
+
+def pack_into(
+    items: Sequence[PItem], W: int, H: int, k: int, guillotine: bool, deadline: float, seed: int = 0
+) -> list[list[PPlace]] | None:
+    """Every item in ``k`` sheets of W × H (guillotine patterns when asked), or None if the search
+    finds no way before ``deadline``."""
+    if k <= 0 or not items:
+        return None
+    if sum(w * h for _, w, h, _ in items) > k * W * H:
+        return None
+    rng = random.Random(seed)
+    ids = [it[0] for it in items]
+    ws = np.array([it[1] for it in items], np.int64)
+    hs = np.array([it[2] for it in items], np.int64)
+    rots = np.array([1 if it[3] else 0 for it in items], np.int64)
+    out = np.empty((len(items), 6), np.int64)
+    local = [(j, w, h, r) for j, (_, w, h, r) in enumerate(items)]
+    starts = [np.array([it[0] for it in _sorted(local, key)], np.int64) for key in SORT_KEYS]
+    first = list(itertools.product(_combos(guillotine), range(len(starts))))  # then random restarts
+    iters = 200  # moves per chunk, tuned to CHUNK_S after the first chunk
+    r = 0
+    while time.monotonic() < deadline:
+        if r < len(first):
+            (guil, split, rule), s = first[r]
+            order = starts[s].copy()
+        else:
+            guil, split, rule = rng.choice(_combos(guillotine))
+            order = np.array(rng.sample(range(len(items)), len(items)), np.int64)
+        r += 1
+        best = None
+        stalled = 0
+        while time.monotonic() < deadline and stalled < STALL:
+            t = time.monotonic()
+            left = kernel.improve(
+                W, H, ws, hs, rots, order, k, guil, split, rule, iters, rng.randrange(1 << 30), out
+            )
+            spent = time.monotonic() - t
+            if spent > 0:
+                iters = max(20, min(20_000, int(iters * CHUNK_S / spent)))
+            if left == 0:
+                return _bins(out, ids, k)
+            stalled = stalled + 1 if best is not None and left >= best else 0
+            best = left if best is None else min(best, left)
+    return None
+
+
+def _sorted(items: Sequence[PItem], key: str) -> list[PItem]:
+    return sorted(items, key=lambda it: -sort_key(key, it))
+
+
+def _bins(out: np.ndarray, ids: Sequence[int], k: int) -> list[list[PPlace]]:
+    bins: list[list[PPlace]] = [[] for _ in range(k)]
+    for j, (b, x, y, w, h, rot) in enumerate(out.tolist()):
+        bins[b].append((ids[j], x, y, w, h, bool(rot)))
+    return [b for b in bins if b]
+
+
+def warm_up() -> float:
+    """Compile (or load from the cache) the kernel now; return the seconds it took."""
+    t = time.monotonic()
+    items: list[PItem] = [(0, 4, 3, True), (1, 3, 3, False), (2, 2, 5, True)]
+    for guil in (False, True):
+        pack_into(items, 6, 6, 1, guil, time.monotonic() + 0.01)
+    return time.monotonic() - t

@@ -1,0 +1,259 @@
+"""Compiled kernel of the fixed-bin search (see ``fixed_bins``): pack an item sequence first-fit into k
+bins, and improve the sequence by local search until every item is packed.
+
+Arrays: ``ws``, ``hs`` item sizes, ``rots`` 1 where an item may turn; ``order`` a permutation of item
+numbers. A bin keeps its free rectangles as rows ``(x, y, w, h)`` of ``free[b]``: maximal rectangles
+(free packing, MaxRects) or disjoint rectangles each split by one edge-to-edge cut (guillotine, so every
+pattern can be cut by a saw). Placement rules: 0 best short side fit, 1 best area fit, 2 bottom-left.
+Guillotine split rules: 0 shorter leftover axis, 1 longer leftover axis, 2 shorter axis, 3 longer
+axis, 4 min area, 5 max area.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import njit
+
+CAP = 256  # free rectangles kept per bin (MaxRects prunes contained ones; the largest are kept)
+BIG = 1 << 40
+
+
+@njit(cache=True)
+def _score(rule: int, fw: int, fh: int, w: int, h: int, fx: int, fy: int) -> tuple[int, int]:
+    if rule == 0:
+        a, b = fw - w, fh - h
+        return (a, b) if a < b else (b, a)
+    if rule == 1:
+        a, b = fw - w, fh - h
+        return (fw * fh - w * h, a if a < b else b)
+    return (fy + h, fx)
+
+
+@njit(cache=True)
+def _find(
+    free: np.ndarray, nf: int, w: int, h: int, rot: bool, rule: int
+) -> tuple[int, int, int, int, int, int]:
+    """Best free rectangle for an item: (slot, s1, s2, pw, ph, rotated); slot -1 when it fits nowhere."""
+    best1, best2, slot, pw, ph, turned = BIG, BIG, -1, 0, 0, 0
+    for k in range(nf):
+        fx, fy, fw, fh = free[k, 0], free[k, 1], free[k, 2], free[k, 3]
+        if w <= fw and h <= fh:
+            s1, s2 = _score(rule, fw, fh, w, h, fx, fy)
+            if s1 < best1 or (s1 == best1 and s2 < best2):
+                best1, best2, slot, pw, ph, turned = s1, s2, k, w, h, 0
+        if rot and w != h and h <= fw and w <= fh:
+            s1, s2 = _score(rule, fw, fh, h, w, fx, fy)
+            if s1 < best1 or (s1 == best1 and s2 < best2):
+                best1, best2, slot, pw, ph, turned = s1, s2, k, h, w, 1
+    return slot, best1, best2, pw, ph, turned
+
+
+@njit(cache=True)
+def _place_maxrects(
+    free: np.ndarray, nf: int, px: int, py: int, pw: int, ph: int, min_side: int, tmp: np.ndarray
+) -> int:
+    """Split every free rectangle the item overlaps, drop slivers and contained ones; new count."""
+    m = 0
+    px2, py2 = px + pw, py + ph
+    for k in range(nf):
+        fx, fy, fw, fh = free[k, 0], free[k, 1], free[k, 2], free[k, 3]
+        fx2, fy2 = fx + fw, fy + fh
+        if px >= fx2 or px2 <= fx or py >= fy2 or py2 <= fy:
+            tmp[m, 0], tmp[m, 1], tmp[m, 2], tmp[m, 3] = fx, fy, fw, fh
+            m += 1
+            continue
+        if px > fx and px - fx >= min_side and fh >= min_side:
+            tmp[m, 0], tmp[m, 1], tmp[m, 2], tmp[m, 3] = fx, fy, px - fx, fh
+            m += 1
+        if px2 < fx2 and fx2 - px2 >= min_side and fh >= min_side:
+            tmp[m, 0], tmp[m, 1], tmp[m, 2], tmp[m, 3] = px2, fy, fx2 - px2, fh
+            m += 1
+        if py > fy and py - fy >= min_side and fw >= min_side:
+            tmp[m, 0], tmp[m, 1], tmp[m, 2], tmp[m, 3] = fx, fy, fw, py - fy
+            m += 1
+        if py2 < fy2 and fy2 - py2 >= min_side and fw >= min_side:
+            tmp[m, 0], tmp[m, 1], tmp[m, 2], tmp[m, 3] = fx, py2, fw, fy2 - py2
+            m += 1
+    areas = np.empty(m, np.int64)
+    for k in range(m):
+        areas[k] = -tmp[k, 2] * tmp[k, 3]
+    idx = np.argsort(areas, kind="mergesort")
+    n = 0
+    for q in range(m):
+        k = idx[q]
+        fx, fy, fw, fh = tmp[k, 0], tmp[k, 1], tmp[k, 2], tmp[k, 3]
+        inside = False
+        for g in range(n):
+            if (
+                free[g, 0] <= fx
+                and free[g, 1] <= fy
+                and fx + fw <= free[g, 0] + free[g, 2]
+                and fy + fh <= free[g, 1] + free[g, 3]
+            ):
+                inside = True
+                break
+        if not inside and n < free.shape[0]:
+            free[n, 0], free[n, 1], free[n, 2], free[n, 3] = fx, fy, fw, fh
+            n += 1
+    return n
+
+
+@njit(cache=True)
+def _place_guillotine(free: np.ndarray, nf: int, slot: int, pw: int, ph: int, split: int) -> int:
+    """Take the item out of free rectangle ``slot`` with one cut across the rest; new count."""
+    fx, fy, fw, fh = free[slot, 0], free[slot, 1], free[slot, 2], free[slot, 3]
+    nf -= 1
+    free[slot] = free[nf]
+    lw, lh = fw - pw, fh - ph
+    if split == 0:
+        horizontal = lw <= lh
+    elif split == 1:
+        horizontal = lw > lh
+    elif split == 2:
+        horizontal = fw <= fh
+    elif split == 3:
+        horizontal = fw > fh
+    elif split == 4:
+        horizontal = pw * lh > lw * ph
+    else:
+        horizontal = pw * lh <= lw * ph
+    if horizontal:
+        rw, rh, tw, th = lw, ph, fw, lh
+    else:
+        rw, rh, tw, th = lw, fh, pw, lh
+    if rw > 0 and rh > 0 and nf < free.shape[0]:
+        free[nf, 0], free[nf, 1], free[nf, 2], free[nf, 3] = fx + pw, fy, rw, rh
+        nf += 1
+    if tw > 0 and th > 0 and nf < free.shape[0]:
+        free[nf, 0], free[nf, 1], free[nf, 2], free[nf, 3] = fx, fy + ph, tw, th
+        nf += 1
+    return nf
+
+
+@njit(cache=True)
+def pack(
+    W: int,
+    H: int,
+    ws: np.ndarray,
+    hs: np.ndarray,
+    rots: np.ndarray,
+    order: np.ndarray,
+    k: int,
+    guillotine: bool,
+    split: int,
+    rule: int,
+    out: np.ndarray,
+) -> int:
+    """Pack ``order`` first-fit into ``k`` bins; ``out[i]`` = (bin, x, y, w, h, rotated), bin -1 when
+    item i did not fit. Returns the area left unpacked."""
+    free = np.empty((k, CAP, 4), np.int64)
+    nf = np.ones(k, np.int64)
+    tmp = np.empty((4 * CAP + 4, 4), np.int64)
+    min_side = BIG
+    for i in range(ws.shape[0]):
+        s = ws[i] if ws[i] < hs[i] else hs[i]
+        if s < min_side:
+            min_side = s
+    for b in range(k):
+        free[b, 0, 0], free[b, 0, 1], free[b, 0, 2], free[b, 0, 3] = 0, 0, W, H
+    left = 0
+    for t in range(order.shape[0]):
+        i = order[t]
+        w, h, rot = ws[i], hs[i], rots[i] != 0
+        out[i, 0] = -1
+        for b in range(k):
+            if nf[b] == 0:
+                continue
+            slot, _, _, pw, ph, turned = _find(free[b], nf[b], w, h, rot, rule)
+            if slot < 0:
+                continue
+            px, py = free[b, slot, 0], free[b, slot, 1]
+            out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4], out[i, 5] = b, px, py, pw, ph, turned
+            if guillotine:
+                nf[b] = _place_guillotine(free[b], nf[b], slot, pw, ph, split)
+            else:
+                nf[b] = _place_maxrects(free[b], nf[b], px, py, pw, ph, min_side, tmp)
+            break
+        if out[i, 0] < 0:
+            left += w * h
+    return left
+
+
+@njit(cache=True)
+def improve(
+    W: int,
+    H: int,
+    ws: np.ndarray,
+    hs: np.ndarray,
+    rots: np.ndarray,
+    order: np.ndarray,
+    k: int,
+    guillotine: bool,
+    split: int,
+    rule: int,
+    iters: int,
+    seed: int,
+    out: np.ndarray,
+) -> int:
+    """Local search over ``order`` (changed in place to the best found): swap two items, or bring an
+    item left unpacked forward (trading places with an earlier one, or moving in front of it); a move
+    is kept when the unpacked area does not grow (so the search walks across plateaus). Stops after
+    ``iters`` moves or when everything is packed; ``out`` holds the best sequence's packing. Returns
+    its unpacked area."""
+    np.random.seed(seed)
+    n = order.shape[0]
+    cur = pack(W, H, ws, hs, rots, order, k, guillotine, split, rule, out)
+    best = cur
+    best_order = order.copy()
+    best_out = out.copy()
+    cur_out = out.copy()
+    prev = order.copy()
+    trial = np.empty_like(out)
+    for _ in range(iters):
+        if cur == 0 or n < 2:
+            break
+        prev[:] = order
+        u = np.random.random()
+        if u < 0.4:
+            a = np.random.randint(n)
+            b = np.random.randint(n)
+            order[a], order[b] = order[b], order[a]
+        else:
+            # an item left out moves to a random earlier place
+            cnt = 0
+            for t in range(n):
+                if cur_out[order[t], 0] < 0:
+                    cnt += 1
+            if cnt == 0:
+                continue
+            pick = np.random.randint(cnt)
+            j = -1
+            for t in range(n):
+                if cur_out[order[t], 0] < 0:
+                    if pick == 0:
+                        j = t
+                        break
+                    pick -= 1
+            if j <= 0:
+                continue
+            i = np.random.randint(j)
+            if u < 0.7:  # the two trade places
+                order[i], order[j] = order[j], order[i]
+            else:  # it moves in front of the other
+                item = order[j]
+                for t in range(j, i, -1):
+                    order[t] = order[t - 1]
+                order[i] = item
+        val = pack(W, H, ws, hs, rots, order, k, guillotine, split, rule, trial)
+        if val <= cur:
+            cur = val
+            cur_out[:] = trial
+            if val < best:
+                best = val
+                best_order[:] = order
+                best_out[:] = trial
+        else:
+            order[:] = prev
+    order[:] = best_order
+    out[:] = best_out
+    return best
