@@ -35,7 +35,7 @@ if ! command -v uv >/dev/null 2>&1; then
 fi
 say "installing Python dependencies (locked)"
 if [ "$dev" = 1 ]; then uv sync --frozen -q; else uv sync --frozen --no-dev --inexact -q; fi
-say "compiling the scheduler's and the glass-cutting search kernels"
+say "compiling the search kernels (scheduling, panel cutting, glass cutting)"
 uv run --frozen --no-sync python -c "from jejo.planning.tabu import warm_up; warm_up()"
 uv run --frozen --no-sync python -c "from jejo.furniture.cutting.roadef_tree import warm_up; warm_up()"
 uv run --frozen --no-sync python -c "from jejo.furniture.cutting.fixed_bins import warm_up; warm_up()"

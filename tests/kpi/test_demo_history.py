@@ -13,6 +13,7 @@ from jejo.core.errors import NotFound, ValidationError
 from jejo.core.timeutil import SEOUL, as_utc
 from jejo.execution.tables import Event, WorkOrder, WorkOrderOperation
 from jejo.kpi import service, sources
+from jejo.masterdata.calendar import korean_holiday
 
 
 def _first_day(session: Any, cid: int, eq: str) -> datetime:
@@ -35,7 +36,7 @@ def test_oee_of_a_machine_equals_hand_computation(runtime: Any, demo: int) -> No
     eq = "MC-01"
     with runtime.transaction() as s:
         day = (_first_day(s, demo, eq) + timedelta(days=1)).date()
-        while day.weekday() >= 5:
+        while day.weekday() >= 5 or korean_holiday(day) is not None:  # the demo's working days
             day += timedelta(days=1)
         shift0 = datetime.combine(day, time(8, 30), SEOUL)
         shift1 = datetime.combine(day, time(17, 30), SEOUL)
