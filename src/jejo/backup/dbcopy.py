@@ -152,9 +152,7 @@ def _sqlite_restore(engine: Engine, source: Path) -> None:
         try:
             dst = raw.driver_connection
             assert isinstance(dst, sqlite3.Connection)
-            # one step, inside one read transaction: a stepwise copy starts over whenever another
-            # connection writes between steps, so under steady writes it might never finish
-            src.backup(dst, pages=-1)
+            src.backup(dst, pages=-1)  # a backup file nobody writes: one step
         finally:
             raw.close()
     finally:

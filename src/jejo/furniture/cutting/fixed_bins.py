@@ -18,18 +18,32 @@ from collections.abc import Sequence
 import numpy as np
 
 from jejo.furniture.cutting import fixed_bins_kernel as kernel
-from jejo.furniture.cutting.heuristics import SORT_KEYS, PItem, PPlace, sort_key
+from jejo.furniture.cutting.heuristics import (
+    FREE_RULES,
+    GUILLOTINE_SPLITS,
+    SORT_KEYS,
+    PItem,
+    PPlace,
+    by_key,
+    methods_for,
+)
 
-FREE_RULES = (0, 1, 2)  # best short side fit, best area fit, bottom-left (MaxRects)
-GUILLOTINE = tuple((split, rule) for split in (0, 1, 4, 5) for rule in (0, 1))
 CHUNK_S = 0.15  # seconds of moves between looks at the clock
 STALL = 8  # chunks without a better sequence before a restart
 
 
 def _combos(guillotine: bool) -> list[tuple[bool, int, int]]:
-    if guillotine:
-        return [(True, split, rule) for split, rule in GUILLOTINE]
-    return [(False, 0, rule) for rule in FREE_RULES]
+    """The kernel's (guillotine, split, rule) codes of the one-sheet fills the search uses in this mode:
+    its guillotine splits in guillotine mode, its MaxRects rules otherwise (first-fit sequences with
+    guillotine splitting pack less tightly, so free mode leaves them out)."""
+    out = []
+    for method in methods_for(guillotine):
+        parts = method.split("-")
+        if parts[0] == "guil" and guillotine:
+            out.append((True, GUILLOTINE_SPLITS.index(parts[1]), FREE_RULES.index(parts[2])))
+        elif parts[0] == "free":
+            out.append((False, 0, FREE_RULES.index(parts[1])))
+    return out
 
 
 def pack_into(
@@ -48,8 +62,9 @@ def pack_into(
     rots = np.array([1 if it[3] else 0 for it in items], np.int64)
     out = np.empty((len(items), 6), np.int64)
     local = [(j, w, h, r) for j, (_, w, h, r) in enumerate(items)]
-    starts = [np.array([it[0] for it in _sorted(local, key)], np.int64) for key in SORT_KEYS]
-    first = list(itertools.product(_combos(guillotine), range(len(starts))))  # then random restarts
+    starts = [np.array([it[0] for it in by_key(local, key)], np.int64) for key in SORT_KEYS]
+    combos = _combos(guillotine)
+    first = list(itertools.product(combos, range(len(starts))))  # then random restarts
     iters = 200  # moves per chunk, tuned to CHUNK_S after the first chunk
     r = 0
     while time.monotonic() < deadline:
@@ -57,7 +72,7 @@ def pack_into(
             (guil, split, rule), s = first[r]
             order = starts[s].copy()
         else:
-            guil, split, rule = rng.choice(_combos(guillotine))
+            guil, split, rule = rng.choice(combos)
             order = np.array(rng.sample(range(len(items)), len(items)), np.int64)
         r += 1
         best = None
@@ -77,10 +92,6 @@ def pack_into(
     return None
 
 
-def _sorted(items: Sequence[PItem], key: str) -> list[PItem]:
-    return sorted(items, key=lambda it: -sort_key(key, it))
-
-
 def _bins(out: np.ndarray, ids: Sequence[int], k: int) -> list[list[PPlace]]:
     bins: list[list[PPlace]] = [[] for _ in range(k)]
     for j, (b, x, y, w, h, rot) in enumerate(out.tolist()):
@@ -89,9 +100,9 @@ def _bins(out: np.ndarray, ids: Sequence[int], k: int) -> list[list[PPlace]]:
 
 
 def warm_up() -> float:
-    """Compile (or load from the cache) the kernel now; return the seconds it took."""
+    """Compile (or load from the cache) the kernel now; return the seconds it took. One call compiles
+    every function (the placement rule is an argument, not a type)."""
     t = time.monotonic()
     items: list[PItem] = [(0, 4, 3, True), (1, 3, 3, False), (2, 2, 5, True)]
-    for guil in (False, True):
-        pack_into(items, 6, 6, 1, guil, time.monotonic() + 0.01)
+    pack_into(items, 6, 6, 1, False, time.monotonic() + 0.01)
     return time.monotonic() - t

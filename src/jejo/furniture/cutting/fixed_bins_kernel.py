@@ -4,9 +4,10 @@ bins, and improve the sequence by local search until every item is packed.
 Arrays: ``ws``, ``hs`` item sizes, ``rots`` 1 where an item may turn; ``order`` a permutation of item
 numbers. A bin keeps its free rectangles as rows ``(x, y, w, h)`` of ``free[b]``: maximal rectangles
 (free packing, MaxRects) or disjoint rectangles each split by one edge-to-edge cut (guillotine, so every
-pattern can be cut by a saw). Placement rules: 0 best short side fit, 1 best area fit, 2 bottom-left.
-Guillotine split rules: 0 shorter leftover axis, 1 longer leftover axis, 2 shorter axis, 3 longer
-axis, 4 min area, 5 max area.
+pattern can be cut by a saw). Rule and split codes are indices into ``heuristics.FREE_RULES`` (0 best
+short side fit, 1 best area fit, 2 bottom-left) and ``heuristics.GUILLOTINE_SPLITS`` (0 shorter
+leftover axis, 1 longer leftover axis, 2 shorter axis, 3 longer axis, 4 min area, 5 max area), the
+same rules as the one-sheet fills there.
 """
 
 from __future__ import annotations

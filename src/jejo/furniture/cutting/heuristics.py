@@ -253,5 +253,10 @@ def sort_key(name: str, it: PItem) -> float:
     return min(w, h) + 1e-4 * max(w, h)
 
 
+def by_key(items: Sequence[PItem], key: str) -> list[PItem]:
+    """The items in decreasing order of a sort rule."""
+    return sorted(items, key=lambda it: -sort_key(key, it))
+
+
 def placed_area(pl: Sequence[PPlace]) -> int:
     return sum(p[3] * p[4] for p in pl)

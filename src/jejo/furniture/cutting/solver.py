@@ -30,6 +30,7 @@ from jejo.furniture.cutting.heuristics import (
     SORT_KEYS,
     PItem,
     PPlace,
+    by_key,
     fill,
     methods_for,
     placed_area,
@@ -118,7 +119,7 @@ class Search:
 
     def ordered(self, items: Sequence[PItem], key: str, noise: float) -> list[PItem]:
         if noise <= 0:
-            return sorted(items, key=lambda it: -sort_key(key, it))
+            return by_key(items, key)
         r = self.rng.random
         return sorted(items, key=lambda it: -sort_key(key, it) * (1.0 + noise * (2 * r() - 1)))
 
