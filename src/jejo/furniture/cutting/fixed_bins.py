@@ -1,11 +1,13 @@
 """Fit every part into a fixed number of sheets: the step that saves a sheet.
 
-When the best packing has k + 1 sheets, this search asks for k. The parts are placed in a sequence,
-each into the first of the k sheets where it fits (MaxRects, or guillotine splitting for a panel saw);
-what fits nowhere is left over. A local search over the sequence (swap two parts, or move a left-over
-part earlier) keeps every move that does not grow the left-over area, and restarts with another
-placement rule and starting order when it stalls. It ends when nothing is left over (a packing with k
-sheets) or at the deadline. The inner loop is compiled (``fixed_bins_kernel``, numba).
+When the best packing has k + 1 sheets, this search asks for k. The parts are placed in a sequence into
+the k sheets, either sheet by sheet with each free place taking the part that fits it best (a skyline in
+free packing; guillotine splitting for a panel saw), or part by part, each into the first sheet where it
+fits (MaxRects, or guillotine splitting); what fits nowhere is left over. A local search over the
+sequence (swap two parts, or move a left-over part earlier) keeps every move that does not grow the
+left-over area, and restarts with another placement rule and starting order when it stalls. It ends when
+nothing is left over (a packing with k sheets) or at the deadline. The inner loop is compiled
+(``fixed_bins_kernel``, numba).
 """
 
 from __future__ import annotations
@@ -33,10 +35,14 @@ STALL = 8  # chunks without a better sequence before a restart
 
 
 def _combos(guillotine: bool) -> list[tuple[bool, int, int]]:
-    """The kernel's (guillotine, split, rule) codes of the one-sheet fills the search uses in this mode:
-    its guillotine splits in guillotine mode, its MaxRects rules otherwise (first-fit sequences with
+    """The kernel's (guillotine, split, rule) codes the search uses in this mode: the best-fit rule of
+    the mode (a place picks its part), then the one-sheet fills' rules (a part picks its place): their
+    guillotine splits in guillotine mode, their MaxRects rules otherwise (first-fit sequences with
     guillotine splitting pack less tightly, so free mode leaves them out)."""
-    out = []
+    if guillotine:  # the best-fit rules first: they find tight packings at once
+        out = [(True, GUILLOTINE_SPLITS.index(s), kernel.FIT) for s in ("slas", "llas")]
+    else:
+        out = [(False, 0, kernel.SKYLINE)]
     for method in methods_for(guillotine):
         parts = method.split("-")
         if parts[0] == "guil" and guillotine:
@@ -64,7 +70,10 @@ def pack_into(
     local = [(j, w, h, r) for j, (_, w, h, r) in enumerate(items)]
     starts = [np.array([it[0] for it in by_key(local, key)], np.int64) for key in SORT_KEYS]
     combos = _combos(guillotine)
-    first = list(itertools.product(combos, range(len(starts))))  # then random restarts
+    fits = [c for c in combos if c[2] in (kernel.SKYLINE, kernel.FIT)]
+    # the best-fit rules once each from the first order, every other rule from every order, then
+    # random restarts with any rule
+    first = [(c, 0) for c in fits] + list(itertools.product(combos[len(fits) :], range(len(starts))))
     iters = 200  # moves per chunk, tuned to CHUNK_S after the first chunk
     r = 0
     while time.monotonic() < deadline:
