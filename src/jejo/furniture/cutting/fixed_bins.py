@@ -39,10 +39,8 @@ def _combos(guillotine: bool) -> list[tuple[bool, int, int]]:
     the mode (a place picks its part), then the one-sheet fills' rules (a part picks its place): their
     guillotine splits in guillotine mode, their MaxRects rules otherwise (first-fit sequences with
     guillotine splitting pack less tightly, so free mode leaves them out)."""
-    if guillotine:  # the best-fit rules first: they find tight packings at once
-        out = [(True, GUILLOTINE_SPLITS.index(s), kernel.FIT) for s in ("slas", "llas")]
-    else:
-        out = [(False, 0, kernel.SKYLINE)]
+    # the best-fit rule first: it finds tight packings of many small parts at once
+    out = [(True, GUILLOTINE_SPLITS.index("slas"), kernel.FIT) if guillotine else (False, 0, kernel.SKYLINE)]
     for method in methods_for(guillotine):
         parts = method.split("-")
         if parts[0] == "guil" and guillotine:
@@ -70,35 +68,52 @@ def pack_into(
     local = [(j, w, h, r) for j, (_, w, h, r) in enumerate(items)]
     starts = [np.array([it[0] for it in by_key(local, key)], np.int64) for key in SORT_KEYS]
     combos = _combos(guillotine)
-    fits = [c for c in combos if c[2] in (kernel.SKYLINE, kernel.FIT)]
-    # the best-fit rules once each from the first order, every other rule from every order, then
-    # random restarts with any rule
-    first = [(c, 0) for c in fits] + list(itertools.product(combos[len(fits) :], range(len(starts))))
-    iters = 200  # moves per chunk, tuned to CHUNK_S after the first chunk
+    fit, others = combos[0], combos[1:]
+    # the best-fit rule once from the first order, every other rule from every order, then random
+    # restarts with those rules
+    first = [(fit, 0), *itertools.product(others, range(len(starts)))]
+    # free packing: each chunk of sequence moves is followed by a chunk of bin re-packing
+    lns_rules = None if guillotine else np.array([kernel.SKYLINE, *range(len(FREE_RULES))], np.int64)
+    lns_out = np.empty_like(out)
+    iters = lns_iters = 200  # moves per chunk, tuned to CHUNK_S after the first chunk
     r = 0
     while time.monotonic() < deadline:
         if r < len(first):
             (guil, split, rule), s = first[r]
             order = starts[s].copy()
         else:
-            guil, split, rule = rng.choice(combos)
+            guil, split, rule = rng.choice(others)
             order = np.array(rng.sample(range(len(items)), len(items)), np.int64)
         r += 1
-        best = None
+        best = lns_left = None
         stalled = 0
         while time.monotonic() < deadline and stalled < STALL:
             t = time.monotonic()
             left = kernel.improve(
                 W, H, ws, hs, rots, order, k, guil, split, rule, iters, rng.randrange(1 << 30), out
             )
-            spent = time.monotonic() - t
-            if spent > 0:
-                iters = max(20, min(20_000, int(iters * CHUNK_S / spent)))
+            iters = _tuned(iters, time.monotonic() - t)
             if left == 0:
                 return _bins(out, ids, k)
+            if lns_rules is not None and time.monotonic() < deadline:
+                if lns_left is None or left < lns_left:  # re-pack from the better packing
+                    lns_out[:] = out
+                t = time.monotonic()
+                lns_left = kernel.repack_bins(
+                    W, H, ws, hs, rots, k, False, 0, lns_rules, lns_iters, rng.randrange(1 << 30), lns_out
+                )
+                lns_iters = _tuned(lns_iters, time.monotonic() - t)
+                if lns_left == 0:
+                    return _bins(lns_out, ids, k)
+                left = min(left, lns_left)
             stalled = stalled + 1 if best is not None and left >= best else 0
             best = left if best is None else min(best, left)
     return None
+
+
+def _tuned(iters: int, spent: float) -> int:
+    """Moves for the next chunk so that it lasts about CHUNK_S."""
+    return iters if spent <= 0 else max(20, min(20_000, int(iters * CHUNK_S / spent)))
 
 
 def _bins(out: np.ndarray, ids: Sequence[int], k: int) -> list[list[PPlace]]:
@@ -109,9 +124,11 @@ def _bins(out: np.ndarray, ids: Sequence[int], k: int) -> list[list[PPlace]]:
 
 
 def warm_up() -> float:
-    """Compile (or load from the cache) the kernel now; return the seconds it took. One call compiles
-    every function (the placement rule is an argument, not a type)."""
+    """Compile (or load from the cache) the kernel now; return the seconds it took. One call of each
+    search compiles every function (the placement rule is an argument, not a type)."""
     t = time.monotonic()
-    items: list[PItem] = [(0, 4, 3, True), (1, 3, 3, False), (2, 2, 5, True)]
-    pack_into(items, 6, 6, 1, False, time.monotonic() + 0.01)
+    ws, hs, rots = (np.array(v, np.int64) for v in ((4, 3, 2), (3, 3, 5), (1, 0, 1)))
+    out = np.empty((3, 6), np.int64)
+    kernel.improve(6, 6, ws, hs, rots, np.arange(3), 2, False, 0, 0, 1, 0, out)
+    kernel.repack_bins(6, 6, ws, hs, rots, 2, False, 0, np.array([0, kernel.SKYLINE]), 1, 0, out)
     return time.monotonic() - t

@@ -452,3 +452,78 @@ def improve(
     order[:] = best_order
     out[:] = best_out
     return best
+
+
+@njit(cache=True)
+def repack_bins(
+    W: int,
+    H: int,
+    ws: np.ndarray,
+    hs: np.ndarray,
+    rots: np.ndarray,
+    k: int,
+    guillotine: bool,
+    split: int,
+    rules: np.ndarray,
+    iters: int,
+    seed: int,
+    out: np.ndarray,
+) -> int:
+    """Large-neighbourhood search from the packing in ``out`` (changed in place): take two or three of
+    the k bins, pour out their items together with every item left unpacked, and pack them again into
+    those bins (largest area first with noise, a rule from ``rules``); keep the result when the area
+    left unpacked does not grow. Bins not chosen keep their layout, so every kept packing is complete
+    and valid. Stops after ``iters`` tries or when everything is packed; returns the area left."""
+    np.random.seed(seed)
+    n = ws.shape[0]
+    cur = 0
+    for i in range(n):
+        if out[i, 0] < 0:
+            cur += ws[i] * hs[i]
+    if k < 2:
+        return cur
+    chosen = np.empty(3, np.int64)
+    where = np.full(k, -1, np.int64)
+    sel = np.empty(n, np.int64)
+    sub = np.empty((n, 6), np.int64)
+    keys = np.empty(n, np.float64)
+    for _ in range(iters):
+        if cur == 0:
+            break
+        m = 2 if k == 2 or np.random.random() < 0.5 else 3
+        c = 0
+        while c < m:
+            b = np.random.randint(k)
+            if where[b] < 0:
+                where[b] = c
+                chosen[c] = b
+                c += 1
+        cnt = 0
+        for i in range(n):
+            if out[i, 0] < 0 or where[out[i, 0]] >= 0:
+                sel[cnt] = i
+                cnt += 1
+        sws = np.empty(cnt, np.int64)
+        shs = np.empty(cnt, np.int64)
+        srots = np.empty(cnt, np.int64)
+        noise = 0.1 + 0.5 * np.random.random()
+        for q in range(cnt):
+            i = sel[q]
+            sws[q], shs[q], srots[q] = ws[i], hs[i], rots[i]
+            keys[q] = -(ws[i] * hs[i]) * (1.0 + noise * (np.random.random() - 0.5))
+        order = np.argsort(keys[:cnt])
+        rule = rules[np.random.randint(rules.shape[0])]
+        val = pack(W, H, sws, shs, srots, order, m, guillotine, split, rule, sub)
+        if val <= cur:
+            cur = val
+            for q in range(cnt):
+                i = sel[q]
+                if sub[q, 0] < 0:
+                    out[i, 0] = -1
+                else:
+                    out[i, 0] = chosen[sub[q, 0]]
+                    for f in range(1, 6):
+                        out[i, f] = sub[q, f]
+        for c in range(m):
+            where[chosen[c]] = -1
+    return cur
