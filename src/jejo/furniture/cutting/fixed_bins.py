@@ -1,13 +1,15 @@
 """Fit every part into a fixed number of sheets: the step that saves a sheet.
 
 When the best packing has k + 1 sheets, this search asks for k. The parts are placed in a sequence into
-the k sheets, either sheet by sheet with each free place taking the part that fits it best (a skyline in
-free packing; guillotine splitting for a panel saw), or part by part, each into the first sheet where it
-fits (MaxRects, or guillotine splitting); what fits nowhere is left over. A local search over the
+the k sheets: part by part, each into the first sheet where it fits (MaxRects, or guillotine splitting
+for a panel saw), or, in free packing, sheet by sheet with the lowest gap of a skyline taking the part
+that fits it best; what fits nowhere is left over. A local search over the
 sequence (swap two parts, or move a left-over part earlier) keeps every move that does not grow the
-left-over area, and restarts with another placement rule and starting order when it stalls. It ends when
-nothing is left over (a packing with k sheets) or at the deadline. The inner loop is compiled
-(``fixed_bins_kernel``, numba).
+left-over area, and restarts with another placement rule and starting order when it stalls. In free
+packing each chunk of sequence moves is followed by a chunk of re-packing: two or three of the k sheets
+are emptied and packed again together with the left-over parts, kept when the left-over area does not
+grow (the sheets not chosen keep their layout). It ends when nothing is left over (a packing with k
+sheets) or at the deadline. The inner loops are compiled (``fixed_bins_kernel``, numba).
 """
 
 from __future__ import annotations
@@ -35,12 +37,12 @@ STALL = 8  # chunks without a better sequence before a restart
 
 
 def _combos(guillotine: bool) -> list[tuple[bool, int, int]]:
-    """The kernel's (guillotine, split, rule) codes the search uses in this mode: the best-fit rule of
-    the mode (a place picks its part), then the one-sheet fills' rules (a part picks its place): their
-    guillotine splits in guillotine mode, their MaxRects rules otherwise (first-fit sequences with
-    guillotine splitting pack less tightly, so free mode leaves them out)."""
-    # the best-fit rule first: it finds tight packings of many small parts at once
-    out = [(True, GUILLOTINE_SPLITS.index("slas"), kernel.FIT) if guillotine else (False, 0, kernel.SKYLINE)]
+    """The kernel's (guillotine, split, rule) codes the search uses in this mode: in free packing the
+    best-fit skyline (a place picks its part) and the one-sheet fills' MaxRects rules (a part picks its
+    place; first-fit sequences with guillotine splitting pack less tightly, so free mode leaves them
+    out); in guillotine mode the fills' guillotine splits."""
+    # free packing: the best-fit skyline first, it finds tight packings of many small parts at once
+    out = [] if guillotine else [(False, 0, kernel.SKYLINE)]
     for method in methods_for(guillotine):
         parts = method.split("-")
         if parts[0] == "guil" and guillotine:
@@ -68,10 +70,11 @@ def pack_into(
     local = [(j, w, h, r) for j, (_, w, h, r) in enumerate(items)]
     starts = [np.array([it[0] for it in by_key(local, key)], np.int64) for key in SORT_KEYS]
     combos = _combos(guillotine)
-    fit, others = combos[0], combos[1:]
+    fits = [c for c in combos if c[2] == kernel.SKYLINE]
+    others = combos[len(fits) :]
     # the best-fit rule once from the first order, every other rule from every order, then random
     # restarts with those rules
-    first = [(fit, 0), *itertools.product(others, range(len(starts)))]
+    first = [*((c, 0) for c in fits), *itertools.product(others, range(len(starts)))]
     # free packing: each chunk of sequence moves is followed by a chunk of bin re-packing
     lns_rules = None if guillotine else np.array([kernel.SKYLINE, *range(len(FREE_RULES))], np.int64)
     lns_out = np.empty_like(out)

@@ -9,12 +9,11 @@ short side fit, 1 best area fit, 2 bottom-left) and ``heuristics.GUILLOTINE_SPLI
 leftover axis, 1 longer leftover axis, 2 shorter axis, 3 longer axis, 4 min area, 5 max area), the
 same rules as the one-sheet fills there: each part in turn takes the best place for it.
 
-Two more rules turn this round: a place takes the best part for it. ``SKYLINE`` (free packing): the
-lowest gap of a skyline takes the unpacked part that fits it best. ``FIT`` (guillotine): the
-bottom-left free rectangle takes the part that fits it best. Among parts that fit equally well the
-earliest in ``order`` wins, so the local search still steers them. Tightly filled sheets (class 4 of
+One more rule turns this round: a place takes the best part for it. ``SKYLINE`` (free packing): the
+lowest gap of a skyline takes the unpacked part that fits it best; among parts that fit equally well
+the earliest in ``order`` wins, so the local search still steers it. Tightly filled sheets (class 4 of
 the 2BP benchmark: 98 % of the area used) are found at once this way where first-fit needs many
-thousands of sequences.
+thousands of sequences. ``repack_bins`` is a second search over a packing rather than a sequence.
 """
 
 from __future__ import annotations
@@ -25,7 +24,6 @@ from numba import njit
 CAP = 256  # free rectangles kept per bin (MaxRects prunes contained ones; the largest are kept)
 BIG = 1 << 40
 SKYLINE = 3  # rule code: best-fit skyline (free packing)
-FIT = 4  # rule code: best-fit guillotine (any mode)
 
 
 @njit(cache=True)
@@ -257,71 +255,6 @@ def pack_skyline(
 
 
 @njit(cache=True)
-def pack_guillotine_fit(
-    W: int,
-    H: int,
-    ws: np.ndarray,
-    hs: np.ndarray,
-    rots: np.ndarray,
-    order: np.ndarray,
-    k: int,
-    split: int,
-    out: np.ndarray,
-) -> int:
-    """Best-fit guillotine packing into ``k`` bins, one bin after the other: the bottom-left free
-    rectangle takes the part still unpacked that fits it best (both sides exact, then one, earliest in
-    ``order`` among equals), split by one cut (``split``); a rectangle no part fits is given up. Returns
-    the area left unpacked."""
-    n = order.shape[0]
-    packed = np.zeros(n, np.bool_)
-    for i in range(n):
-        out[i, 0] = -1
-    free = np.empty((2 * n + 4, 4), np.int64)
-    remaining = n
-    for b in range(k):
-        if remaining == 0:
-            break
-        nf = 1
-        free[0, 0], free[0, 1], free[0, 2], free[0, 3] = 0, 0, W, H
-        while remaining > 0 and nf > 0:
-            j = 0
-            for q in range(1, nf):
-                if free[q, 1] < free[j, 1] or (free[q, 1] == free[j, 1] and free[q, 0] < free[j, 0]):
-                    j = q
-            fx, fy, fw, fh = free[j, 0], free[j, 1], free[j, 2], free[j, 3]
-            bf, bi, bw, bh, brot = -1, -1, 0, 0, 0
-            for t in range(n):
-                i = order[t]
-                if packed[i]:
-                    continue
-                w, h = ws[i], hs[i]
-                if w <= fw and h <= fh:
-                    f = (2 if w == fw else 0) + (1 if h == fh else 0)
-                    if f > bf:
-                        bf, bi, bw, bh, brot = f, i, w, h, 0
-                if rots[i] != 0 and w != h and h <= fw and w <= fh:
-                    f = (2 if h == fw else 0) + (1 if w == fh else 0)
-                    if f > bf:
-                        bf, bi, bw, bh, brot = f, i, h, w, 1
-                if bf == 3:
-                    break
-            if bi < 0:
-                nf -= 1
-                free[j] = free[nf]
-                continue
-            packed[bi] = True
-            remaining -= 1
-            out[bi, 0], out[bi, 1], out[bi, 2] = b, fx, fy
-            out[bi, 3], out[bi, 4], out[bi, 5] = bw, bh, brot
-            nf = _place_guillotine(free, nf, j, bw, bh, split)
-    left = 0
-    for i in range(n):
-        if not packed[i]:
-            left += ws[i] * hs[i]
-    return left
-
-
-@njit(cache=True)
 def pack(
     W: int,
     H: int,
@@ -339,8 +272,6 @@ def pack(
     item i did not fit. Returns the area left unpacked."""
     if rule == SKYLINE and not guillotine:
         return pack_skyline(W, H, ws, hs, rots, order, k, out)
-    if rule == FIT:
-        return pack_guillotine_fit(W, H, ws, hs, rots, order, k, split, out)
     free = np.empty((k, CAP, 4), np.int64)
     nf = np.ones(k, np.int64)
     tmp = np.empty((4 * CAP + 4, 4), np.int64)
