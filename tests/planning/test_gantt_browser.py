@@ -74,9 +74,12 @@ def test_demo_plan_gantt_breakdown_and_pin(runtime: Runtime, page: Any) -> None:
         """() => {
           const chart = window.echarts.getInstanceByDom(document.getElementById('gantt'));
           const d = JSON.parse(document.getElementById('gantt-data').textContent);
-          const wide = d.bars.filter(b => !b.started).sort((a, b) => (b.e - b.s) - (a.e - a.s));
+          const at = b => chart.convertToPixel({xAxisIndex: 0, yAxisIndex: 0}, [(b.s + b.e) / 2, b.row]);
+          // the widest bar not started whose middle is in the zoomed window (the plan may run on past it)
+          const wide = d.bars.filter(b => !b.started && chart.containPixel({gridIndex: 0}, at(b)))
+            .sort((a, b) => (b.e - b.s) - (a.e - a.s));
           const b = wide[0];
-          const [x, y] = chart.convertToPixel({xAxisIndex: 0, yAxisIndex: 0}, [(b.s + b.e) / 2, b.row]);
+          const [x, y] = at(b);
           return {x: x, y: y, op: b.wo + '/' + b.seq, eq: b.eq};
         }"""
     )
