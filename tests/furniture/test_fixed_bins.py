@@ -126,12 +126,11 @@ def test_bin_repacking_keeps_a_valid_packing_and_never_leaves_more(
     inst, rotate = case
     n = len(inst.items)
     k = max(2, n // 3)
-    start, _ = _kernel_pack(inst, list(range(n)), k, 0)
     ws = np.array([it.w for it in inst.items], np.int64)
     hs = np.array([it.h for it in inst.items], np.int64)
     rots = np.array([1 if it.rotate else 0 for it in inst.items], np.int64)
     out = np.empty((n, 6), np.int64)
-    kernel.pack(inst.W, inst.H, ws, hs, rots, np.arange(n), k, False, 0, 0, out)
+    start = kernel.pack(inst.W, inst.H, ws, hs, rots, np.arange(n), k, False, 0, 0, out)
     rules = np.array([kernel.SKYLINE, 0, 1, 2], np.int64)
     left = kernel.repack_bins(inst.W, inst.H, ws, hs, rots, k, False, 0, rules, 300, seed, out)
     placed = [i for i in range(n) if out[i, 0] >= 0]

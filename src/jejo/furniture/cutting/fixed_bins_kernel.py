@@ -418,6 +418,9 @@ def repack_bins(
     sel = np.empty(n, np.int64)
     sub = np.empty((n, 6), np.int64)
     keys = np.empty(n, np.float64)
+    sws = np.empty(n, np.int64)
+    shs = np.empty(n, np.int64)
+    srots = np.empty(n, np.int64)
     for _ in range(iters):
         if cur == 0:
             break
@@ -434,9 +437,6 @@ def repack_bins(
             if out[i, 0] < 0 or where[out[i, 0]] >= 0:
                 sel[cnt] = i
                 cnt += 1
-        sws = np.empty(cnt, np.int64)
-        shs = np.empty(cnt, np.int64)
-        srots = np.empty(cnt, np.int64)
         noise = 0.1 + 0.5 * np.random.random()
         for q in range(cnt):
             i = sel[q]
@@ -444,7 +444,7 @@ def repack_bins(
             keys[q] = -(ws[i] * hs[i]) * (1.0 + noise * (np.random.random() - 0.5))
         order = np.argsort(keys[:cnt])
         rule = rules[np.random.randint(rules.shape[0])]
-        val = pack(W, H, sws, shs, srots, order, m, guillotine, split, rule, sub)
+        val = pack(W, H, sws[:cnt], shs[:cnt], srots[:cnt], order, m, guillotine, split, rule, sub)
         if val <= cur:
             cur = val
             for q in range(cnt):
