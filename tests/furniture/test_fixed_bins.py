@@ -13,12 +13,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.furniture.test_cutting_solver import instances
 
-from jejo.furniture.cutting import Instance, Placement, Solution, SolveOptions, solve
+from jejo.furniture.cutting import Instance, Item, Placement, Solution, SolveOptions, solve
 from jejo.furniture.cutting import fixed_bins_kernel as kernel
-from jejo.furniture.cutting.fixed_bins import pack_into
+from jejo.furniture.cutting.fixed_bins import CHECKED, pack_into
 from jejo.furniture.cutting.heuristics import by_key
 from jejo.furniture.cutting.parsers import read_2bp
-from jejo.furniture.cutting.verify import check_solution
+from jejo.furniture.cutting.verify import check_solution, is_guillotine
 
 
 def _solution(inst: Instance, bins: list[list[tuple[int, int, int, int, int, bool]]], guil: bool) -> Solution:
@@ -45,13 +45,17 @@ def test_every_answer_is_a_valid_packing_in_at_most_k_sheets(
     assert sorted(p.item for p in sol.placements) == list(range(len(items)))
 
 
-def _kernel_pack(inst: Instance, order: list[int], k: int, rule: int) -> tuple[int, list]:
+def _kernel_pack(
+    inst: Instance, order: list[int], k: int, rule: int, guillotine: bool = False, split: int = 0
+) -> tuple[int, list]:
     n = len(inst.items)
     ws = np.array([it.w for it in inst.items], np.int64)
     hs = np.array([it.h for it in inst.items], np.int64)
     rots = np.array([1 if it.rotate else 0 for it in inst.items], np.int64)
     out = np.empty((n, 6), np.int64)
-    left = kernel.pack(inst.W, inst.H, ws, hs, rots, np.array(order, np.int64), k, False, 0, rule, out)
+    left = kernel.pack(
+        inst.W, inst.H, ws, hs, rots, np.array(order, np.int64), k, guillotine, split, rule, out
+    )
     bins: list[list[tuple[int, int, int, int, int, bool]]] = [[] for _ in range(k)]
     for i, (b, x, y, w, h, r) in enumerate(out.tolist()):
         if b >= 0:
@@ -77,6 +81,71 @@ def test_skyline_places_validly_and_counts_what_is_left(case: tuple[Instance, bo
         sub = Instance(tuple(inst.items[i] for i in sorted(placed)), inst.W, inst.H)
         renum = [[(kept[i], x, y, w, h, r) for i, x, y, w, h, r in b] for b in bins if b]
         assert check_solution(sub, _solution(sub, renum, False), rotate=rotate) == []
+
+
+GUILLOTINE_RULES = [
+    (kernel.SHELF_LOW, 0),
+    (kernel.SHELF_HIGH, 0),
+    (kernel.SKYLINE, CHECKED),
+    *((r, CHECKED) for r in range(3)),
+    *((r, s) for r in range(3) for s in range(6)),
+]
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances(), st.randoms(), st.sampled_from(GUILLOTINE_RULES))
+def test_guillotine_rules_place_validly_and_count_what_is_left(
+    case: tuple[Instance, bool], rnd: object, rule_split: tuple[int, int]
+) -> None:
+    """Every packing rule of guillotine mode (the shelves; the skyline and MaxRects with the sheets a
+    saw cannot cut emptied again; guillotine splitting): every part placed is inside its sheet,
+    overlaps nothing, keeps its size (turned only where allowed), every sheet can be cut edge to edge,
+    and the area reported left over is exactly that of the parts not placed."""
+    inst, rotate = case
+    order = list(range(len(inst.items)))
+    rnd.shuffle(order)  # type: ignore[attr-defined]
+    k = max(1, len(order) // 3)
+    rule, split = rule_split
+    left, bins = _kernel_pack(inst, order, k, rule, guillotine=True, split=split)
+    placed = {p[0] for b in bins for p in b}
+    assert left == sum(it.w * it.h for i, it in enumerate(inst.items) if i not in placed)
+    if placed:
+        kept = {i: n for n, i in enumerate(sorted(placed))}
+        sub = Instance(tuple(inst.items[i] for i in sorted(placed)), inst.W, inst.H)
+        renum = [[(kept[i], x, y, w, h, r) for i, x, y, w, h, r in b] for b in bins if b]
+        sol = _solution(sub, renum, True)
+        assert check_solution(sub, sol, rotate=rotate, guillotine=True) == []
+
+
+def test_a_pinwheel_sheet_is_emptied_and_a_cuttable_one_kept() -> None:
+    """Four parts around a centre square (the pinwheel) cannot be cut edge to edge: the check takes
+    them out as left over. Five parts in two columns of rows can: kept."""
+    pinwheel = [(0, 0, 0, 6, 4), (1, 6, 0, 4, 6), (2, 4, 6, 6, 4), (3, 0, 4, 4, 6), (4, 4, 4, 2, 2)]
+    rows = [(0, 0, 0, 6, 4), (1, 6, 0, 4, 6), (2, 0, 4, 6, 4), (3, 6, 6, 4, 4), (4, 0, 8, 2, 2)]
+    for layout, cuttable in ((pinwheel, False), (rows, True)):
+        out = np.array([[0, x, y, w, h, 0] for _, x, y, w, h in layout], np.int64)
+        ws, hs = out[:, 3].copy(), out[:, 4].copy()
+        dropped = kernel.drop_uncuttable(ws, hs, 1, out)
+        rects = [(x, y, x + w, y + h) for _, x, y, w, h in layout]
+        assert is_guillotine(rects) is cuttable
+        assert dropped == (0 if cuttable else int((ws * hs).sum()))
+        assert (out[:, 0] == (0 if cuttable else -1)).all()
+
+
+def test_shelves_fill_a_column_beside_a_narrower_part() -> None:
+    """A 4 × 10 part opens the shelf, a 6 × 5 part a second column; a 4 × 5 part stacks on that one
+    and leaves 2 beside it, where the last 2 × 5 part goes (the column's top row): the sheet is full.
+    Without that row the last part would fit nowhere."""
+    items = ((4, 10), (6, 5), (4, 5), (2, 5))
+    inst = Instance(tuple(Item(w, h, False) for w, h in items), 10, 10)
+    left, bins = _kernel_pack(inst, [0, 1, 2, 3], 1, kernel.SHELF_LOW, guillotine=True)
+    assert left == 0
+    assert sorted(bins[0]) == [
+        (0, 0, 0, 4, 10, False),
+        (1, 4, 0, 6, 5, False),
+        (2, 4, 5, 4, 5, False),
+        (3, 8, 5, 2, 5, False),
+    ]
 
 
 def test_skyline_fills_two_tight_sheets_where_first_fit_does_not(data_2bp: Path) -> None:
@@ -116,13 +185,14 @@ def _row(out: np.ndarray, i: int, name: int) -> tuple[int, int, int, int, int, b
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(), st.integers(0, 1 << 20))
+@given(instances(), st.integers(0, 1 << 20), st.booleans())
 def test_bin_repacking_keeps_a_valid_packing_and_never_leaves_more(
-    case: tuple[Instance, bool], seed: int
+    case: tuple[Instance, bool], seed: int, guillotine: bool
 ) -> None:
     """The large-neighbourhood search starts from a first-fit packing into a third of the sheets: what
-    it returns is a valid packing of the parts it placed, the area it reports left over is exactly that
-    of the parts it did not place, and never more than at the start."""
+    it returns is a valid packing of the parts it placed (guillotine patterns when it re-packs with
+    shelves), the area it reports left over is exactly that of the parts it did not place, and never
+    more than at the start."""
     inst, rotate = case
     n = len(inst.items)
     k = max(2, n // 3)
@@ -130,16 +200,20 @@ def test_bin_repacking_keeps_a_valid_packing_and_never_leaves_more(
     hs = np.array([it.h for it in inst.items], np.int64)
     rots = np.array([1 if it.rotate else 0 for it in inst.items], np.int64)
     out = np.empty((n, 6), np.int64)
-    start = kernel.pack(inst.W, inst.H, ws, hs, rots, np.arange(n), k, False, 0, 0, out)
-    rules = np.array([kernel.SKYLINE, 0, 1, 2], np.int64)
-    left = kernel.repack_bins(inst.W, inst.H, ws, hs, rots, k, False, 0, rules, 300, seed, out)
+    start = kernel.pack(inst.W, inst.H, ws, hs, rots, np.arange(n), k, guillotine, 0, 0, out)
+    if guillotine:
+        rules = np.array([kernel.SHELF_LOW, kernel.SHELF_HIGH], np.int64)
+    else:
+        rules = np.array([kernel.SKYLINE, 0, 1, 2], np.int64)
+    left = kernel.repack_bins(inst.W, inst.H, ws, hs, rots, k, guillotine, 0, rules, 300, seed, out)
     placed = [i for i in range(n) if out[i, 0] >= 0]
     assert left == sum(inst.items[i].w * inst.items[i].h for i in range(n) if i not in placed) <= start
     assert all(0 <= out[i, 0] < k for i in placed)
     if placed:
         sub = Instance(tuple(inst.items[i] for i in placed), inst.W, inst.H)
         bins = [[_row(out, i, q) for q, i in enumerate(placed) if out[i, 0] == b] for b in range(k)]
-        assert check_solution(sub, _solution(sub, [b for b in bins if b], False), rotate=rotate) == []
+        sol = _solution(sub, [b for b in bins if b], guillotine)
+        assert check_solution(sub, sol, rotate=rotate, guillotine=guillotine) == []
 
 
 def test_bin_repacking_finishes_what_sequence_moves_do_not(data_2bp: Path) -> None:
@@ -189,3 +263,35 @@ def test_saves_the_sheet_on_a_few_sheet_instance(data_2bp: Path, guillotine: boo
     best = int(row["bks_3stage_nonexact_R" if guillotine else "bks_2bp_R_F_best"])
     assert sol.bins == best == 2
     assert sol.stats.get("improved_by_fixed_bins")
+
+
+def test_checked_free_packings_give_the_saw_a_sheet_fewer(data_2bp: Path) -> None:
+    """Class 8, instance 372: 60 parts into 15 sheets (the area bound; 96 % full), where guillotine
+    splitting leaves parts over (rectpack's guillotine rules need 16 sheets). Sequence moves with the
+    skyline, then re-packing with the skyline and MaxRects — every sheet kept only where edge-to-edge
+    cuts separate it — and the shelves pack every part for one of four seeds (seeded walks, the same
+    every run), and less is left over than after as many guillotine-splitting moves."""
+    inst = read_2bp(data_2bp / "Class_08.2bp", 372)
+    items = [(i, it.w, it.h, it.rotate) for i, it in enumerate(inst.items)]
+    ws = np.array([it.w for it in inst.items], np.int64)
+    hs = np.array([it.h for it in inst.items], np.int64)
+    rots = np.ones(len(items), np.int64)
+    rules = np.array([kernel.SKYLINE, 0, 1, 2, kernel.SHELF_LOW, kernel.SHELF_HIGH], np.int64)
+    k = 15
+    finished = []
+    for seed in range(4):
+        out = np.empty((len(items), 6), np.int64)
+        order = np.array([it[0] for it in by_key(items, "area")], np.int64)
+        kernel.improve(inst.W, inst.H, ws, hs, rots, order, k, True, CHECKED, kernel.SKYLINE, 2000, seed, out)
+        lns = kernel.repack_bins(inst.W, inst.H, ws, hs, rots, k, True, CHECKED, rules, 20_000, seed, out)
+        order = np.array([it[0] for it in by_key(items, "area")], np.int64)
+        split = kernel.improve(
+            inst.W, inst.H, ws, hs, rots, order, k, True, 0, 0, 22_000, seed, np.empty_like(out)
+        )
+        assert lns < split
+        if lns == 0:
+            bins = [[_row(out, i, i) for i in range(len(items)) if out[i, 0] == b] for b in range(k)]
+            sol = _solution(inst, bins, True)
+            assert check_solution(inst, sol, rotate=True, guillotine=True) == []
+            finished.append(seed)
+    assert finished

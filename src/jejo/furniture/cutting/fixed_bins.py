@@ -2,14 +2,17 @@
 
 When the best packing has k + 1 sheets, this search asks for k. The parts are placed in a sequence into
 the k sheets: part by part, each into the first sheet where it fits (MaxRects, or guillotine splitting
-for a panel saw), or, in free packing, sheet by sheet with the lowest gap of a skyline taking the part
-that fits it best; what fits nowhere is left over. A local search over the
-sequence (swap two parts, or move a left-over part earlier) keeps every move that does not grow the
-left-over area, and restarts with another placement rule and starting order when it stalls. In free
-packing each chunk of sequence moves is followed by a chunk of re-packing: two or three of the k sheets
-are emptied and packed again together with the left-over parts, kept when the left-over area does not
-grow (the sheets not chosen keep their layout). It ends when nothing is left over (a packing with k
-sheets) or at the deadline. The inner loops are compiled (``fixed_bins_kernel``, numba).
+for a panel saw), or into three-stage shelves (each part where it fits best), or sheet by sheet with
+the lowest gap of a skyline taking the part that fits it best; what fits nowhere is left over. For a
+panel saw, the skyline and MaxRects packings keep only the sheets that edge-to-edge cuts separate
+(``CHECKED``). A local search over the sequence (swap two parts, or move a left-over part earlier)
+keeps every move that does not grow the left-over area, and restarts with another placement rule and
+starting order when it stalls. With three sheets or more, each chunk of sequence moves is followed by
+a chunk of re-packing: two or three of the k sheets are emptied and packed again together with the
+left-over parts (the skyline or a MaxRects rule; for a panel saw checked, and the shelves too), kept
+when the left-over area does not grow (the sheets not chosen keep their layout). It ends when nothing
+is left over (a packing with k sheets) or at the deadline. The inner loops are compiled
+(``fixed_bins_kernel``, numba).
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ from jejo.furniture.cutting.heuristics import (
     methods_for,
 )
 
+BEST_FIT = (kernel.SKYLINE, kernel.SHELF_LOW, kernel.SHELF_HIGH)  # rules that run once, not in restarts
+CHECKED = -1  # split code: place freely, keep only the sheets edge-to-edge cuts separate (guillotine)
 CHUNK_S = 0.15  # seconds of moves between looks at the clock
 STALL = 8  # chunks without a better sequence before a restart
 
@@ -40,15 +45,24 @@ def _combos(guillotine: bool) -> list[tuple[bool, int, int]]:
     """The kernel's (guillotine, split, rule) codes the search uses in this mode: in free packing the
     best-fit skyline (a place picks its part) and the one-sheet fills' MaxRects rules (a part picks its
     place; first-fit sequences with guillotine splitting pack less tightly, so free mode leaves them
-    out); in guillotine mode the fills' guillotine splits."""
-    # free packing: the best-fit skyline first, it finds tight packings of many small parts at once
-    out = [] if guillotine else [(False, 0, kernel.SKYLINE)]
+    out); in guillotine mode the skyline and MaxRects rules with only the sheets a saw can cut kept
+    (``CHECKED``), the three-stage shelves, and the fills' guillotine splits."""
+    # the best-fit rules first: the skyline finds tight packings of many small parts at once, the
+    # shelves pack long parts in strips
+    if guillotine:
+        out = [(True, CHECKED, kernel.SKYLINE), (True, 0, kernel.SHELF_LOW), (True, 0, kernel.SHELF_HIGH)]
+    else:
+        out = [(False, 0, kernel.SKYLINE)]
     for method in methods_for(guillotine):
         parts = method.split("-")
         if parts[0] == "guil" and guillotine:
             out.append((True, GUILLOTINE_SPLITS.index(parts[1]), FREE_RULES.index(parts[2])))
         elif parts[0] == "free":
             out.append((False, 0, FREE_RULES.index(parts[1])))
+    if guillotine:
+        # after the splitting rules: those find the tight two-sheet packings of class 4 from the
+        # first sort orders
+        out += [(True, CHECKED, r) for r in range(len(FREE_RULES))]
     return out
 
 
@@ -70,13 +84,19 @@ def pack_into(
     local = [(j, w, h, r) for j, (_, w, h, r) in enumerate(items)]
     starts = [np.array([it[0] for it in by_key(local, key)], np.int64) for key in SORT_KEYS]
     combos = _combos(guillotine)
-    fits = [c for c in combos if c[2] == kernel.SKYLINE]
+    fits = [c for c in combos if c[2] in BEST_FIT]
     others = combos[len(fits) :]
-    # the best-fit rule once from the first order, every other rule from every order, then random
+    # the best-fit rules once from the first order, every other rule from every order, then random
     # restarts with those rules
     first = [*((c, 0) for c in fits), *itertools.product(others, range(len(starts)))]
-    # free packing: each chunk of sequence moves is followed by a chunk of bin re-packing
-    lns_rules = None if guillotine else np.array([kernel.SKYLINE, *range(len(FREE_RULES))], np.int64)
+    if guillotine and k == 2:
+        # two sheets (no re-packing): the splitting rules first, they find the tight two-sheet
+        # packings of class 4 within seconds, where the best-fit rules do not
+        first = sorted(first, key=lambda f: f[0] in fits)
+    # each chunk of sequence moves is followed by a chunk of bin re-packing
+    lns_rules = np.array([kernel.SKYLINE, *range(len(FREE_RULES))], np.int64)
+    if guillotine:
+        lns_rules = np.array([*lns_rules, kernel.SHELF_LOW, kernel.SHELF_HIGH], np.int64)
     lns_out = np.empty_like(out)
     iters = lns_iters = 200  # moves per chunk, tuned to CHUNK_S after the first chunk
     r = 0
@@ -98,12 +118,13 @@ def pack_into(
             iters = _tuned(iters, time.monotonic() - t)
             if left == 0:
                 return _bins(out, ids, k)
-            if lns_rules is not None and time.monotonic() < deadline:
+            if k >= 3 and time.monotonic() < deadline:  # two sheets re-packed is a restart
                 if lns_left is None or left < lns_left:  # re-pack from the better packing
                     lns_out[:] = out
                 t = time.monotonic()
+                lns_seed = rng.randrange(1 << 30)
                 lns_left = kernel.repack_bins(
-                    W, H, ws, hs, rots, k, False, 0, lns_rules, lns_iters, rng.randrange(1 << 30), lns_out
+                    W, H, ws, hs, rots, k, guillotine, CHECKED, lns_rules, lns_iters, lns_seed, lns_out
                 )
                 lns_iters = _tuned(lns_iters, time.monotonic() - t)
                 if lns_left == 0:
@@ -134,4 +155,6 @@ def warm_up() -> float:
     out = np.empty((3, 6), np.int64)
     kernel.improve(6, 6, ws, hs, rots, np.arange(3), 2, False, 0, 0, 1, 0, out)
     kernel.repack_bins(6, 6, ws, hs, rots, 2, False, 0, np.array([0, kernel.SKYLINE]), 1, 0, out)
+    rules = np.array([0, kernel.SKYLINE, kernel.SHELF_LOW], np.int64)
+    kernel.repack_bins(6, 6, ws, hs, rots, 2, True, CHECKED, rules, 3, 0, out)
     return time.monotonic() - t

@@ -13,7 +13,10 @@ One more rule turns this round: a place takes the best part for it. ``SKYLINE`` 
 lowest gap of a skyline takes the unpacked part that fits it best; among parts that fit equally well
 the earliest in ``order`` wins, so the local search still steers it. Tightly filled sheets (class 4 of
 the 2BP benchmark: 98 % of the area used) are found at once this way where first-fit needs many
-thousands of sequences. ``repack_bins`` is a second search over a packing rather than a sequence.
+thousands of sequences. ``SHELF_LOW`` / ``SHELF_HIGH`` (guillotine): shelves across the sheet,
+columns in a shelf, parts stacked in a column and side by side in its top row, each part where it
+fits best; the two differ in how a new shelf's first part lies. ``repack_bins`` is a second search
+over a packing rather than a sequence.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from numba import njit
 CAP = 256  # free rectangles kept per bin (MaxRects prunes contained ones; the largest are kept)
 BIG = 1 << 40
 SKYLINE = 3  # rule code: best-fit skyline (free packing)
+SHELF_LOW = 4  # rule code: three-stage shelves, a new shelf as low as the part allows (guillotine)
+SHELF_HIGH = 5  # rule code: three-stage shelves, a new shelf as high as the part allows (guillotine)
 
 
 @njit(cache=True)
@@ -255,6 +260,197 @@ def pack_skyline(
 
 
 @njit(cache=True)
+def pack_shelf(
+    W: int,
+    H: int,
+    ws: np.ndarray,
+    hs: np.ndarray,
+    rots: np.ndarray,
+    order: np.ndarray,
+    k: int,
+    high: bool,
+    out: np.ndarray,
+) -> int:
+    """Three-stage shelf packing into ``k`` bins, part by part in ``order``: a bin is cut across into
+    shelves, a shelf into columns, a column across into parts (each part may be narrower than its
+    column: a trim cut). A part goes on top of the column where it fits best (the least trim beside
+    it, then the least room above), else into a new column of the shelf whose height it fills best,
+    else opens a new shelf in the first bin with room: lying as low as it can (``high`` False) or
+    standing as high as it can. Every pattern is guillotine (three stages and a trim). Returns the area
+    left unpacked."""
+    n = order.shape[0]
+    used = np.zeros(k, np.int64)  # height of the shelves in each bin
+    s_bin = np.empty(n, np.int64)
+    s_y = np.empty(n, np.int64)
+    s_h = np.empty(n, np.int64)
+    s_x = np.empty(n, np.int64)  # right end of the shelf's last column
+    c_shelf = np.empty(n, np.int64)
+    c_x = np.empty(n, np.int64)
+    c_w = np.empty(n, np.int64)
+    c_top = np.empty(n, np.int64)  # height used in the column
+    c_rh = np.empty(n, np.int64)  # height of the column's top row
+    c_rx = np.empty(n, np.int64)  # width used in that row
+    ns = 0
+    nc = 0
+    left = 0
+    for t in range(n):
+        i = order[t]
+        w0, h0 = ws[i], hs[i]
+        turn = rots[i] != 0 and w0 != h0
+        out[i, 0] = -1
+        # 1. beside the parts of a column's top row (room a narrower part left), best fit: the least
+        # height left above the part, then the least width left beside it
+        bc, bs, bw, bh, br = -1, BIG, -1, -1, 0
+        for c in range(nc):
+            room = c_w[c] - c_rx[c]
+            for o in range(2 if turn else 1):
+                pw, ph = (w0, h0) if o == 0 else (h0, w0)
+                if pw <= room and ph <= c_rh[c]:
+                    sc = (c_rh[c] - ph) * W + room - pw
+                    if sc < bs:
+                        bc, bs, bw, bh, br = c, sc, pw, ph, o
+        if bc >= 0:
+            s = c_shelf[bc]
+            out[i, 0], out[i, 1] = s_bin[s], c_x[bc] + c_rx[bc]
+            out[i, 2] = s_y[s] + c_top[bc] - c_rh[bc]
+            out[i, 3], out[i, 4], out[i, 5] = bw, bh, br
+            c_rx[bc] += bw
+            continue
+        # 2. on top of a column
+        bc, bs, bw, bh, br = -1, BIG, -1, -1, 0
+        for c in range(nc):
+            s = c_shelf[c]
+            room = s_h[s] - c_top[c]
+            for o in range(2 if turn else 1):
+                pw, ph = (w0, h0) if o == 0 else (h0, w0)
+                if pw <= c_w[c] and ph <= room:
+                    # best fit: the least trim beside the part, then the least room above it
+                    sc = (c_w[c] - pw) * H + room - ph
+                    if sc < bs:
+                        bc, bs, bw, bh, br = c, sc, pw, ph, o
+        if bc >= 0:
+            s = c_shelf[bc]
+            out[i, 0], out[i, 1], out[i, 2] = s_bin[s], c_x[bc], s_y[s] + c_top[bc]
+            out[i, 3], out[i, 4], out[i, 5] = bw, bh, br
+            c_top[bc] += bh
+            c_rh[bc], c_rx[bc] = bh, bw
+            continue
+        # 3. a new column in a shelf
+        bc, bs = -1, BIG
+        for s in range(ns):
+            room = W - s_x[s]
+            for o in range(2 if turn else 1):
+                pw, ph = (w0, h0) if o == 0 else (h0, w0)
+                if pw <= room and ph <= s_h[s]:
+                    # best fit: the least height left over in the shelf, then the narrower part
+                    sc = (s_h[s] - ph) * W + pw
+                    if sc < bs:
+                        bc, bs, bw, bh, br = s, sc, pw, ph, o
+        if bc >= 0:
+            s = bc
+            out[i, 0], out[i, 1], out[i, 2] = s_bin[s], s_x[s], s_y[s]
+            out[i, 3], out[i, 4], out[i, 5] = bw, bh, br
+            c_shelf[nc], c_x[nc], c_w[nc], c_top[nc] = s, s_x[s], bw, bh
+            c_rh[nc], c_rx[nc] = bh, bw
+            nc += 1
+            s_x[s] += bw
+            continue
+        # 4. a new shelf in the first bin with room
+        bw, bh, br = -1, -1, 0
+        cands = 2 if turn else 1
+        for b in range(k):
+            for o in range(cands):
+                pw, ph = (w0, h0) if o == 0 else (h0, w0)
+                if pw > W or used[b] + ph > H:
+                    continue
+                if bw < 0 or (ph < bh if not high else ph > bh):
+                    bw, bh, br = pw, ph, o
+            if bw > 0:
+                out[i, 0], out[i, 1], out[i, 2] = b, 0, used[b]
+                out[i, 3], out[i, 4], out[i, 5] = bw, bh, br
+                s_bin[ns], s_y[ns], s_h[ns], s_x[ns] = b, used[b], bh, bw
+                c_shelf[nc], c_x[nc], c_w[nc], c_top[nc] = ns, 0, bw, bh
+                c_rh[nc], c_rx[nc] = bh, bw
+                ns += 1
+                nc += 1
+                used[b] += bh
+                break
+        if bw < 0:
+            left += w0 * h0
+    return left
+
+
+@njit(cache=True)
+def _cuttable(out: np.ndarray, members: np.ndarray) -> bool:
+    """Whether the parts ``members`` of one bin (rows of ``out``) separate by recursive edge-to-edge
+    cuts. Any cut that crosses no part keeps both sides cuttable if the whole is, so the first cut
+    found on either axis will do."""
+    m = members.shape[0]
+    perm = members.copy()
+    seg = np.empty((2 * m + 2, 2), np.int64)  # groups still to cut: [start, end) of perm
+    seg[0, 0], seg[0, 1] = 0, m
+    ns = 1
+    while ns > 0:
+        ns -= 1
+        a, e = seg[ns, 0], seg[ns, 1]
+        if e - a <= 1:
+            continue
+        split = -1
+        for axis in range(2):
+            lo = 1 + axis  # x (column 1) or y (column 2) of out
+            size = 3 + axis  # w or h
+            part = perm[a:e]
+            key = np.empty(e - a, np.int64)
+            for q in range(e - a):
+                key[q] = out[part[q], lo]
+            part = part[np.argsort(key, kind="mergesort")]
+            far = out[part[0], lo] + out[part[0], size]
+            for q in range(1, e - a):
+                if out[part[q], lo] >= far:
+                    split = q
+                    break
+                end = out[part[q], lo] + out[part[q], size]
+                if end > far:
+                    far = end
+            if split > 0:
+                perm[a:e] = part
+                break
+        if split <= 0:
+            return False
+        seg[ns, 0], seg[ns, 1] = a, a + split
+        seg[ns + 1, 0], seg[ns + 1, 1] = a + split, e
+        ns += 2
+    return True
+
+
+@njit(cache=True)
+def drop_uncuttable(ws: np.ndarray, hs: np.ndarray, k: int, out: np.ndarray) -> int:
+    """Take the parts out of every bin of ``out`` that edge-to-edge cuts cannot separate (they count
+    as left unpacked); returns their area. Only the first ``len(ws)`` rows of ``out`` are read."""
+    n = ws.shape[0]
+    cnt = np.zeros(k, np.int64)
+    for i in range(n):
+        if out[i, 0] >= 0:
+            cnt[out[i, 0]] += 1
+    dropped = 0
+    for b in range(k):
+        if cnt[b] <= 2:  # one or two parts always separate
+            continue
+        members = np.empty(cnt[b], np.int64)
+        c = 0
+        for i in range(n):
+            if out[i, 0] == b:
+                members[c] = i
+                c += 1
+        if not _cuttable(out, members):
+            for q in range(c):
+                i = members[q]
+                out[i, 0] = -1
+                dropped += ws[i] * hs[i]
+    return dropped
+
+
+@njit(cache=True)
 def pack(
     W: int,
     H: int,
@@ -270,8 +466,13 @@ def pack(
 ) -> int:
     """Pack ``order`` first-fit into ``k`` bins; ``out[i]`` = (bin, x, y, w, h, rotated), bin -1 when
     item i did not fit. Returns the area left unpacked."""
-    if rule == SKYLINE and not guillotine:
-        return pack_skyline(W, H, ws, hs, rots, order, k, out)
+    if rule == SKYLINE:
+        left = pack_skyline(W, H, ws, hs, rots, order, k, out)
+        if guillotine:  # a skyline sheet counts only where a panel saw can cut it
+            left += drop_uncuttable(ws, hs, k, out)
+        return left
+    if rule in (SHELF_LOW, SHELF_HIGH):
+        return pack_shelf(W, H, ws, hs, rots, order, k, rule == SHELF_HIGH, out)
     free = np.empty((k, CAP, 4), np.int64)
     nf = np.ones(k, np.int64)
     tmp = np.empty((4 * CAP + 4, 4), np.int64)
@@ -295,13 +496,15 @@ def pack(
                 continue
             px, py = free[b, slot, 0], free[b, slot, 1]
             out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4], out[i, 5] = b, px, py, pw, ph, turned
-            if guillotine:
+            if guillotine and split >= 0:
                 nf[b] = _place_guillotine(free[b], nf[b], slot, pw, ph, split)
             else:
                 nf[b] = _place_maxrects(free[b], nf[b], px, py, pw, ph, min_side, tmp)
             break
         if out[i, 0] < 0:
             left += w * h
+    if guillotine and split < 0:  # MaxRects sheets count only where a panel saw can cut them
+        left += drop_uncuttable(ws, hs, k, out)
     return left
 
 
@@ -438,12 +641,20 @@ def repack_bins(
                 sel[cnt] = i
                 cnt += 1
         noise = 0.1 + 0.5 * np.random.random()
+        rule = rules[np.random.randint(rules.shape[0])]
+        # shelves: sorted by the side that sets a shelf's height half of the time, else by area
+        side = rule in (SHELF_LOW, SHELF_HIGH) and np.random.random() < 0.5
         for q in range(cnt):
             i = sel[q]
             sws[q], shs[q], srots[q] = ws[i], hs[i], rots[i]
-            keys[q] = -(ws[i] * hs[i]) * (1.0 + noise * (np.random.random() - 0.5))
+            if side:
+                lo = ws[i] if ws[i] < hs[i] or rots[i] == 0 else hs[i]
+                hi = ws[i] + hs[i] - lo if rots[i] != 0 else hs[i]
+                key = float(hi if rule == SHELF_HIGH else lo)
+            else:
+                key = float(ws[i] * hs[i])
+            keys[q] = -key * (1.0 + noise * (np.random.random() - 0.5))
         order = np.argsort(keys[:cnt])
-        rule = rules[np.random.randint(rules.shape[0])]
         val = pack(W, H, sws[:cnt], shs[:cnt], srots[:cnt], order, m, guillotine, split, rule, sub)
         if val <= cur:
             cur = val

@@ -378,10 +378,8 @@ class Search:
             raise ValueError("some part fits on no sheet")
         if self._exact():
             return self._finish()
-        # guillotine first-fit sequences pack less tightly than MaxRects: less time there, more for
-        # the re-packing search and the set covering (measured on the 2BP classes, docs/benchmarks.md)
-        first, later = (0.3, 0.2) if self.opt.guillotine else (0.7, 0.5)
-        self._fixed_bins(first * self.time_left(), 0)
+        # the one-sheet-fewer search gets most of the time: 70 % now, half of what is left each round
+        self._fixed_bins(0.7 * self.time_left(), 0)
         rounds = 0
         while self.time_left() > 0 and not self.optimal():
             rounds += 1
@@ -407,7 +405,7 @@ class Search:
                 self.offer(pk2, "setcover")
                 self.offer(self.local_search(pk2, 0.2 * self.time_left()), "local")
             # 5. one sheet fewer by a search over the part sequence
-            self._fixed_bins(later * self.time_left(), rounds)
+            self._fixed_bins(0.5 * self.time_left(), rounds)
         self.stats["rounds"] = rounds
         return self._finish()
 
