@@ -15,7 +15,7 @@ from tests.furniture.test_cutting_solver import instances
 
 from jejo.furniture.cutting import Instance, Item, Placement, Solution, SolveOptions, solve
 from jejo.furniture.cutting import fixed_bins_kernel as kernel
-from jejo.furniture.cutting.fixed_bins import CHECKED, pack_into
+from jejo.furniture.cutting.fixed_bins import pack_into
 from jejo.furniture.cutting.heuristics import by_key
 from jejo.furniture.cutting.parsers import read_2bp
 from jejo.furniture.cutting.verify import check_solution, is_guillotine
@@ -63,6 +63,19 @@ def _kernel_pack(
     return left, bins
 
 
+def _assert_partial_packing(inst: Instance, rotate: bool, left: int, bins: list, guillotine: bool) -> None:
+    """The parts a kernel packing placed form a valid packing (guillotine where asked), and ``left`` is
+    exactly the area of those it did not place."""
+    placed = {p[0] for b in bins for p in b}
+    assert left == sum(it.w * it.h for i, it in enumerate(inst.items) if i not in placed)
+    if placed:
+        kept = {i: n for n, i in enumerate(sorted(placed))}
+        sub = Instance(tuple(inst.items[i] for i in sorted(placed)), inst.W, inst.H)
+        renum = [[(kept[i], x, y, w, h, r) for i, x, y, w, h, r in b] for b in bins if b]
+        sol = _solution(sub, renum, guillotine)
+        assert check_solution(sub, sol, rotate=rotate, guillotine=guillotine) == []
+
+
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(instances(), st.randoms())
 def test_skyline_places_validly_and_counts_what_is_left(case: tuple[Instance, bool], rnd: object) -> None:
@@ -74,20 +87,14 @@ def test_skyline_places_validly_and_counts_what_is_left(case: tuple[Instance, bo
     rnd.shuffle(order)  # type: ignore[attr-defined]
     k = max(1, len(order) // 3)
     left, bins = _kernel_pack(inst, order, k, kernel.SKYLINE)
-    placed = {p[0] for b in bins for p in b}
-    assert left == sum(it.w * it.h for i, it in enumerate(inst.items) if i not in placed)
-    if placed:
-        kept = {i: n for n, i in enumerate(sorted(placed))}
-        sub = Instance(tuple(inst.items[i] for i in sorted(placed)), inst.W, inst.H)
-        renum = [[(kept[i], x, y, w, h, r) for i, x, y, w, h, r in b] for b in bins if b]
-        assert check_solution(sub, _solution(sub, renum, False), rotate=rotate) == []
+    _assert_partial_packing(inst, rotate, left, bins, guillotine=False)
 
 
 GUILLOTINE_RULES = [
     (kernel.SHELF_LOW, 0),
     (kernel.SHELF_HIGH, 0),
-    (kernel.SKYLINE, CHECKED),
-    *((r, CHECKED) for r in range(3)),
+    (kernel.SKYLINE, kernel.CHECKED),
+    *((r, kernel.CHECKED) for r in range(3)),
     *((r, s) for r in range(3) for s in range(6)),
 ]
 
@@ -107,14 +114,7 @@ def test_guillotine_rules_place_validly_and_count_what_is_left(
     k = max(1, len(order) // 3)
     rule, split = rule_split
     left, bins = _kernel_pack(inst, order, k, rule, guillotine=True, split=split)
-    placed = {p[0] for b in bins for p in b}
-    assert left == sum(it.w * it.h for i, it in enumerate(inst.items) if i not in placed)
-    if placed:
-        kept = {i: n for n, i in enumerate(sorted(placed))}
-        sub = Instance(tuple(inst.items[i] for i in sorted(placed)), inst.W, inst.H)
-        renum = [[(kept[i], x, y, w, h, r) for i, x, y, w, h, r in b] for b in bins if b]
-        sol = _solution(sub, renum, True)
-        assert check_solution(sub, sol, rotate=rotate, guillotine=True) == []
+    _assert_partial_packing(inst, rotate, left, bins, guillotine=True)
 
 
 def test_a_pinwheel_sheet_is_emptied_and_a_cuttable_one_kept() -> None:
@@ -282,8 +282,12 @@ def test_checked_free_packings_give_the_saw_a_sheet_fewer(data_2bp: Path) -> Non
     for seed in range(4):
         out = np.empty((len(items), 6), np.int64)
         order = np.array([it[0] for it in by_key(items, "area")], np.int64)
-        kernel.improve(inst.W, inst.H, ws, hs, rots, order, k, True, CHECKED, kernel.SKYLINE, 2000, seed, out)
-        lns = kernel.repack_bins(inst.W, inst.H, ws, hs, rots, k, True, CHECKED, rules, 20_000, seed, out)
+        kernel.improve(
+            inst.W, inst.H, ws, hs, rots, order, k, True, kernel.CHECKED, kernel.SKYLINE, 2000, seed, out
+        )
+        lns = kernel.repack_bins(
+            inst.W, inst.H, ws, hs, rots, k, True, kernel.CHECKED, rules, 20_000, seed, out
+        )
         order = np.array([it[0] for it in by_key(items, "area")], np.int64)
         split = kernel.improve(
             inst.W, inst.H, ws, hs, rots, order, k, True, 0, 0, 22_000, seed, np.empty_like(out)

@@ -36,7 +36,6 @@ from jejo.furniture.cutting.heuristics import (
 )
 
 BEST_FIT = (kernel.SKYLINE, kernel.SHELF_LOW, kernel.SHELF_HIGH)  # rules that run once, not in restarts
-CHECKED = -1  # split code: place freely, keep only the sheets edge-to-edge cuts separate (guillotine)
 CHUNK_S = 0.15  # seconds of moves between looks at the clock
 STALL = 8  # chunks without a better sequence before a restart
 
@@ -50,7 +49,11 @@ def _combos(guillotine: bool) -> list[tuple[bool, int, int]]:
     # the best-fit rules first: the skyline finds tight packings of many small parts at once, the
     # shelves pack long parts in strips
     if guillotine:
-        out = [(True, CHECKED, kernel.SKYLINE), (True, 0, kernel.SHELF_LOW), (True, 0, kernel.SHELF_HIGH)]
+        out = [
+            (True, kernel.CHECKED, kernel.SKYLINE),
+            (True, 0, kernel.SHELF_LOW),
+            (True, 0, kernel.SHELF_HIGH),
+        ]
     else:
         out = [(False, 0, kernel.SKYLINE)]
     for method in methods_for(guillotine):
@@ -62,7 +65,7 @@ def _combos(guillotine: bool) -> list[tuple[bool, int, int]]:
     if guillotine:
         # after the splitting rules: those find the tight two-sheet packings of class 4 from the
         # first sort orders
-        out += [(True, CHECKED, r) for r in range(len(FREE_RULES))]
+        out += [(True, kernel.CHECKED, r) for r in range(len(FREE_RULES))]
     return out
 
 
@@ -124,7 +127,7 @@ def pack_into(
                 t = time.monotonic()
                 lns_seed = rng.randrange(1 << 30)
                 lns_left = kernel.repack_bins(
-                    W, H, ws, hs, rots, k, guillotine, CHECKED, lns_rules, lns_iters, lns_seed, lns_out
+                    W, H, ws, hs, rots, k, guillotine, kernel.CHECKED, lns_rules, lns_iters, lns_seed, lns_out
                 )
                 lns_iters = _tuned(lns_iters, time.monotonic() - t)
                 if lns_left == 0:
@@ -156,5 +159,5 @@ def warm_up() -> float:
     kernel.improve(6, 6, ws, hs, rots, np.arange(3), 2, False, 0, 0, 1, 0, out)
     kernel.repack_bins(6, 6, ws, hs, rots, 2, False, 0, np.array([0, kernel.SKYLINE]), 1, 0, out)
     rules = np.array([0, kernel.SKYLINE, kernel.SHELF_LOW], np.int64)
-    kernel.repack_bins(6, 6, ws, hs, rots, 2, True, CHECKED, rules, 3, 0, out)
+    kernel.repack_bins(6, 6, ws, hs, rots, 2, True, kernel.CHECKED, rules, 3, 0, out)
     return time.monotonic() - t

@@ -27,6 +27,7 @@ from numba import njit
 CAP = 256  # free rectangles kept per bin (MaxRects prunes contained ones; the largest are kept)
 BIG = 1 << 40
 SKYLINE = 3  # rule code: best-fit skyline (free packing)
+CHECKED = -1  # split code: place freely (MaxRects, skyline), keep only the bins a saw can cut
 SHELF_LOW = 4  # rule code: three-stage shelves, a new shelf as low as the part allows (guillotine)
 SHELF_HIGH = 5  # rule code: three-stage shelves, a new shelf as high as the part allows (guillotine)
 
@@ -271,13 +272,14 @@ def pack_shelf(
     high: bool,
     out: np.ndarray,
 ) -> int:
-    """Three-stage shelf packing into ``k`` bins, part by part in ``order``: a bin is cut across into
-    shelves, a shelf into columns, a column across into parts (each part may be narrower than its
-    column: a trim cut). A part goes on top of the column where it fits best (the least trim beside
-    it, then the least room above), else into a new column of the shelf whose height it fills best,
-    else opens a new shelf in the first bin with room: lying as low as it can (``high`` False) or
-    standing as high as it can. Every pattern is guillotine (three stages and a trim). Returns the area
-    left unpacked."""
+    """Shelf packing into ``k`` bins, part by part in ``order``: a bin is cut across into shelves, a
+    shelf into columns, a column across into rows; a row holds the parts side by side (a part narrower
+    than its column leaves room beside it). A part goes beside the parts of a column's top row where
+    it fits best (the least height left above it, then the least width beside it), else on top of the
+    column where it fits best (the least trim beside it, then the least room above), else into a new
+    column of the shelf whose height it fills best, else opens a new shelf in the first bin with room:
+    lying as low as it can (``high`` False) or standing as high as it can. Every pattern is
+    guillotine. Returns the area left unpacked."""
     n = order.shape[0]
     used = np.zeros(k, np.int64)  # height of the shelves in each bin
     s_bin = np.empty(n, np.int64)
@@ -464,8 +466,9 @@ def pack(
     rule: int,
     out: np.ndarray,
 ) -> int:
-    """Pack ``order`` first-fit into ``k`` bins; ``out[i]`` = (bin, x, y, w, h, rotated), bin -1 when
-    item i did not fit. Returns the area left unpacked."""
+    """Pack ``order`` by ``rule`` into ``k`` bins; ``out[i]`` = (bin, x, y, w, h, rotated), bin -1
+    when item i did not fit. With ``guillotine``, split ``CHECKED`` (or the skyline) places freely and
+    then empties every bin that edge-to-edge cuts cannot separate. Returns the area left unpacked."""
     if rule == SKYLINE:
         left = pack_skyline(W, H, ws, hs, rots, order, k, out)
         if guillotine:  # a skyline sheet counts only where a panel saw can cut it
@@ -496,14 +499,14 @@ def pack(
                 continue
             px, py = free[b, slot, 0], free[b, slot, 1]
             out[i, 0], out[i, 1], out[i, 2], out[i, 3], out[i, 4], out[i, 5] = b, px, py, pw, ph, turned
-            if guillotine and split >= 0:
+            if guillotine and split != CHECKED:
                 nf[b] = _place_guillotine(free[b], nf[b], slot, pw, ph, split)
             else:
                 nf[b] = _place_maxrects(free[b], nf[b], px, py, pw, ph, min_side, tmp)
             break
         if out[i, 0] < 0:
             left += w * h
-    if guillotine and split < 0:  # MaxRects sheets count only where a panel saw can cut them
+    if guillotine and split == CHECKED:  # MaxRects sheets count only where a panel saw can cut them
         left += drop_uncuttable(ws, hs, k, out)
     return left
 
@@ -605,7 +608,8 @@ def repack_bins(
 ) -> int:
     """Large-neighbourhood search from the packing in ``out`` (changed in place): take two or three of
     the k bins, pour out their items together with every item left unpacked, and pack them again into
-    those bins (largest area first with noise, a rule from ``rules``); keep the result when the area
+    those bins (largest area first with noise, or for the shelves half of the time by the side that
+    sets a shelf's height; a rule from ``rules``); keep the result when the area
     left unpacked does not grow. Bins not chosen keep their layout, so every kept packing is complete
     and valid. Stops after ``iters`` tries or when everything is packed; returns the area left."""
     np.random.seed(seed)
