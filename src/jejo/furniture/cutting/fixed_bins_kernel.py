@@ -298,15 +298,16 @@ def pack_shelf(
     for t in range(n):
         i = order[t]
         w0, h0 = ws[i], hs[i]
-        turn = rots[i] != 0 and w0 != h0
+        turns = 2 if rots[i] != 0 and w0 != h0 else 1  # orientations to try: as given, turned
+        dims = ((w0, h0), (h0, w0))
         out[i, 0] = -1
         # 1. beside the parts of a column's top row (room a narrower part left), best fit: the least
         # height left above the part, then the least width left beside it
         bc, bs, bw, bh, br = -1, BIG, -1, -1, 0
         for c in range(nc):
             room = c_w[c] - c_rx[c]
-            for o in range(2 if turn else 1):
-                pw, ph = (w0, h0) if o == 0 else (h0, w0)
+            for o in range(turns):
+                pw, ph = dims[o]
                 if pw <= room and ph <= c_rh[c]:
                     sc = (c_rh[c] - ph) * W + room - pw
                     if sc < bs:
@@ -323,8 +324,8 @@ def pack_shelf(
         for c in range(nc):
             s = c_shelf[c]
             room = s_h[s] - c_top[c]
-            for o in range(2 if turn else 1):
-                pw, ph = (w0, h0) if o == 0 else (h0, w0)
+            for o in range(turns):
+                pw, ph = dims[o]
                 if pw <= c_w[c] and ph <= room:
                     # best fit: the least trim beside the part, then the least room above it
                     sc = (c_w[c] - pw) * H + room - ph
@@ -341,8 +342,8 @@ def pack_shelf(
         bc, bs = -1, BIG
         for s in range(ns):
             room = W - s_x[s]
-            for o in range(2 if turn else 1):
-                pw, ph = (w0, h0) if o == 0 else (h0, w0)
+            for o in range(turns):
+                pw, ph = dims[o]
                 if pw <= room and ph <= s_h[s]:
                     # best fit: the least height left over in the shelf, then the narrower part
                     sc = (s_h[s] - ph) * W + pw
@@ -359,10 +360,9 @@ def pack_shelf(
             continue
         # 4. a new shelf in the first bin with room
         bw, bh, br = -1, -1, 0
-        cands = 2 if turn else 1
         for b in range(k):
-            for o in range(cands):
-                pw, ph = (w0, h0) if o == 0 else (h0, w0)
+            for o in range(turns):
+                pw, ph = dims[o]
                 if pw > W or used[b] + ph > H:
                     continue
                 if bw < 0 or (ph < bh if not high else ph > bh):
@@ -652,9 +652,12 @@ def repack_bins(
             i = sel[q]
             sws[q], shs[q], srots[q] = ws[i], hs[i], rots[i]
             if side:
-                lo = ws[i] if ws[i] < hs[i] or rots[i] == 0 else hs[i]
-                hi = ws[i] + hs[i] - lo if rots[i] != 0 else hs[i]
-                key = float(hi if rule == SHELF_HIGH else lo)
+                if rots[i] == 0:
+                    key = float(hs[i])
+                elif rule == SHELF_HIGH:
+                    key = float(max(ws[i], hs[i]))
+                else:
+                    key = float(min(ws[i], hs[i]))
             else:
                 key = float(ws[i] * hs[i])
             keys[q] = -key * (1.0 + noise * (np.random.random() - 0.5))
