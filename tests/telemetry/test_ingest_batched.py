@@ -61,10 +61,13 @@ def test_a_buffer_body_forwarded_as_it_is_decodes_to_the_same_batch() -> None:
     samples = [Sample("a", T0, 1.5), Sample("b", T0 + 1, 'text "quoted" é'), Sample("c", T0 + 2, None)]
     for batch in (Batch("CO", samples), Batch('C"é', samples, "line-1", 12, 11, 77)):
         raw = encode_parts(
-            batch.company, encode_batch(batch.samples), batch.source, batch.seq, batch.prev, batch.epoch
+            batch.company, [encode_batch(batch.samples)], batch.source, batch.seq, batch.prev, batch.epoch
         )
         assert raw == encode(batch)
         assert decode(raw) == batch
+        # waiting buffer batches forwarded as one message: their samples one after the other
+        merged = encode_parts(batch.company, [encode_batch(samples[:1]), encode_batch(samples[1:])])
+        assert list(decode(merged).samples) == samples
 
 
 def _count(runtime: Runtime) -> int:

@@ -391,3 +391,48 @@ def test_mqtt_bus_shared_subscription_splits_the_load(
         assert sum(w.stats.stored for w in workers) == n_batches * per
 
     asyncio.run(main())
+
+
+@pytest.mark.broker
+def test_mqtt_worker_lets_a_heavy_stream_gather_into_one_transaction(
+    runtime: Runtime, company: tuple[int, str], broker: Any
+) -> None:
+    """A large bus message (a heavy stream or a collector's backlog) waits a moment for the next one to
+    join its transaction; a small one (a quiet plant) is written at once."""
+    _cid, code = company
+    from jejo.telemetry.model import Sample
+
+    async def run(per: int, start: int) -> IngestWorker:
+        worker = IngestWorker(runtime, rollup_every_s=-1)
+        stop, ready = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(
+            mqtt_subscribe(
+                broker.url,
+                worker.handle,
+                group=f"linger{per}",
+                worker_id=f"linger{per}-{code}",
+                stop=stop,
+                on_connected=ready.set,
+                linger_from=100,
+                linger_s=2.0,
+            )
+        )
+        await asyncio.wait_for(ready.wait(), 10)
+        bus = MqttBus(broker.url)
+        for b in range(2):
+            await bus.publish(Batch(code, [Sample(f"L.{i}", start + b, float(b)) for i in range(per)]))
+            await asyncio.sleep(0.2)
+        await bus.close()
+        for _ in range(100):
+            if worker.stats.stored >= 2 * per:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await task
+        assert worker.stats.stored == 2 * per
+        return worker
+
+    heavy = asyncio.run(run(150, 3_000_000))
+    assert (heavy.stats.batches, heavy.stats.writes) == (2, 1)
+    quiet = asyncio.run(run(20, 4_000_000))
+    assert (quiet.stats.batches, quiet.stats.writes) == (2, 2)

@@ -8,24 +8,25 @@ The file is capped in size: past the cap the oldest batches go first, and the co
 
 from __future__ import annotations
 
-import json
 import logging
 import secrets
 import sqlite3
 import threading
+from collections.abc import Sequence
 from pathlib import Path
 
+from jejo.telemetry.block import SampleBlock
 from jejo.telemetry.model import Sample
 
 log = logging.getLogger(__name__)
 
 
-def encode_batch(samples: list[Sample]) -> bytes:
-    return json.dumps(samples, separators=(",", ":")).encode()  # a sample (a tuple) is a JSON list
+def encode_batch(samples: Sequence[Sample]) -> bytes:
+    return SampleBlock.of(samples).to_bytes()
 
 
-def decode_batch(raw: bytes | str) -> list[Sample]:
-    return [Sample(t, int(ts), v) for t, ts, v in json.loads(raw)]
+def decode_batch(raw: bytes) -> SampleBlock:
+    return SampleBlock.from_bytes(raw)
 
 
 class DiskBuffer:
@@ -58,7 +59,7 @@ class DiskBuffer:
         )
         self.epoch = int(self._db.execute("SELECT n FROM counters WHERE name = 'epoch'").fetchone()[0])
 
-    def put(self, samples: list[Sample]) -> None:
+    def put(self, samples: Sequence[Sample]) -> None:
         if not samples:
             return
         body = encode_batch(samples)
@@ -114,14 +115,14 @@ class DiskBuffer:
             got = self._db.execute("SELECT n FROM counters WHERE name = ?", (name,)).fetchone()
         return int(got[0]) if got else 0
 
-    def peek(self, limit: int = 1) -> list[tuple[int, list[Sample]]]:
+    def peek(self, limit: int = 1) -> list[tuple[int, SampleBlock]]:
         """The oldest ``limit`` batches with their ids (they stay until :meth:`ack`)."""
         with self._lock:
             rows = self._db.execute("SELECT id, body FROM batches ORDER BY id LIMIT ?", (limit,)).fetchall()
         return [(int(i), decode_batch(body)) for i, body in rows]
 
     def peek_raw(self, limit: int = 1) -> list[tuple[int, int, bytes]]:
-        """The oldest ``limit`` batches as stored: (id, number of samples, JSON body), for a bus that
+        """The oldest ``limit`` batches as stored: (id, number of samples, body), for a bus that
         sends the body on as it is (no decoding and encoding again)."""
         with self._lock:
             rows = self._db.execute(

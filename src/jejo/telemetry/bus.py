@@ -14,11 +14,13 @@ import asyncio
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+import struct
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlparse
 
+from jejo.telemetry.block import BlockError, SampleBlock
 from jejo.telemetry.model import Sample
 
 log = logging.getLogger(__name__)
@@ -40,7 +42,7 @@ class Batch:
     takes which batch."""
 
     company: str
-    samples: list[Sample]
+    samples: Sequence[Sample]  # a list, or a SampleBlock (what the MQTT and NATS buses deliver)
     source: str | None = None
     seq: int = 0
     prev: int = 0
@@ -50,31 +52,74 @@ class Batch:
 Handler = Callable[[Batch], Awaitable[None]]
 
 
+_MSG_MAGIC = b"JTB1"
+_U32 = struct.Struct("<I")
+
+
 def encode(batch: Batch) -> bytes:
-    body: dict[str, Any] = {"c": batch.company, "s": batch.samples}
-    if batch.source:
-        body |= {"src": batch.source, "seq": batch.seq, "prev": batch.prev, "ep": batch.epoch}
-    return json.dumps(body, separators=(",", ":")).encode()
+    return encode_parts(
+        batch.company,
+        [SampleBlock.of(batch.samples).to_bytes()],
+        batch.source,
+        batch.seq,
+        batch.prev,
+        batch.epoch,
+    )
 
 
 def encode_parts(
-    company: str, samples_json: bytes, source: str | None = None, seq: int = 0, prev: int = 0, epoch: int = 0
+    company: str,
+    bodies: Sequence[bytes],
+    source: str | None = None,
+    seq: int = 0,
+    prev: int = 0,
+    epoch: int = 0,
 ) -> bytes:
-    """The same bytes as :func:`encode`, from samples already encoded as a JSON list (a disk buffer's
-    batch body): the collector forwards its buffer without decoding and encoding every sample again."""
-    tail = b"}"
+    """A bus message from batch bodies already encoded (:meth:`SampleBlock.to_bytes`, as the disk buffer
+    keeps them): the collector forwards its buffer without decoding and encoding every sample again, and
+    several waiting buffer batches go as one message. Layout: ``b"JTB1"``, a JSON header (company and,
+    from a collector, its name and the stream numbers), the number of bodies, each body with its length."""
+    head: dict[str, Any] = {"c": company}
     if source:
-        tail = (
-            f',"src":{json.dumps(source)},"seq":{int(seq)},"prev":{int(prev)},"ep":{int(epoch)}}}'
-        ).encode()
-    return b'{"c":' + json.dumps(company).encode() + b',"s":' + samples_json + tail
+        head |= {"src": source, "seq": int(seq), "prev": int(prev), "ep": int(epoch)}
+    raw = json.dumps(head, separators=(",", ":")).encode()
+    parts = [_MSG_MAGIC, _U32.pack(len(raw)), raw, _U32.pack(len(bodies))]
+    for body in bodies:
+        parts += [_U32.pack(len(body)), body]
+    return b"".join(parts)
 
 
 def decode(raw: bytes | bytearray | str) -> Batch:
-    body = json.loads(raw)
+    """A bus message as a batch (its samples as one :class:`SampleBlock`); the JSON messages of earlier
+    versions are read too. Raises :class:`BlockError` (a ``ValueError``) for a damaged message."""
+    if isinstance(raw, str):
+        raw = raw.encode()
+    raw = bytes(raw)
+    if raw[:1] == b"{":
+        body = json.loads(raw)
+        samples: Sequence[Sample] = SampleBlock.of([Sample(t, int(ts), v) for t, ts, v in body["s"]])
+    else:
+        if raw[:4] != _MSG_MAGIC:
+            raise BlockError(f"bus message does not start with {_MSG_MAGIC!r} (got {raw[:4]!r})")
+        try:
+            (size,) = _U32.unpack_from(raw, 4)
+            body = json.loads(raw[8 : 8 + size])
+            at = 8 + size
+            (count,) = _U32.unpack_from(raw, at)
+            at += 4
+            blocks = []
+            for _ in range(count):
+                (n,) = _U32.unpack_from(raw, at)
+                blocks.append(SampleBlock.from_bytes(raw[at + 4 : at + 4 + n]))
+                at += 4 + n
+        except (struct.error, ValueError) as exc:
+            if isinstance(exc, BlockError):
+                raise
+            raise BlockError(f"bus message cut short or damaged: {exc}") from exc
+        samples = SampleBlock.concat(blocks)
     return Batch(
         str(body["c"]),
-        [Sample(t, int(ts), v) for t, ts, v in body["s"]],
+        samples,
         str(body["src"]) if body.get("src") else None,
         int(body.get("seq", 0)),
         int(body.get("prev", 0)),
@@ -178,7 +223,9 @@ async def mqtt_subscribe(
     worker_id: str = "ingest-1",
     stop: asyncio.Event,
     on_connected: Callable[[], None] | None = None,
-    max_group_points: int = 20_000,
+    max_group_points: int = 50_000,
+    linger_from: int = 2_000,
+    linger_s: float = 0.1,
 ) -> None:
     """Run one ingest worker's subscription until ``stop``; reconnects with back-off.
 
@@ -190,7 +237,11 @@ async def mqtt_subscribe(
     When the handler is a bound method of an object that also has ``handle_many`` (an ingest worker),
     the messages that are already waiting when one arrives (never more than ``max_group_points``
     samples) are handed over together, stored in one transaction and then acknowledged: under load
-    the commits grow, when it is quiet every message goes alone (nothing waits for a batch to fill).
+    the commits grow, when it is quiet every message goes alone. A message of ``linger_from`` samples or
+    more, or a previous group of several messages, means a heavy stream or a backlog: then the worker
+    waits up to ``linger_s`` for more messages to join the group, because every transaction also
+    rewrites the last value of each tag it holds, and with several workers sharing the stream each
+    one's own queue is often empty. Single small messages (a quiet plant) never wait.
     """
     import aiomqtt
     from paho.mqtt.packettypes import PacketTypes
@@ -218,20 +269,35 @@ async def mqtt_subscribe(
     async def handle(raw: bytes) -> None:
         await handle_batches([decode(raw)])
 
+    busy = False
+
     async def handle_waiting(client: Any, first: Any) -> None:
         """Handle ``first`` with the messages queued behind it, then acknowledge them in order."""
+        nonlocal busy
         msgs = [first]
         batches = [decode(bytes(first.payload))]
         n = len(batches[0].samples)
         queue = getattr(client, "_queue", None)
-        while many is not None and queue is not None and n < max_group_points and not queue.empty():
-            msg = queue.get_nowait()
+        loop = asyncio.get_running_loop()
+        until = loop.time() + linger_s if n >= linger_from or busy else 0.0
+        while many is not None and queue is not None and n < max_group_points:
+            if queue.empty():
+                left = until - loop.time()
+                if left <= 0:
+                    break
+                try:
+                    msg = await asyncio.wait_for(queue.get(), left)
+                except TimeoutError:
+                    break
+            else:
+                msg = queue.get_nowait()
             msgs.append(msg)
             batches.append(decode(bytes(msg.payload)))
             n += len(batches[-1].samples)
         await handle_batches(batches)
         for msg in msgs:
             ack(client, msg)
+        busy = len(msgs) > 1  # messages were waiting: the next group may wait for more
 
     while not stop.is_set():
         props = Properties(PacketTypes.CONNECT)

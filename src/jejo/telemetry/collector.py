@@ -188,19 +188,16 @@ class Collector:
                     await asyncio.wait_for(self._wake.wait(), 1.0)
                 continue
             bid, n, body = raw[0]
-            if len(raw) > 1:  # a backlog: send the waiting batches as one (one round trip, not one each)
-                bodies = [body]
-                for next_id, next_n, next_body in raw[1:]:
-                    if n + next_n > self.forward_max_samples:
-                        break
-                    bid, n = next_id, n + next_n
-                    bodies.append(next_body)
-                if len(bodies) > 1:  # JSON lists joined: [a,b] + [c] → [a,b,c]
-                    body = b"[" + b",".join(b[1:-1] for b in bodies if len(b) > 2) + b"]"
+            bodies = [body]
+            for next_id, next_n, next_body in raw[1:]:  # a backlog: the waiting batches go as one message
+                if n + next_n > self.forward_max_samples:
+                    break
+                bid, n = next_id, n + next_n
+                bodies.append(next_body)
             try:
                 if publish_encoded is not None:
                     await publish_encoded(
-                        company, encode_parts(company, body, self.name, bid, last_id, self.buffer.epoch)
+                        company, encode_parts(company, bodies, self.name, bid, last_id, self.buffer.epoch)
                     )
                 else:
                     samples = decode_batch(body)

@@ -21,8 +21,9 @@ from jejo.core.errors import NotFound
 from jejo.core.runtime import Runtime
 from jejo.core.tenancy import Company
 from jejo.telemetry import store
+from jejo.telemetry.block import SampleBlock
 from jejo.telemetry.bus import Batch
-from jejo.telemetry.machine import process_machine_samples
+from jejo.telemetry.machine import event_tags, process_machine_samples
 from jejo.telemetry.model import Tag
 from jejo.telemetry.rollup import ms_to_dt
 from jejo.telemetry.tables import MachineCursor
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class IngestStats:
     batches: int = 0
+    writes: int = 0  # transactions (several batches go in one when they wait together)
     received: int = 0
     stored: int = 0
     state_events: int = 0
@@ -63,6 +65,7 @@ class IngestWorker:
         self.runtime = runtime
         self.order_wait_s = order_wait_s
         self.tags = tags or {}
+        self._event_tags = event_tags(self.tags)
         self.machine_events = machine_events
         self.rollup_every_s = rollup_every_s
         self.track_latency = track_latency
@@ -102,16 +105,15 @@ class IngestWorker:
                 cids = [self.company_id(b.company) for b in batches]
                 events = self.machine_events and bool(self.tags)
                 late: list[tuple[int, Batch]] = []
+                blocks = [SampleBlock.of(b.samples) for b in batches]
                 with self.runtime.transaction() as session:
                     conn = session.connection()
                     codes: dict[int, set[str]] = {}
-                    for cid, batch in zip(cids, batches, strict=True):
-                        codes.setdefault(cid, set()).update([s.tag for s in batch.samples])
+                    for cid, block in zip(cids, blocks, strict=True):
+                        codes.setdefault(cid, set()).update(block.tags)
                     ids = {cid: self._registry.ids(conn, cid, c, self.tags) for cid, c in codes.items()}
-                    rows: list[tuple[int, int, float | None, str | None]] = []
-                    for cid, batch in zip(cids, batches, strict=True):
-                        rows += store.to_rows(batch.samples, ids[cid])
-                    added = store.write_samples(conn, rows)
+                    parts = [store.block_rows(b, ids[cid]) for cid, b in zip(cids, blocks, strict=True)]
+                    added = store.write_samples(conn, store.join_rows(parts))
                     if events:
                         waiting: set[tuple[int, str | None]] = set()  # streams with a batch put off
                         for cid, batch in zip(cids, batches, strict=True):
@@ -128,28 +130,25 @@ class IngestWorker:
                 self._registry = store.TagRegistry()  # ids may belong to a rolled-back transaction
                 raise
             self.stats.batches += len(batches)
-            for batch in batches:
-                self.stats.received += len(batch.samples)
-                if self.track_latency and batch.samples:
-                    now = time.time() * 1000
-                    self.stats.latencies_ms.extend(now - s.ts_ms for s in batch.samples)
-                if batch.samples:
-                    lo = min(s.ts_ms for s in batch.samples)
-                    hi = max(s.ts_ms for s in batch.samples)
-                    self._dirty = (
-                        (lo, hi)
-                        if self._dirty is None
-                        else (min(lo, self._dirty[0]), max(hi, self._dirty[1]))
-                    )
+            self.stats.writes += 1
+            for block in blocks:
+                if not len(block):
+                    continue
+                self.stats.received += len(block)
+                if self.track_latency:
+                    self.stats.latencies_ms.extend((time.time() * 1000 - block.ts_ms).tolist())
+                lo, hi = int(block.ts_ms.min()), int(block.ts_ms.max())
+                self._dirty = (
+                    (lo, hi) if self._dirty is None else (min(lo, self._dirty[0]), max(hi, self._dirty[1]))
+                )
             self.stats.stored += added
             if self.rollup_every_s >= 0 and time.monotonic() - self._last_rollup >= self.rollup_every_s:
                 self.refresh_rollups()
             return added
 
     def _events(self, session: Session, company_id: int, batch: Batch) -> None:
-        ms = process_machine_samples(
-            session, company_id, batch.samples, self.tags, scrap_reason=self.scrap_reason
-        )
+        samples = SampleBlock.of(batch.samples).only(self._event_tags)
+        ms = process_machine_samples(session, company_id, samples, self.tags, scrap_reason=self.scrap_reason)
         self.stats.state_events += ms.state_events
         self.stats.quantity_events += ms.quantity_events
         self.stats.rejected_events += ms.rejected

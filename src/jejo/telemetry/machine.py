@@ -80,6 +80,15 @@ def _downtime(session: Session, company_id: int, equipment: str, ts_ms: int, sta
             )
 
 
+def is_event_tag(t: Tag) -> bool:
+    """Do this tag's samples become machine events? (State and counter tags of a machine.)"""
+    return bool(t.equipment) and (t.role is Role.STATE or t.role in COUNTER_ROLES)
+
+
+def event_tags(tags: dict[str, Tag]) -> set[str]:
+    return {code for code, t in tags.items() if is_event_tag(t)}
+
+
 def process_machine_samples(
     session: Session,
     company_id: int,
@@ -95,8 +104,8 @@ def process_machine_samples(
     per_eq: dict[str, list[tuple[Tag, Sample]]] = defaultdict(list)
     for s in samples:
         t = tags.get(s.tag)
-        if t is not None and t.equipment and (t.role is Role.STATE or t.role in COUNTER_ROLES):
-            per_eq[t.equipment].append((t, s))
+        if t is not None and is_event_tag(t):
+            per_eq[t.equipment].append((t, s))  # type: ignore[index]
     for equipment, items in per_eq.items():
         cursor = session.scalar(
             select(MachineCursor).where(

@@ -14,14 +14,17 @@ import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from itertools import repeat
 from typing import Any
 
+import numpy as np
 from sqlalchemy import Connection, delete, select, text
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from jejo.core.timeutil import as_utc
+from jejo.telemetry.block import SampleBlock
 from jejo.telemetry.model import Sample, Tag
 from jejo.telemetry.rollup import ms_to_dt
 from jejo.telemetry.tables import TsLast, TsRollup1h, TsRollup1m, TsSample, TsTag
@@ -144,16 +147,64 @@ def copy_binary(rows: Sequence[tuple[int, int, float | None, str | None]]) -> by
     return b"".join(parts)
 
 
+@dataclass(frozen=True, slots=True)
+class FloatRows:
+    """Rows whose values are all floats, column by column (tag id, epoch ms, value): what ingest writes
+    when a batch carries only floats, without a Python tuple per row."""
+
+    tag_id: np.ndarray  # int64
+    ts_ms: np.ndarray  # int64
+    value: np.ndarray  # float64
+
+    def __len__(self) -> int:
+        return len(self.tag_id)
+
+    def copy_binary(self) -> bytes:
+        """The same bytes as :func:`copy_binary` of these rows, built with array operations."""
+        out = np.empty(len(self.tag_id), _ROW_DTYPE)
+        out["fields"], out["tag_len"], out["tag_id"] = 4, 4, self.tag_id
+        out["ts_len"], out["ts_us"] = 8, (self.ts_ms - _PG_EPOCH_MS) * 1000
+        out["value_len"], out["value"], out["text_len"] = 8, self.value, -1
+        return _COPY_HEAD + out.tobytes() + _COPY_TAIL
+
+    def newest(self) -> FloatRows:
+        """The newest row per tag, in tag order (of rows with the same tag and time, the first, as
+        :func:`newest` and the store keep)."""
+        if not len(self.tag_id):
+            return self
+        order = np.lexsort((-np.arange(len(self.tag_id)), self.ts_ms, self.tag_id))
+        tags = self.tag_id[order]
+        last = order[np.append(tags[1:] != tags[:-1], True)]
+        return FloatRows(self.tag_id[last], self.ts_ms[last], self.value[last])
+
+    def tuples(self) -> list[tuple[int, int, float | None, str | None]]:
+        return list(zip(self.tag_id.tolist(), self.ts_ms.tolist(), self.value.tolist(), repeat(None)))
+
+
+_ROW_DTYPE = np.dtype(  # one row of a binary COPY of (integer, timestamptz, float8, text NULL), packed
+    [
+        ("fields", ">i2"),
+        ("tag_len", ">i4"),
+        ("tag_id", ">i4"),
+        ("ts_len", ">i4"),
+        ("ts_us", ">i8"),
+        ("value_len", ">i4"),
+        ("value", ">f8"),
+        ("text_len", ">i4"),
+    ]
+)
+Rows = Sequence[tuple[int, int, float | None, str | None]] | FloatRows
+
 _STAGE = "(tag_id integer, ts timestamptz, value float8, text text) ON COMMIT DELETE ROWS"
 
 
-def _pg_write(cur: Any, rows: Sequence[tuple[int, int, float | None, str | None]], last: bool) -> int:
+def _pg_write(cur: Any, rows: Rows, last: bool) -> int:
     """PostgreSQL: COPY straight into ``ts_samples`` inside a savepoint; only when some row is already
     there (a batch delivered again) go the slow way: stage, then ``INSERT ... ON CONFLICT DO NOTHING``.
     Statements without parameters travel together (one round trip each group)."""
     from psycopg.errors import UniqueViolation
 
-    data = copy_binary(rows)
+    data = rows.copy_binary() if isinstance(rows, FloatRows) else copy_binary(rows)
     cur.execute(f"CREATE TEMP TABLE IF NOT EXISTS ts_last_stage {_STAGE}; SAVEPOINT ts_copy")
     try:
         with cur.copy(f"COPY ts_samples {_SAMPLES_COLUMNS} FROM STDIN (FORMAT BINARY)") as copy:
@@ -174,9 +225,13 @@ def _pg_write(cur: Any, rows: Sequence[tuple[int, int, float | None, str | None]
         cur.execute("RELEASE SAVEPOINT ts_copy")
         return added
     # the newest sample per tag, picked here: one row per tag reaches the server
-    top = newest(rows)
+    if isinstance(rows, FloatRows):
+        top = rows.newest().copy_binary()
+    else:
+        newest_of = newest(rows)
+        top = copy_binary([(t, *newest_of[t]) for t in sorted(newest_of)])
     with cur.copy(f"COPY ts_last_stage {_SAMPLES_COLUMNS} FROM STDIN (FORMAT BINARY)") as copy:
-        copy.write(copy_binary([(t, *top[t]) for t in sorted(top)]))
+        copy.write(top)
     cur.execute(  # in tag order: two writers lock the same rows in the same order
         "RELEASE SAVEPOINT ts_copy; "
         "INSERT INTO ts_last (tag_id, ts, value, text) SELECT tag_id, ts, value, text "
@@ -187,27 +242,32 @@ def _pg_write(cur: Any, rows: Sequence[tuple[int, int, float | None, str | None]
     return added
 
 
-def write_samples(
-    conn: Connection, rows: Sequence[tuple[int, int, float | None, str | None]], *, last: bool = True
-) -> int:
-    """Store (tag_id, ts_ms, value, text) rows; rows already stored are skipped. Returns rows added.
+def write_samples(conn: Connection, rows: Rows, *, last: bool = True) -> int:
+    """Store (tag_id, ts_ms, value, text) rows (tuples, or :class:`FloatRows`); rows already stored are
+    skipped. Returns rows added.
 
     With ``last``, the newest value per tag is kept up to date too (a late sample never overwrites a
     newer one)."""
-    if not rows:
+    if not len(rows):
         return 0
     if conn.dialect.name == "postgresql":
-        _ensure_partitions(conn, {r[1] // DAY_MS for r in rows})
+        days = (
+            set((rows.ts_ms // DAY_MS).tolist())
+            if isinstance(rows, FloatRows)
+            else {r[1] // DAY_MS for r in rows}
+        )
+        _ensure_partitions(conn, days)
         raw = conn.connection.driver_connection
         assert raw is not None
         with raw.cursor() as cur:
             return _pg_write(cur, rows, last)
     raw = conn.connection.driver_connection
     assert raw is not None
+    tuples = rows.tuples() if isinstance(rows, FloatRows) else rows
     before = raw.total_changes
     raw.executemany(
         "INSERT OR IGNORE INTO ts_samples (tag_id, ts, value, text) VALUES (?, ?, ?, ?)",
-        [(t, sqlite_ts(ms), v, s) for t, ms, v, s in rows],
+        [(t, sqlite_ts(ms), v, s) for t, ms, v, s in tuples],
     )
     added = int(raw.total_changes - before)
     if last:
@@ -215,7 +275,7 @@ def write_samples(
             "INSERT INTO ts_last (tag_id, ts, value, text) VALUES (?, ?, ?, ?) "
             "ON CONFLICT (tag_id) DO UPDATE SET ts = excluded.ts, value = excluded.value, "
             "text = excluded.text WHERE excluded.ts > ts_last.ts",
-            [(t, sqlite_ts(ms), v, s) for t, (ms, v, s) in sorted(newest(rows).items())],
+            [(t, sqlite_ts(ms), v, s) for t, (ms, v, s) in sorted(newest(tuples).items())],
         )
     return added
 
@@ -244,6 +304,31 @@ def to_rows(
             append((ids[tag], ms, None, v[:200]))
         else:
             append((ids[tag], ms, None if v is None else float(v), None))
+    return out
+
+
+def block_rows(block: SampleBlock, ids: dict[str, int]) -> Rows:
+    """A block's rows: column by column when every value is a float, else as tuples (:func:`to_rows`)."""
+    if isinstance(block.values, np.ndarray):
+        tag_ids = np.fromiter(map(ids.__getitem__, block.tags), np.int64, len(block.tags))
+        return FloatRows(tag_ids[block.tag_index], block.ts_ms, block.values)
+    return to_rows(block, ids)
+
+
+def join_rows(parts: Sequence[Rows]) -> Rows:
+    """Several batches' rows as one write (columns stay columns when every part has them)."""
+    if len(parts) == 1:
+        return parts[0]
+    if all(isinstance(p, FloatRows) for p in parts):
+        floats: list[FloatRows] = parts  # type: ignore[assignment]
+        return FloatRows(
+            np.concatenate([p.tag_id for p in floats]),
+            np.concatenate([p.ts_ms for p in floats]),
+            np.concatenate([p.value for p in floats]),
+        )
+    out: list[tuple[int, int, float | None, str | None]] = []
+    for p in parts:
+        out += p.tuples() if isinstance(p, FloatRows) else p
     return out
 
 

@@ -91,6 +91,7 @@ class SparkplugDecoder:
         append = out.append
         owner = dev if dev is not None else tp.edge_node
         scaling = self._scaling
+        new = tuple.__new__  # Sample(...) without the named tuple's Python-level __new__ (hot loop)
         for name, ts, v in points:
             if name is None:
                 continue
@@ -99,11 +100,11 @@ class SparkplugDecoder:
                 continue
             code, scale, offset = tag
             if v is None or isinstance(v, str):
-                append(Sample(code, ts, v))
+                append(new(Sample, (code, ts, v)))
             elif scale == 1.0 and offset == 0.0:  # as Tag.scaled
-                append(Sample(code, ts, float(v)))
+                append(new(Sample, (code, ts, float(v))))
             else:
-                append(Sample(code, ts, float(v) * scale + offset))
+                append(new(Sample, (code, ts, float(v) * scale + offset)))
         return out
 
 
