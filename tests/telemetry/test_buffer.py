@@ -72,3 +72,23 @@ def test_collector_holds_batches_while_the_store_is_away(tmp_path: Path) -> None
     assert col.bus_errors == 5
     assert [s.ts_ms for s in got] == list(range(100))
     assert col.buffer.pending_samples == 0
+
+
+def test_collector_keeps_blocks_and_lists_in_the_order_emitted(tmp_path: Path) -> None:
+    """Connectors hand over column blocks (Sparkplug floats) or lists of samples; a flush joins them in
+    order into disk-buffer batches of at most ``batch_max``."""
+    from jejo.telemetry.block import SampleBlock
+    from jejo.telemetry.bus import MemoryBus
+    from jejo.telemetry.collector import Collector
+    from jejo.telemetry.model import TagMap
+
+    col = Collector(TagMap(company="X"), MemoryBus(), tmp_path / "c.db", batch_max=7)
+    emitted: list[Sample] = []
+    for i in range(6):
+        part = [Sample(f"t{j % 3}", 10 * i + j, float(j) if i % 2 else "on") for j in range(i + 2)]
+        col.emit(SampleBlock.of(part) if i % 2 else part)
+        emitted += part
+    col.flush()
+    batches = [batch for _, batch in col.buffer.peek(100)]
+    assert all(len(b) <= 7 for b in batches)
+    assert [s for b in batches for s in b] == emitted

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import pysparkplug as psp
 import pytest
 
 from jejo.execution.events import MachineStateKind as S
 from jejo.telemetry import sparkplug as spb
+from jejo.telemetry.block import SampleBlock
 from jejo.telemetry.connectors.modbus import decode_registers, encode_registers, plan_blocks
 from jejo.telemetry.connectors.mqtt import JsonDecoder, SparkplugDecoder
-from jejo.telemetry.model import Tag
+from jejo.telemetry.model import Sample, Tag
 from jejo.telemetry.state import counter_delta, derive_state, transitions
 
 
@@ -138,3 +141,53 @@ def test_state_derivation() -> None:
         "M", S.IDLE, 100, [(90, S.DOWN), (110, S.IDLE), (120, S.RUNNING), (130, S.RUNNING), (140, S.DOWN)]
     )
     assert [(t.ts_ms, t.state) for t in trs] == [(120, S.RUNNING), (140, S.DOWN)]
+
+
+def test_sparkplug_decoder_gives_columns_for_plain_floats_and_samples_otherwise() -> None:
+    tags = [
+        _tag("M1.t", "t", "M1"),
+        _tag("M1.p", "p", "M1"),
+        Tag(tag="M1.s", source="s", address="s", device="M1", scale=2.0),
+    ]
+    d = SparkplugDecoder(tags)
+    d.feed("spBv1.0/g/NBIRTH/N", spb.encode(spb.Payload(1, [spb.Metric("bdSeq", 0, spb.INT64)], seq=0)))
+    d.feed("spBv1.0/g/DBIRTH/N/M1", spb.encode(spb.Payload(2, [spb.Metric("t", 1.0, spb.DOUBLE, 2)], seq=1)))
+
+    def data(seq: int, *metrics: spb.Metric) -> Sequence[Sample]:
+        return d.feed("spBv1.0/g/DDATA/N/M1", spb.encode(spb.Payload(9, list(metrics), seq=seq)))
+
+    plain = data(
+        2,
+        spb.Metric("t", 20.5, spb.DOUBLE, 10),
+        spb.Metric("p", 1.25, spb.DOUBLE),
+        spb.Metric("t", 21.0, spb.DOUBLE, 11),
+    )
+    assert isinstance(plain, SampleBlock)  # no object per sample
+    assert list(plain) == [("M1.t", 10, 20.5), ("M1.p", 9, 1.25), ("M1.t", 11, 21.0)]
+    scaled = data(3, spb.Metric("t", 1.0, spb.DOUBLE, 12), spb.Metric("s", 3.0, spb.DOUBLE, 12))
+    assert not isinstance(scaled, SampleBlock) and scaled == [("M1.t", 12, 1.0), ("M1.s", 12, 6.0)]
+    unknown = data(4, spb.Metric("t", 2.0, spb.DOUBLE, 13), spb.Metric("zz", 3.0, spb.DOUBLE, 13))
+    assert unknown == [("M1.t", 13, 2.0)]
+    mixed = data(
+        5,
+        spb.Metric("t", 2.5, spb.DOUBLE, 14),
+        spb.Metric("p", None, spb.DOUBLE, 14),
+        spb.Metric("p", 7, spb.INT32, 15),
+    )
+    assert mixed == [("M1.t", 14, 2.5), ("M1.p", 14, None), ("M1.p", 15, 7.0)]
+
+
+def test_json_decoder_gives_columns_for_plain_float_batches() -> None:
+    d = JsonDecoder([_tag("A", "a"), _tag("B", "b"), Tag(tag="C", source="s", address="c", scale=10.0)])
+    batch = b'[{"name": "a", "ts": 10, "value": 1.5}, {"name": "b", "ts": 11, "value": -2.0}]'
+    got = d.feed("t", batch)
+    assert isinstance(got, SampleBlock) and list(got) == [("A", 10, 1.5), ("B", 11, -2.0)]
+    # a scaled tag, an unknown name, an integer value or a text time: the general path, same rules as before
+    assert d.feed("t", b'[{"name": "a", "ts": 10, "value": 1.5}, {"name": "c", "ts": 11, "value": 2.0}]') == [
+        ("A", 10, 1.5),
+        ("C", 11, 20.0),
+    ]
+    assert d.feed("t", b'[{"name": "zz", "ts": 10, "value": 1.5}, {"name": "b", "ts": 12, "value": 3}]') == [
+        ("B", 12, 3.0)
+    ]
+    assert d.feed("t", b'[{"name": "a", "ts": "10", "value": 1.5}]') == [("A", 10, 1.5)]

@@ -43,8 +43,9 @@ def test_data_points_agree_with_the_full_decoder() -> None:
         raw = spb.encode(spb.Payload(T0, metrics, seq=9), with_datatype=with_datatype)
         datatypes = None if with_datatype else {m.name: m.datatype for m in metrics if m.name}
         full = spb.decode(raw, datatypes=datatypes, aliases=aliases)
-        ts, seq, points = spb.data_points(raw, datatypes=datatypes, aliases=aliases)
+        ts, seq, names, stamps, values = spb.data_points(raw, datatypes=datatypes, aliases=aliases)
         assert (ts, seq) == (T0, 9)
+        points = list(zip(names, stamps, values, strict=True))
         assert points == [(m.name, m.timestamp or full.timestamp, m.value) for m in full.metrics]
     assert points[3] == ("i64", T0, -12345678901) and points[8][0] == "aliased" and points[9][0] is None
     bad = spb.PayloadPB()

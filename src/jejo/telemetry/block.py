@@ -23,7 +23,7 @@ import json
 import struct
 from array import array
 from collections.abc import Iterator, Sequence
-from typing import overload
+from typing import cast, overload
 
 import numpy as np
 
@@ -66,14 +66,29 @@ class SampleBlock(Sequence[Sample]):
             return samples
         if not samples:
             return cls([], np.zeros(0, np.uint32), np.zeros(0, np.int64), np.zeros(0, np.float64))
-        tags, ts, values = zip(*samples, strict=True)
+        values = [s[2] for s in samples]
+        return cls.from_columns([s[0] for s in samples], [s[1] for s in samples], values)
+
+    @classmethod
+    def from_columns(
+        cls, tags: Sequence[str], ts_ms: Sequence[int], values: Sequence[float | str | None]
+    ) -> SampleBlock:
+        """A block from a tag, a timestamp and a value per sample (e.g. a connector's decoded message)."""
         distinct = list(dict.fromkeys(tags))
         where = {t: i for i, t in enumerate(distinct)}
         index = np.frombuffer(array("I", map(where.__getitem__, tags)), np.uint32)
-        ts_ms = np.frombuffer(array("q", ts), np.int64)
+        ts = np.frombuffer(array("q", ts_ms), np.int64)
         if set(map(type, values)) == {float}:
-            return cls(distinct, index, ts_ms, np.frombuffer(array("d", values), np.float64))
-        return cls(distinct, index, ts_ms, list(values))
+            return cls(
+                distinct, index, ts, np.frombuffer(array("d", cast(Sequence[float], values)), np.float64)
+            )
+        return cls(distinct, index, ts, list(values))
+
+    def part(self, start: int, stop: int) -> SampleBlock:
+        """Samples ``start`` to ``stop`` (the tag list is shared)."""
+        return SampleBlock(
+            self.tags, self.tag_index[start:stop], self.ts_ms[start:stop], self.values[start:stop]
+        )
 
     @classmethod
     def concat(cls, blocks: Sequence[SampleBlock]) -> SampleBlock:

@@ -17,10 +17,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from jejo.telemetry.block import SampleBlock
 from jejo.telemetry.buffer import DiskBuffer, decode_batch
 from jejo.telemetry.bus import Batch, Bus, encode_parts
 from jejo.telemetry.connectors import Backoff, Health
@@ -29,7 +30,7 @@ from jejo.telemetry.model import ModbusSource, MqttSource, OpcUaSource, Role, Sa
 log = logging.getLogger(__name__)
 
 Runner = Callable[
-    [Source, list[Tag], Callable[[list[Sample]], None], Health, asyncio.Event], Coroutine[Any, Any, None]
+    [Source, list[Tag], Callable[[Sequence[Sample]], None], Health, asyncio.Event], Coroutine[Any, Any, None]
 ]
 
 
@@ -82,7 +83,8 @@ class Collector:
         self.forwarded = 0
         self.bus_errors = 0
         self.bus_error: str | None = None
-        self._pending: list[Sample] = []
+        self._pending: list[Sequence[Sample]] = []  # what connectors emitted since the last flush
+        self._pending_n = 0
         self._last: dict[str, float | str | None] = {}
         self._tags = tag_map.by_tag()
         self._deadbands = any(t.deadband > 0 and t.role is Role.ANALOG for t in self._tags.values())
@@ -93,16 +95,15 @@ class Collector:
         self._last_ts: dict[str, int] = {}
         self._skew_logged: set[str] = set()
 
-    def emit(self, samples: list[Sample]) -> None:
+    def emit(self, samples: Sequence[Sample]) -> None:
         """Connectors call this; analog values inside the tag's deadband are dropped; a sample stamped
         further ahead of this machine's clock than ``max_skew_s`` gets this machine's time."""
         if self.max_skew_ms is None and not self._deadbands:  # nothing to check: take them as they are
-            self._pending.extend(samples)
-            if len(self._pending) >= self.batch_max:
-                self.flush()
+            self._take(samples)
             return
         now = int(time.time() * 1000)
         skewed = 0
+        kept: list[Sample] = []
         for s in samples:
             if self.max_skew_ms is not None and s.ts_ms > now + self.max_skew_ms:
                 if s.tag not in self._skew_logged:
@@ -125,11 +126,18 @@ class Collector:
                 ):
                     continue
             self._last[s.tag] = s.value
-            self._pending.append(s)
+            kept.append(s)
         if skewed:
             self.restamped = self.buffer.count("restamped", skewed)
-        if len(self._pending) >= self.batch_max:
-            self.flush()
+        self._take(kept)
+
+    def _take(self, samples: Sequence[Sample]) -> None:
+        """Hold samples for the next flush (a connector's block stays a block: no object per sample)."""
+        if samples:
+            self._pending.append(samples)
+            self._pending_n += len(samples)
+            if self._pending_n >= self.batch_max:
+                self.flush()
 
     def health_samples(self) -> list[Sample]:
         """The collector's own counters as samples of its system tags (stored like any other)."""
@@ -145,14 +153,16 @@ class Collector:
 
     async def _reporter(self, stop: asyncio.Event) -> None:
         while not stop.is_set():
-            self._pending.extend(self.health_samples())
+            self._take(self.health_samples())
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self.health_every_s)
 
     def flush(self) -> None:
-        while self._pending:
-            chunk, self._pending = self._pending[: self.batch_max], self._pending[self.batch_max :]
-            self.buffer.put(chunk)
+        pieces, self._pending, self._pending_n = self._pending, [], 0
+        if pieces:
+            held = SampleBlock.concat([SampleBlock.of(p) for p in pieces])
+            for start in range(0, len(held), self.batch_max):
+                self.buffer.put(held.part(start, start + self.batch_max))
         done, self._after_flush = self._after_flush, []
         for callback in done:  # what emitted them may now let go (e.g. acknowledge its MQTT message)
             callback()
@@ -239,7 +249,7 @@ class Collector:
         conn_stop.set()
         await asyncio.gather(*tasks, flusher, *([reporter] if reporter else []), return_exceptions=True)
         if reporter is not None:
-            self._pending.extend(self.health_samples())
+            self._take(self.health_samples())
         self.flush()
         fwd_stop.set()
         self._wake.set()

@@ -212,24 +212,29 @@ _FLOATS = ("double_value", "float_value")
 
 def data_points(
     raw: bytes, *, datatypes: dict[str, int] | None = None, aliases: dict[int, str] | None = None
-) -> tuple[int, int | None, list[tuple[str | None, int, Any]]]:
-    """The fast path for DATA messages: (payload timestamp, seq, [(name, timestamp, value), ...]) with no
-    object per metric. A metric without its own timestamp gets the payload's; names of aliased metrics
-    come from the BIRTH certificate (None when it is not known). Values as :func:`decode` gives them."""
+) -> tuple[int, int | None, list[str | None], list[int], list[Any]]:
+    """The fast path for DATA messages: (payload timestamp, seq, names, timestamps, values), one column
+    each, with no object per metric. A metric without its own timestamp gets the payload's; names of
+    aliased metrics come from the BIRTH certificate (None when it is not known). Values as
+    :func:`decode` gives them."""
     pb = _parse(raw)
     ts = int(pb.timestamp)
-    out: list[tuple[str | None, int, Any]] = []
-    append = out.append
+    names: list[str | None] = []
+    stamps: list[int] = []
+    values: list[Any] = []
+    name_of, stamp_of, value_of = names.append, stamps.append, values.append
     for pm in pb.metrics:
         name: str | None = pm.name
         if not name and not pm.HasField("name"):
             name = (aliases or {}).get(pm.alias)
+        name_of(name)
+        stamp_of(pm.timestamp or ts)
         kind = pm.WhichOneof("value")
         if kind in _FLOATS and not pm.is_null:
-            append((name, pm.timestamp or ts, getattr(pm, kind)))
+            value_of(getattr(pm, kind))
         else:
-            append((name, pm.timestamp or ts, _value(pm, kind, name, datatypes)))
-    return ts, (int(pb.seq) if pb.HasField("seq") else None), out
+            value_of(_value(pm, kind, name, datatypes))
+    return ts, (int(pb.seq) if pb.HasField("seq") else None), names, stamps, values
 
 
 @dataclass(frozen=True, slots=True)

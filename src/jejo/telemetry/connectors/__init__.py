@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from jejo.telemetry.model import Sample
 
-Emit = Callable[[list[Sample]], None]
+Emit = Callable[[Sequence[Sample]], None]
 
 
 @dataclass

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlparse
 
 from jejo.core.errors import Problem
 from jejo.telemetry import sparkplug as spb
+from jejo.telemetry.block import SampleBlock
 from jejo.telemetry.bus import ack, manual_ack, received_but_unread
 from jejo.telemetry.connectors import Backoff, Emit, Health
 from jejo.telemetry.model import BadPayload, MqttSource, Sample, Tag
@@ -43,11 +45,15 @@ class SparkplugDecoder:
         self.tags = {(t.device, t.address): t for t in tags}
         # (owner, metric name) → (tag code, scale, offset): no model call per point
         self._scaling = {k: (t.tag, t.scale, t.offset) for k, t in self.tags.items()}
+        self._plain: dict[str | None, dict[str | None, str]] = {}  # owner → metric → tag, unscaled tags
+        for (owner, name), t in self.tags.items():
+            if t.scale == 1.0 and t.offset == 0.0:
+                self._plain.setdefault(owner, {})[name] = t.tag
         self.nodes: dict[tuple[str, str], _Node] = {}
         self.rebirths: list[tuple[str, str]] = []
         self.gaps = 0
 
-    def feed(self, topic: str, raw: bytes) -> list[Sample]:
+    def feed(self, topic: str, raw: bytes) -> Sequence[Sample]:
         tp = spb.Topic.parse(topic)
         key = (tp.group, tp.edge_node)
         node = self.nodes.setdefault(key, _Node())
@@ -62,11 +68,11 @@ class SparkplugDecoder:
         if birth:
             payload = spb.decode(raw, datatypes=node.datatypes.get(dev), aliases=node.aliases.get(dev))
             p_seq = payload.seq
-            points: list[tuple[str | None, int, Any]] = [
-                (m.name, m.timestamp or payload.timestamp, m.value) for m in payload.metrics
-            ]
+            names: list[str | None] = [m.name for m in payload.metrics]
+            stamps = [m.timestamp or payload.timestamp for m in payload.metrics]
+            values: list[Any] = [m.value for m in payload.metrics]
         else:
-            _, p_seq, points = spb.data_points(
+            _, p_seq, names, stamps, values = spb.data_points(
                 raw, datatypes=node.datatypes.get(dev), aliases=node.aliases.get(dev)
             )
         if mt == "NBIRTH":
@@ -87,12 +93,16 @@ class SparkplugDecoder:
         if birth:
             node.aliases[dev] = {m.alias: m.name for m in payload.metrics if m.alias is not None and m.name}
             node.datatypes[dev] = {m.name: m.datatype for m in payload.metrics if m.name}
+        owner = dev if dev is not None else tp.edge_node
+        plain = self._plain.get(owner)
+        if plain is not None:  # the common message: known, unscaled tags with float values, as columns
+            codes = list(map(plain.get, names))
+            if None not in codes and set(map(type, values)) == {float}:
+                return SampleBlock.from_columns(codes, stamps, values)  # type: ignore[arg-type]
         out: list[Sample] = []
         append = out.append
-        owner = dev if dev is not None else tp.edge_node
         scaling = self._scaling
-        new = tuple.__new__  # Sample(...) without the named tuple's Python-level __new__ (hot loop)
-        for name, ts, v in points:
+        for name, ts, v in zip(names, stamps, values, strict=True):
             if name is None:
                 continue
             tag = scaling.get((owner, name))
@@ -100,19 +110,20 @@ class SparkplugDecoder:
                 continue
             code, scale, offset = tag
             if v is None or isinstance(v, str):
-                append(new(Sample, (code, ts, v)))
+                append(Sample(code, ts, v))
             elif scale == 1.0 and offset == 0.0:  # as Tag.scaled
-                append(new(Sample, (code, ts, float(v))))
+                append(Sample(code, ts, float(v)))
             else:
-                append(new(Sample, (code, ts, float(v) * scale + offset)))
+                append(Sample(code, ts, float(v) * scale + offset))
         return out
 
 
 class JsonDecoder:
     def __init__(self, tags: list[Tag]) -> None:
         self.tags = {t.address: t for t in tags}
+        self._plain = {t.address: t.tag for t in tags if t.scale == 1.0 and t.offset == 0.0}
 
-    def feed(self, topic: str, raw: bytes) -> list[Sample]:
+    def feed(self, topic: str, raw: bytes) -> Sequence[Sample]:
         try:
             return self._feed(raw)
         except BadPayload:
@@ -123,9 +134,18 @@ class JsonDecoder:
                 [Problem(reason=f"{type(exc).__name__}: {str(exc)[:200]}", field="payload")],
             ) from exc
 
-    def _feed(self, raw: bytes) -> list[Sample]:
+    def _feed(self, raw: bytes) -> Sequence[Sample]:
         body = json.loads(raw)
         out: list[Sample] = []
+        if isinstance(body, list) and body and set(map(type, body)) == {dict}:
+            # the common batch: known, unscaled tags, integer times and float values, as columns
+            names = [p.get("name") for p in body]
+            stamps = [p.get("ts") for p in body]
+            values = [p.get("value") for p in body]
+            if set(map(type, names)) == {str} and set(map(type, stamps)) == {int}:
+                codes = list(map(self._plain.get, names))
+                if None not in codes and set(map(type, values)) == {float}:
+                    return SampleBlock.from_columns(codes, stamps, values)  # type: ignore[arg-type]
         if isinstance(body, dict):
             ts = int(body["ts"])
             items = [(k, ts, v) for k, v in dict(body["values"]).items()]
