@@ -436,3 +436,45 @@ def test_mqtt_worker_lets_a_heavy_stream_gather_into_one_transaction(
     assert (heavy.stats.batches, heavy.stats.writes) == (2, 1)
     quiet = asyncio.run(run(20, 4_000_000))
     assert (quiet.stats.batches, quiet.stats.writes) == (2, 2)
+
+
+@pytest.mark.broker
+def test_mqtt_worker_keeps_an_unreadable_bus_message_aside_and_goes_on(
+    runtime: Runtime, company: tuple[int, str], broker: Any
+) -> None:
+    """A bus message no version of jejo can read is kept in a file, logged and counted, and acknowledged:
+    it does not stop the worker, and the messages after it are stored."""
+    _cid, code = company
+    from jejo.telemetry.model import Sample
+
+    async def main() -> IngestWorker:
+        worker = IngestWorker(runtime, rollup_every_s=-1)
+        stop, ready = asyncio.Event(), asyncio.Event()
+        task = asyncio.create_task(
+            mqtt_subscribe(
+                broker.url,
+                worker.handle,
+                group="bad",
+                worker_id=f"bad-{code}",
+                stop=stop,
+                on_connected=ready.set,
+            )
+        )
+        await asyncio.wait_for(ready.wait(), 10)
+        bus = MqttBus(broker.url)
+        await bus.publish_encoded(code, b"JTB1\x00\x00\x00\xffnot a header")
+        await bus.publish(Batch(code, [Sample("R.a", 5_000_000, 1.0), Sample("R.b", 5_000_000, 2.0)]))
+        await bus.close()
+        for _ in range(100):
+            if worker.stats.stored >= 2:
+                break
+            await asyncio.sleep(0.05)
+        stop.set()
+        await task
+        return worker
+
+    worker = asyncio.run(main())
+    assert worker.stats.stored == 2 and worker.stats.rejected_messages == 1
+    kept = list((runtime.settings.data_dir / "rejected-bus-messages").iterdir())
+    assert [p.read_bytes() for p in kept] == [b"JTB1\x00\x00\x00\xffnot a header"]
+    assert "unreadable bus message" in (worker.stats.last_error or "")

@@ -127,6 +127,24 @@ def decode(raw: bytes | bytearray | str) -> Batch:
     )
 
 
+Reject = Callable[[bytes, str], None]
+
+
+def decode_or_reject(raw: bytes, reject: Reject | None) -> Batch | None:
+    """:func:`decode`, or ``None`` for a message that cannot be read: it is handed to ``reject`` (an ingest
+    worker keeps it in a file) and logged, and the worker goes on with the next one instead of failing
+    on it again at every redelivery."""
+    try:
+        return decode(raw)
+    except (ValueError, KeyError, TypeError) as exc:  # BlockError is a ValueError
+        reason = f"unreadable bus message ({len(raw)} bytes): {exc}"[:300]
+        if reject is not None:
+            reject(raw, reason)
+        else:
+            log.error("%s; dropped", reason)
+        return None
+
+
 class Bus(Protocol):
     async def publish(self, batch: Batch) -> None: ...
 
@@ -266,8 +284,12 @@ async def mqtt_subscribe(
                 log.warning("ingest handler failed (%s); retrying", exc)
                 await asyncio.sleep(1.0)
 
+    reject: Reject | None = getattr(getattr(handler, "__self__", None), "reject", None)
+
     async def handle(raw: bytes) -> None:
-        await handle_batches([decode(raw)])
+        batch = decode_or_reject(raw, reject)
+        if batch is not None:
+            await handle_batches([batch])
 
     busy = False
 
@@ -275,8 +297,10 @@ async def mqtt_subscribe(
         """Handle ``first`` with the messages queued behind it, then acknowledge them in order."""
         nonlocal busy
         msgs = [first]
-        batches = [decode(bytes(first.payload))]
-        n = len(batches[0].samples)
+        batches: list[Batch] = []
+        if (batch := decode_or_reject(bytes(first.payload), reject)) is not None:
+            batches.append(batch)
+        n = sum(len(b.samples) for b in batches)
         queue = getattr(client, "_queue", None)
         loop = asyncio.get_running_loop()
         until = loop.time() + linger_s if n >= linger_from or busy else 0.0
@@ -292,9 +316,11 @@ async def mqtt_subscribe(
             else:
                 msg = queue.get_nowait()
             msgs.append(msg)
-            batches.append(decode(bytes(msg.payload)))
-            n += len(batches[-1].samples)
-        await handle_batches(batches)
+            if (batch := decode_or_reject(bytes(msg.payload), reject)) is not None:
+                batches.append(batch)
+                n += len(batch.samples)
+        if batches:
+            await handle_batches(batches)
         for msg in msgs:
             ack(client, msg)
         busy = len(msgs) > 1  # messages were waiting: the next group may wait for more

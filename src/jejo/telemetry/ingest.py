@@ -8,6 +8,7 @@ MQTT). Writing a batch again is harmless: samples and events are idempotent.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import threading
 import time
@@ -40,6 +41,7 @@ class IngestStats:
     state_events: int = 0
     quantity_events: int = 0
     rejected_events: int = 0
+    rejected_messages: int = 0  # bus messages that could not be read (kept in files, see reject)
     failures: int = 0
     order_waits: int = 0
     order_gaps: int = 0
@@ -201,6 +203,18 @@ class IngestWorker:
                     self._events(session, company_id, batch)
                     return
             time.sleep(0.02)
+
+    def reject(self, raw: bytes, reason: str) -> None:
+        """Keep a bus message that cannot be read (e.g. from a collector of a newer version) in a file
+        under the data folder, log and count it; the worker goes on with the next message."""
+        folder = self.runtime.settings.data_dir / "rejected-bus-messages"
+        folder.mkdir(parents=True, exist_ok=True)
+        name = f"{time.strftime('%Y%m%dT%H%M%SZ', time.gmtime())}-{hashlib.sha256(raw).hexdigest()[:16]}.bin"
+        (folder / name).write_bytes(raw)
+        self.stats.rejected_messages += 1
+        self.stats.last_error = reason
+        self.stats.problems = ([*self.stats.problems, f"{reason} → {folder / name}"])[-20:]
+        log.error("%s; kept in %s", reason, folder / name)
 
     def refresh_rollups(self) -> None:
         dirty, self._dirty = self._dirty, None

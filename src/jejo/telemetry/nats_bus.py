@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from jejo.telemetry.bus import Batch, Handler, decode, encode
+from jejo.telemetry.bus import Batch, Handler, Reject, decode_or_reject, encode
 
 log = logging.getLogger(__name__)
 
@@ -118,6 +118,8 @@ async def nats_subscribe(
     from nats.errors import Error as NatsError
     from nats.errors import TimeoutError as NatsTimeout
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
+
+    reject: Reject | None = getattr(getattr(handler, "__self__", None), "reject", None)
     from nats.js.errors import Error as JsError
 
     delay = 0.5
@@ -148,8 +150,8 @@ async def nats_subscribe(
                 except (NatsTimeout, TimeoutError):
                     continue
                 for msg in msgs:
-                    batch = decode(msg.data)
-                    while True:
+                    batch = decode_or_reject(msg.data, reject)
+                    while batch is not None:
                         try:
                             await handler(batch)
                             break
