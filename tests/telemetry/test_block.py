@@ -91,6 +91,16 @@ def test_a_tag_index_past_the_tag_list_is_refused() -> None:
         SampleBlock.from_bytes(block.to_bytes())
 
 
+def test_a_block_with_values_of_no_sample_type_is_refused() -> None:
+    block = SampleBlock.of([Sample("a", T0, "x")])
+    block.values = [{"nested": 1}]  # type: ignore[list-item]
+    with pytest.raises(BlockError, match="neither a number, a text nor empty"):
+        SampleBlock.from_bytes(block.to_bytes())
+    block.values, block.tags = ["x"], [5]  # type: ignore[list-item]
+    with pytest.raises(BlockError, match="tag list"):
+        SampleBlock.from_bytes(block.to_bytes())
+
+
 def test_a_damaged_bus_message_is_refused() -> None:
     msg = encode(Batch("CO", [Sample("a", T0, 1.0)]))
     with pytest.raises(BlockError, match="bus message"):

@@ -191,3 +191,20 @@ def test_json_decoder_gives_columns_for_plain_float_batches() -> None:
         ("B", 12, 3.0)
     ]
     assert d.feed("t", b'[{"name": "a", "ts": "10", "value": 1.5}]') == [("A", 10, 1.5)]
+
+
+def test_timestamps_before_1970_or_after_9999_are_refused_with_the_message() -> None:
+    from jejo.telemetry.model import BadPayload
+
+    d = SparkplugDecoder([_tag("M.t", "t", "D")])
+    d.feed("spBv1.0/g/NBIRTH/N", spb.encode(spb.Payload(1, [spb.Metric("bdSeq", 0, spb.INT64)], seq=0)))
+    far = spb.encode(spb.Payload(5, [spb.Metric("t", 1.0, spb.DOUBLE, 2**64 - 1)], seq=1))
+    with pytest.raises(BadPayload, match="timestamp out of range"):
+        d.feed("spBv1.0/g/DDATA/N/D", far)
+    j = JsonDecoder([_tag("A", "a")])
+    for body in (
+        b'[{"name": "a", "ts": 99999999999999999, "value": 1.5}]',
+        b'{"ts": -5, "values": {"a": 1}}',
+    ):
+        with pytest.raises(BadPayload, match="timestamp out of range"):
+            j.feed("t", body)

@@ -33,6 +33,7 @@ MAGIC = b"JSB1"
 _HEAD = struct.Struct("<4sIB3xI")  # magic, n, kind, tags_len
 _LEN = struct.Struct("<I")
 FLOATS, OBJECTS = 0, 1
+_VALUE_TYPES = {float, int, str, bool, type(None)}
 
 
 class BlockError(ValueError):
@@ -164,6 +165,8 @@ class SampleBlock(Sequence[Sample]):
                 at += 4 + size
                 if not isinstance(values, list) or len(values) != n:
                     raise BlockError(f"sample block: {n} samples but a value list of another length")
+                if not set(map(type, values)) <= _VALUE_TYPES:
+                    raise BlockError("sample block: a value is neither a number, a text nor empty")
             else:
                 raise BlockError(f"sample block: unknown value kind {kind}")
         except (ValueError, struct.error) as exc:
@@ -172,7 +175,9 @@ class SampleBlock(Sequence[Sample]):
             raise BlockError(f"sample block of {n} samples is cut short or damaged: {exc}") from exc
         if at != len(raw):
             raise BlockError(f"sample block: {len(raw) - at} bytes after the last column")
-        if not isinstance(tags, list) or (n and int(index.max()) >= len(tags)):
+        if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+            raise BlockError("sample block: the tag list is not a list of texts")
+        if n and int(index.max()) >= len(tags):
             raise BlockError("sample block: a tag index points past the tag list")
         return cls(tags, index, ts_ms, values)
 

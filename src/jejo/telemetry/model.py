@@ -24,6 +24,11 @@ class BadPayload(ValidationError, ValueError):
     """A message from a machine or broker that cannot be read (also a ``ValueError`` for old callers)."""
 
 
+MAX_TS_MS = (
+    253_402_300_800_000  # 10000-01-01T00:00:00Z: source timestamps must lie before it (and after 1970)
+)
+
+
 class Sample(NamedTuple):
     """One value of one tag at the time its source stamped it (epoch milliseconds, UTC)."""
 

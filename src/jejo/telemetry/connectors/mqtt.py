@@ -20,9 +20,20 @@ from jejo.telemetry import sparkplug as spb
 from jejo.telemetry.block import SampleBlock
 from jejo.telemetry.bus import ack, manual_ack, received_but_unread
 from jejo.telemetry.connectors import Backoff, Emit, Health
-from jejo.telemetry.model import BadPayload, MqttSource, Sample, Tag
+from jejo.telemetry.model import MAX_TS_MS, BadPayload, MqttSource, Sample, Tag
 
 log = logging.getLogger(__name__)
+
+
+def check_times(stamps: Sequence[int], where: str) -> None:
+    """Refuse a message whose source timestamps lie before 1970 or after the year 9999 (a damaged or
+    misconfigured clock): they could be neither stored nor shown."""
+    if stamps and (min(stamps) < 0 or max(stamps) >= MAX_TS_MS):
+        bad = next(t for t in stamps if t < 0 or t >= MAX_TS_MS)
+        raise BadPayload(
+            f"timestamp out of range in {where[:200]}",
+            [Problem(reason=f"{bad} ms is not between 1970 and 9999", field="timestamp")],
+        )
 
 
 @dataclass
@@ -75,6 +86,7 @@ class SparkplugDecoder:
             _, p_seq, names, stamps, values = spb.data_points(
                 raw, datatypes=node.datatypes.get(dev), aliases=node.aliases.get(dev)
             )
+        check_times(stamps, topic)
         if mt == "NBIRTH":
             node.born, node.seq = True, p_seq
             node.aliases, node.datatypes = {}, {}
@@ -143,6 +155,7 @@ class JsonDecoder:
             stamps = [p.get("ts") for p in body]
             values = [p.get("value") for p in body]
             if set(map(type, names)) == {str} and set(map(type, stamps)) == {int}:
+                check_times(stamps, "JSON batch")
                 codes = list(map(self._plain.get, names))
                 if None not in codes and set(map(type, values)) == {float}:
                     return SampleBlock.from_columns(codes, stamps, values)  # type: ignore[arg-type]
@@ -156,6 +169,7 @@ class JsonDecoder:
                 "JSON payload must be an object with ts and values, or a list of points",
                 [Problem(reason="neither an object nor a list", field="payload")],
             )
+        check_times([ts for _, ts, _ in items], "JSON payload")
         for name, ts, v in items:
             tag = self.tags.get(name)
             if tag is None:
