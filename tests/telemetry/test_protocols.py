@@ -393,6 +393,31 @@ def test_mqtt_bus_shared_subscription_splits_the_load(
     asyncio.run(main())
 
 
+async def _worker_on_bus(
+    runtime: Runtime, url: str, name: str, send: Callable[[MqttBus], Awaitable[None]], want: int, **kw: Any
+) -> IngestWorker:
+    """One ingest worker subscribed on the MQTT bus while ``send`` publishes; returns it once it has
+    stored ``want`` samples (or after 5 s) and stopped."""
+    worker = IngestWorker(runtime, rollup_every_s=-1)
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(
+        mqtt_subscribe(
+            url, worker.handle, group=name, worker_id=name, stop=stop, on_connected=ready.set, **kw
+        )
+    )
+    await asyncio.wait_for(ready.wait(), 10)
+    bus = MqttBus(url)
+    await send(bus)
+    await bus.close()
+    for _ in range(100):
+        if worker.stats.stored >= want:
+            break
+        await asyncio.sleep(0.05)
+    stop.set()
+    await task
+    return worker
+
+
 @pytest.mark.broker
 def test_mqtt_worker_lets_a_heavy_stream_gather_into_one_transaction(
     runtime: Runtime, company: tuple[int, str], broker: Any
@@ -402,39 +427,32 @@ def test_mqtt_worker_lets_a_heavy_stream_gather_into_one_transaction(
     _cid, code = company
     from jejo.telemetry.model import Sample
 
-    async def run(per: int, start: int) -> IngestWorker:
-        worker = IngestWorker(runtime, rollup_every_s=-1)
-        stop, ready = asyncio.Event(), asyncio.Event()
-        task = asyncio.create_task(
-            mqtt_subscribe(
+    def two_messages(per: int, start: int) -> Callable[[MqttBus], Awaitable[None]]:
+        async def send(bus: MqttBus) -> None:
+            for b in range(2):
+                await bus.publish(Batch(code, [Sample(f"L.{i}", start + b, float(b)) for i in range(per)]))
+                await asyncio.sleep(0.2)
+
+        return send
+
+    def run(per: int, start: int) -> IngestWorker:
+        worker = asyncio.run(
+            _worker_on_bus(
+                runtime,
                 broker.url,
-                worker.handle,
-                group=f"linger{per}",
-                worker_id=f"linger{per}-{code}",
-                stop=stop,
-                on_connected=ready.set,
+                f"linger{per}-{code}",
+                two_messages(per, start),
+                2 * per,
                 linger_from=100,
                 linger_s=2.0,
             )
         )
-        await asyncio.wait_for(ready.wait(), 10)
-        bus = MqttBus(broker.url)
-        for b in range(2):
-            await bus.publish(Batch(code, [Sample(f"L.{i}", start + b, float(b)) for i in range(per)]))
-            await asyncio.sleep(0.2)
-        await bus.close()
-        for _ in range(100):
-            if worker.stats.stored >= 2 * per:
-                break
-            await asyncio.sleep(0.05)
-        stop.set()
-        await task
         assert worker.stats.stored == 2 * per
         return worker
 
-    heavy = asyncio.run(run(150, 3_000_000))
+    heavy = run(150, 3_000_000)
     assert (heavy.stats.batches, heavy.stats.writes) == (2, 1)
-    quiet = asyncio.run(run(20, 4_000_000))
+    quiet = run(20, 4_000_000)
     assert (quiet.stats.batches, quiet.stats.writes) == (2, 2)
 
 
@@ -447,33 +465,11 @@ def test_mqtt_worker_keeps_an_unreadable_bus_message_aside_and_goes_on(
     _cid, code = company
     from jejo.telemetry.model import Sample
 
-    async def main() -> IngestWorker:
-        worker = IngestWorker(runtime, rollup_every_s=-1)
-        stop, ready = asyncio.Event(), asyncio.Event()
-        task = asyncio.create_task(
-            mqtt_subscribe(
-                broker.url,
-                worker.handle,
-                group="bad",
-                worker_id=f"bad-{code}",
-                stop=stop,
-                on_connected=ready.set,
-            )
-        )
-        await asyncio.wait_for(ready.wait(), 10)
-        bus = MqttBus(broker.url)
+    async def send(bus: MqttBus) -> None:
         await bus.publish_encoded(code, b"JTB1\x00\x00\x00\xffnot a header")
         await bus.publish(Batch(code, [Sample("R.a", 5_000_000, 1.0), Sample("R.b", 5_000_000, 2.0)]))
-        await bus.close()
-        for _ in range(100):
-            if worker.stats.stored >= 2:
-                break
-            await asyncio.sleep(0.05)
-        stop.set()
-        await task
-        return worker
 
-    worker = asyncio.run(main())
+    worker = asyncio.run(_worker_on_bus(runtime, broker.url, f"bad-{code}", send, 2))
     assert worker.stats.stored == 2 and worker.stats.rejected_messages == 1
     kept = list((runtime.settings.data_dir / "rejected-bus-messages").iterdir())
     assert [p.read_bytes() for p in kept] == [b"JTB1\x00\x00\x00\xffnot a header"]

@@ -133,8 +133,8 @@ class Collector:
 
     def _take(self, samples: Sequence[Sample]) -> None:
         """Hold samples for the next flush (a connector's block stays a block: no object per sample)."""
-        if samples:
-            self._pending.append(samples)
+        if samples:  # a list is copied: the connector may use it again
+            self._pending.append(samples if isinstance(samples, SampleBlock) else list(samples))
             self._pending_n += len(samples)
             if self._pending_n >= self.batch_max:
                 self.flush()

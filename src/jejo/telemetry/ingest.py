@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -107,7 +107,9 @@ class IngestWorker:
                 cids = [self.company_id(b.company) for b in batches]
                 events = self.machine_events and bool(self.tags)
                 late: list[tuple[int, Batch]] = []
-                blocks = [SampleBlock.of(b.samples) for b in batches]
+                # samples as blocks once, for the rows and for the machine events alike
+                batches = [replace(b, samples=SampleBlock.of(b.samples)) for b in batches]
+                blocks = [SampleBlock.of(b.samples) for b in batches]  # the same objects, typed
                 with self.runtime.transaction() as session:
                     conn = session.connection()
                     codes: dict[int, set[str]] = {}
