@@ -57,4 +57,6 @@ def test_demo_factory_runs_end_to_end(tmp_path: Path) -> None:
         assert s.scalar(select(func.count()).select_from(TsRollup1h)) > 0
         assert s.scalar(select(func.count()).select_from(Event).where(Event.type == "part.scanned")) > 0
     assert {"MC-02.total", "MC-09.total", "PACK-01.state", "PC-SAW-01.good"} <= set(last)
+    # the demo's collector reports its counters (the data-collection page shows them)
+    assert last["_collector.demo.forwarded"].value > 0 and last["_collector.demo.dropped_by_cap"].value == 0
     assert (tmp_path / "telemetry" / "demo-tag-map.yaml").exists()

@@ -194,7 +194,8 @@ async def run_demo_factory(
         mem = MemoryBus()
         mem.subscribe(worker.handle)
         bus = mem
-    collector = Collector(tag_map, bus, folder / "collector-buffer.db")
+    # reports its own counters like a deployed collector, so the data-collection page has them
+    collector = Collector(tag_map, bus, folder / "collector-buffer.db", name="demo", health_every_s=10.0)
     scans: list[Scan] = []
     sim.scan_sinks.append(scans.extend)
 
