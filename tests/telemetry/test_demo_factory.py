@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -60,3 +61,46 @@ def test_demo_factory_runs_end_to_end(tmp_path: Path) -> None:
     # the demo's collector reports its counters (the data-collection page shows them)
     assert last["_collector.demo.forwarded"].value > 0 and last["_collector.demo.dropped_by_cap"].value == 0
     assert (tmp_path / "telemetry" / "demo-tag-map.yaml").exists()
+
+
+@pytest.mark.slow
+def test_backfill_samples_its_last_day_like_the_live_machines_so_first_models_train_at_once(
+    tmp_path: Path,
+) -> None:
+    """The demo's history ends with a day at the live sampling rate: the first machine-health models
+    are trained and active when the demo starts, not a simulated day later."""
+    from sqlalchemy import select
+
+    from jejo.ai.schedule import DEMO_MACHINES, bootstrap_model
+    from jejo.core.tenancy import Company
+    from jejo.demo.factory import _simulate_history, backfill, demo_config
+    from jejo.demo.seed import COMPANY, seed_demo
+    from jejo.sim.runner import FactorySim
+    from jejo.telemetry.ingest import IngestWorker
+    from jejo.telemetry.model import TagMap
+
+    rt = Runtime(Settings(database_url=f"sqlite:///{tmp_path / 'demo.db'}", data_dir=tmp_path))
+    rt.upgrade()
+    with rt.transaction() as s:
+        seed_demo(s)
+    cfg = demo_config(speed=60, seed=42)
+
+    async def tag_map() -> TagMap:
+        sim = FactorySim(cfg)
+        await sim.start()
+        try:
+            return TagMap.model_validate(sim.tag_map(cfg.company))
+        finally:
+            await sim.stop()
+
+    tm = asyncio.run(tag_map())
+    assert backfill(rt, cfg, tm, days=1.5) > 0
+    # the live machines' first simulated hour (the demo's clock runs ahead of the history)
+    worker = IngestWorker(rt, tm.by_tag(), machine_events=False, rollup_every_s=-1)
+    now = datetime.now(UTC).replace(microsecond=0)
+    assert _simulate_history(cfg, tm, worker, now, 3600, cfg.sample_s, 7, 5000) > 0
+    with rt.transaction() as s:
+        cid = s.scalar(select(Company.id).where(Company.code == COMPANY))
+        assert cid is not None
+        models = [bootstrap_model(s, cid, tmp_path, equipment) for equipment in DEMO_MACHINES]
+    assert [m.name if m else None for m in models] == [f"health-{e}" for e in DEMO_MACHINES]

@@ -66,11 +66,15 @@ def backfill(
     *,
     days: float = 7.0,
     sample_s: float = 60.0,
+    live_hours: float = 26.0,
     batch: int = 5000,
 ) -> int:
     """Write ``days`` of simulated machine history (values only) so that charts are not empty on first open.
 
-    Skipped when the company already has samples. Runs the same plant model from ``now - days``."""
+    Skipped when the company already has samples. Runs the same plant model from ``now - days``: one
+    sample a minute, and the last ``live_hours`` at the live machines' rate (``cfg.sample_s``), so that
+    the first machine-health models can be trained on a day sampled like the data they will score
+    (:func:`jejo.ai.schedule.bootstrap_model`) as soon as the demo starts."""
     from jejo.core.tenancy import Company
     from jejo.telemetry.tables import TsSample, TsTag
 
@@ -87,10 +91,36 @@ def backfill(
         )
         if has:
             return 0
-    start = datetime.now(UTC).replace(microsecond=0) - timedelta(days=days)
-    hist = Plant(cfg.model_copy(update={"start": start, "sample_s": sample_s, "seed": cfg.seed + 1}))
+    now = datetime.now(UTC).replace(microsecond=0)
+    start = now - timedelta(days=days)
     known = tag_map.by_tag()
     worker = IngestWorker(runtime, known, machine_events=False, rollup_every_s=-1)
+    live_s = min(days * 86400, live_hours * 3600)
+    written = 0
+    for seed, begin, seconds, every in (
+        (cfg.seed + 1, start, days * 86400 - live_s, sample_s),
+        (cfg.seed + 2, now - timedelta(seconds=live_s), live_s, cfg.sample_s),
+    ):
+        if seconds > 0:
+            written += _simulate_history(cfg, tag_map, worker, begin, seconds, every, seed, batch)
+    worker._dirty = (int(start.timestamp() * 1000), int(now.timestamp() * 1000))
+    worker.refresh_rollups()
+    return written
+
+
+def _simulate_history(
+    cfg: SimConfig,
+    tag_map: TagMap,
+    worker: IngestWorker,
+    start: datetime,
+    seconds: float,
+    sample_s: float,
+    seed: int,
+    batch: int,
+) -> int:
+    """Run the plant model for ``seconds`` from ``start``, sampling every ``sample_s``; store the values."""
+    hist = Plant(cfg.model_copy(update={"start": start, "sample_s": sample_s, "seed": seed}))
+    known = worker.tags
     pending: list[Sample] = []
     written = 0
 
@@ -107,16 +137,13 @@ def backfill(
         pending.append(Sample(tag, ts, v if isinstance(v, str) else float(v)))
 
     hist.listeners.append(take)
-    step = 3600.0
     t = 0.0
-    while t < days * 86400:
-        t = min(t + step, days * 86400)
+    while t < seconds:
+        t = min(t + 3600.0, seconds)
         hist.run_until(t)
-        while len(pending) >= batch or (pending and t >= days * 86400):
+        while len(pending) >= batch or (pending and t >= seconds):
             chunk, pending[:] = pending[:batch], pending[batch:]
             written += worker.write(Batch(tag_map.company, chunk))
-    worker._dirty = (int(start.timestamp() * 1000), hist.now_ms())
-    worker.refresh_rollups()
     return written
 
 
