@@ -73,7 +73,7 @@ def test_backfill_samples_its_last_day_like_the_live_machines_so_first_models_tr
 
     from jejo.ai.schedule import DEMO_MACHINES, bootstrap_model
     from jejo.core.tenancy import Company
-    from jejo.demo.factory import _simulate_history, backfill, demo_config
+    from jejo.demo.factory import backfill, demo_config, simulate_history
     from jejo.demo.seed import COMPANY, seed_demo
     from jejo.sim.runner import FactorySim
     from jejo.telemetry.ingest import IngestWorker
@@ -98,7 +98,7 @@ def test_backfill_samples_its_last_day_like_the_live_machines_so_first_models_tr
     # the live machines' first simulated hour (the demo's clock runs ahead of the history)
     worker = IngestWorker(rt, tm.by_tag(), machine_events=False, rollup_every_s=-1)
     now = datetime.now(UTC).replace(microsecond=0)
-    assert _simulate_history(cfg, tm, worker, now, 3600, cfg.sample_s, 7, 5000) > 0
+    assert simulate_history(cfg, tm, worker, now, 3600, cfg.sample_s, 7, 5000) > 0
     with rt.transaction() as s:
         cid = s.scalar(select(Company.id).where(Company.code == COMPANY))
         assert cid is not None

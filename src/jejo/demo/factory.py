@@ -102,13 +102,13 @@ def backfill(
         (cfg.seed + 2, now - timedelta(seconds=live_s), live_s, cfg.sample_s),
     ):
         if seconds > 0:
-            written += _simulate_history(cfg, tag_map, worker, begin, seconds, every, seed, batch)
+            written += simulate_history(cfg, tag_map, worker, begin, seconds, every, seed, batch)
     worker._dirty = (int(start.timestamp() * 1000), int(now.timestamp() * 1000))
     worker.refresh_rollups()
     return written
 
 
-def _simulate_history(
+def simulate_history(
     cfg: SimConfig,
     tag_map: TagMap,
     worker: IngestWorker,

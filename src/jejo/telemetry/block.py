@@ -40,6 +40,13 @@ class BlockError(ValueError):
     """A batch body that is not a sample block (names what is wrong)."""
 
 
+def _tag_index(tags: Sequence[str]) -> tuple[list[str], np.ndarray]:
+    """The distinct tags in order of first sight, and each sample's position among them."""
+    distinct = list(dict.fromkeys(tags))
+    where = {t: i for i, t in enumerate(distinct)}
+    return distinct, np.frombuffer(array("I", map(where.__getitem__, tags)), np.uint32)
+
+
 class SampleBlock(Sequence[Sample]):
     """Samples as columns; also a read-only sequence of :class:`Sample` (made on first use)."""
 
@@ -75,15 +82,18 @@ class SampleBlock(Sequence[Sample]):
         cls, tags: Sequence[str], ts_ms: Sequence[int], values: Sequence[float | str | None]
     ) -> SampleBlock:
         """A block from a tag, a timestamp and a value per sample (e.g. a connector's decoded message)."""
-        distinct = list(dict.fromkeys(tags))
-        where = {t: i for i, t in enumerate(distinct)}
-        index = np.frombuffer(array("I", map(where.__getitem__, tags)), np.uint32)
-        ts = np.frombuffer(array("q", ts_ms), np.int64)
         if set(map(type, values)) == {float}:
-            return cls(
-                distinct, index, ts, np.frombuffer(array("d", cast(Sequence[float], values)), np.float64)
-            )
-        return cls(distinct, index, ts, list(values))
+            return cls.of_floats(tags, ts_ms, cast(Sequence[float], values))
+        distinct, index = _tag_index(tags)
+        return cls(distinct, index, np.frombuffer(array("q", ts_ms), np.int64), list(values))
+
+    @classmethod
+    def of_floats(cls, tags: Sequence[str], ts_ms: Sequence[int], values: Sequence[float]) -> SampleBlock:
+        """:meth:`from_columns` for values the caller knows to be Python floats (a decoder that has
+        checked them already)."""
+        distinct, index = _tag_index(tags)
+        ts = np.frombuffer(array("q", ts_ms), np.int64)
+        return cls(distinct, index, ts, np.frombuffer(array("d", values), np.float64))
 
     def part(self, start: int, stop: int) -> SampleBlock:
         """Samples ``start`` to ``stop`` (the tag list is shared)."""

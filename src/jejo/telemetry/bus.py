@@ -130,6 +130,12 @@ def decode(raw: bytes | bytearray | str) -> Batch:
 Reject = Callable[[bytes, str], None]
 
 
+def worker_method(handler: Handler, name: str) -> Any:
+    """The method ``name`` of the object whose bound method ``handler`` is (an ingest worker's
+    ``handle_many`` or ``reject``), or ``None``: a plain function handler has neither."""
+    return getattr(getattr(handler, "__self__", None), name, None)
+
+
 def decode_or_reject(raw: bytes, reject: Reject | None) -> Batch | None:
     """:func:`decode`, or ``None`` for a message that cannot be read: it is handed to ``reject`` (an ingest
     worker keeps it in a file) and logged, and the worker goes on with the next one instead of failing
@@ -267,9 +273,7 @@ async def mqtt_subscribe(
 
     host, port = _host_port(url)
     delay = 0.5
-    many: Callable[[list[Batch]], Awaitable[None]] | None = getattr(
-        getattr(handler, "__self__", None), "handle_many", None
-    )
+    many: Callable[[list[Batch]], Awaitable[None]] | None = worker_method(handler, "handle_many")
 
     async def handle_batches(batches: list[Batch]) -> None:
         while True:
@@ -284,7 +288,7 @@ async def mqtt_subscribe(
                 log.warning("ingest handler failed (%s); retrying", exc)
                 await asyncio.sleep(1.0)
 
-    reject: Reject | None = getattr(getattr(handler, "__self__", None), "reject", None)
+    reject: Reject | None = worker_method(handler, "reject")
 
     async def handle(raw: bytes) -> None:
         batch = decode_or_reject(raw, reject)

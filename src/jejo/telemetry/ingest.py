@@ -108,8 +108,8 @@ class IngestWorker:
                 events = self.machine_events and bool(self.tags)
                 late: list[tuple[int, Batch]] = []
                 # samples as blocks once, for the rows and for the machine events alike
-                batches = [replace(b, samples=SampleBlock.of(b.samples)) for b in batches]
-                blocks = [SampleBlock.of(b.samples) for b in batches]  # the same objects, typed
+                blocks = [SampleBlock.of(b.samples) for b in batches]
+                batches = [replace(b, samples=k) for b, k in zip(batches, blocks, strict=True)]
                 with self.runtime.transaction() as session:
                     conn = session.connection()
                     codes: dict[int, set[str]] = {}

@@ -16,7 +16,7 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from jejo.telemetry.bus import Batch, Handler, Reject, decode_or_reject, encode
+from jejo.telemetry.bus import Batch, Handler, Reject, decode_or_reject, encode, worker_method
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +119,7 @@ async def nats_subscribe(
     from nats.errors import TimeoutError as NatsTimeout
     from nats.js.api import AckPolicy, ConsumerConfig, DeliverPolicy
 
-    reject: Reject | None = getattr(getattr(handler, "__self__", None), "reject", None)
+    reject: Reject | None = worker_method(handler, "reject")
     from nats.js.errors import Error as JsError
 
     delay = 0.5

@@ -110,7 +110,7 @@ class SparkplugDecoder:
         if plain is not None:  # the common message: known, unscaled tags with float values, as columns
             codes = list(map(plain.get, names))
             if None not in codes and set(map(type, values)) == {float}:
-                return SampleBlock.from_columns(codes, stamps, values)  # type: ignore[arg-type]
+                return SampleBlock.of_floats(codes, stamps, values)  # type: ignore[arg-type]
         out: list[Sample] = []
         append = out.append
         scaling = self._scaling
@@ -158,7 +158,7 @@ class JsonDecoder:
                 check_times(stamps, "JSON batch")
                 codes = list(map(self._plain.get, names))
                 if None not in codes and set(map(type, values)) == {float}:
-                    return SampleBlock.from_columns(codes, stamps, values)  # type: ignore[arg-type]
+                    return SampleBlock.of_floats(codes, stamps, values)  # type: ignore[arg-type]
         if isinstance(body, dict):
             ts = int(body["ts"])
             items = [(k, ts, v) for k, v in dict(body["values"]).items()]
