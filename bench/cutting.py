@@ -9,6 +9,8 @@ Example (the data live in ../shared/data/cutting/2bp relative to the repository 
 
     python bench/cutting.py --classes 1,7 --instances 1-10 --time-limit 10 [--guillotine] [--jobs 2]
 
+``--workers N`` gives each solve N threads (the one-sheet-fewer step's walks; default 1).
+
 Prints one line per instance and a summary per class and overall; ``--out FILE`` writes JSON rows.
 ``--roadef 1-20 --time-limit 180`` runs the ROADEF/EURO 2018 set A instead (waste vs the best known,
 every solution file checked against the challenge rules); ``--roadef-baseline`` adds the greedy strip
@@ -79,11 +81,12 @@ def rectpack_bins(inst: Any, rotate: bool, guillotine: bool) -> int:
     return best
 
 
-def run_one(args: tuple[int, int, float, bool, bool, int]) -> dict[str, Any]:
-    cls, ab, limit, guillotine, rotate, seed = args
+def run_one(args: tuple[int, int, float, bool, bool, int, int]) -> dict[str, Any]:
+    cls, ab, limit, guillotine, rotate, seed, workers = args
     inst = read_2bp(DATA / f"Class_{cls:02d}.2bp", ab, rotate=rotate)
     t0 = time.perf_counter()
-    sol = solve(inst, SolveOptions(guillotine=guillotine, time_limit=limit, seed=seed))
+    options = SolveOptions(guillotine=guillotine, time_limit=limit, seed=seed, workers=workers)
+    sol = solve(inst, options)
     secs = time.perf_counter() - t0
     errors = check_solution(inst, sol, rotate=rotate, guillotine=guillotine)
     t1 = time.perf_counter()
@@ -182,7 +185,8 @@ def main() -> None:
     ap.add_argument("--guillotine", action="store_true")
     ap.add_argument("--no-rotate", action="store_true")
     ap.add_argument("--seed", type=int, default=0)
-    ap.add_argument("--jobs", type=int, default=1, help="instances solved in parallel (one core each)")
+    ap.add_argument("--jobs", type=int, default=1, help="instances solved in parallel")
+    ap.add_argument("--workers", type=int, default=1, help="threads per solve (one-sheet-fewer walks)")
     ap.add_argument("--out", type=Path, help="write the per-instance rows as JSON")
     ap.add_argument(
         "--roadef-baseline",
@@ -204,7 +208,7 @@ def main() -> None:
     with open(DATA / "bks.csv") as fh:
         bks = {(int(r["cls"]), int(r["abs"])): int(r[col]) for r in csv.DictReader(fh)}
     tasks = [
-        (c, (c - 1) * 50 + rel, a.time_limit, a.guillotine, rotate, a.seed)
+        (c, (c - 1) * 50 + rel, a.time_limit, a.guillotine, rotate, a.seed, a.workers)
         for c in parse_range(a.classes)
         for rel in parse_range(a.instances)
     ]

@@ -1,4 +1,4 @@
-"""Helpers shared by every `jejo` sub-command: JSON output and error exits.
+"""Helpers shared by every `jejo` sub-command: JSON output, error exits, solver threads.
 
 A command run with ``--json`` prints exactly one JSON object on stdout and nothing else; logs and
 errors go to stderr; an error exits non-zero.
@@ -7,6 +7,7 @@ errors go to stderr; an error exits non-zero.
 from __future__ import annotations
 
 import json
+import os
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -25,6 +26,15 @@ def emit(obj: dict[str, Any], as_json: bool, human: Callable[[dict[str, Any]], s
         text = human(obj) if human else json.dumps(obj, ensure_ascii=False, indent=2, default=str)
         sys.stdout.write(text + "\n")
     sys.stdout.flush()
+
+
+def available_cores(most: int = 8) -> int:
+    """Threads a solver command uses by default: the cores this process may run on, at most ``most``."""
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return max(1, min(most, cores))
 
 
 @contextmanager

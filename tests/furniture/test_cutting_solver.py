@@ -127,6 +127,8 @@ def test_cli_contract(data_2bp: Path, flags: list[str]) -> None:
             *flags,
             "--time-limit",
             "0.5",
+            "--workers",
+            "2",
             "--json",
         ],
     )
@@ -147,6 +149,10 @@ def test_cli_rejects_bad_files(tmp_path: Path) -> None:
     assert "row=5" in res.stderr
     res = CliRunner().invoke(app, ["cut", "solve", str(bad), "--format", "2bp", "--instance", "9", "--json"])
     assert res.exit_code == 2
+    res = CliRunner().invoke(
+        app, ["cut", "solve", str(bad), "--format", "2bp", "--instance", "1", "--workers", "-1", "--json"]
+    )
+    assert res.exit_code == 2 and "--workers" in res.stderr
     big = tmp_path / "big.2bp"
     big.write_text("1\n1\n1 1\n10 10\n11 2\n")
     res = CliRunner().invoke(app, ["cut", "solve", str(big), "--format", "2bp", "--instance", "1", "--json"])

@@ -4,6 +4,7 @@ that the constructive builds and the re-packing local search miss on a classic i
 from __future__ import annotations
 
 import csv
+import threading
 import time
 from pathlib import Path
 
@@ -27,15 +28,16 @@ def _solution(inst: Instance, bins: list[list[tuple[int, int, int, int, int, boo
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(instances(), st.booleans(), st.integers(0, 3))
+@given(instances(), st.booleans(), st.integers(0, 3), st.sampled_from([1, 2]))
 def test_every_answer_is_a_valid_packing_in_at_most_k_sheets(
-    case: tuple[Instance, bool], guillotine: bool, fewer: int
+    case: tuple[Instance, bool], guillotine: bool, fewer: int, workers: int
 ) -> None:
     inst, rotate = case
     items = [(i, it.w, it.h, it.rotate) for i, it in enumerate(inst.items)]
     k = max(1, len(items) - fewer)
     budget = 5.0 if fewer == 0 else 0.05  # with a sheet per item the first packing is the answer
-    bins = pack_into(items, inst.W, inst.H, k, guillotine, time.monotonic() + budget, seed=fewer)
+    deadline = time.monotonic() + budget
+    bins = pack_into(items, inst.W, inst.H, k, guillotine, deadline, seed=fewer, workers=workers)
     if bins is None:
         assert fewer > 0  # one item a sheet always works
         return
@@ -43,6 +45,20 @@ def test_every_answer_is_a_valid_packing_in_at_most_k_sheets(
     sol = _solution(inst, bins, guillotine)
     assert check_solution(inst, sol, rotate=rotate, guillotine=guillotine) == []
     assert sorted(p.item for p in sol.placements) == list(range(len(items)))
+
+
+@pytest.mark.parametrize("guillotine", [False, True])
+def test_walkers_in_threads_stop_together(guillotine: bool) -> None:
+    """Two walks in threads: when one packs everything the other stops and the call returns long
+    before its deadline; when nothing can work (two 6 × 6 parts on one 10 × 10 sheet, though their area
+    fits) both stop at the deadline and the answer is None. No walk outlives the call."""
+    items = [(0, 6, 6, True), (1, 6, 6, True), (2, 3, 3, True)]
+    start = time.monotonic()
+    bins = pack_into(items, 10, 10, 2, guillotine, start + 30.0, workers=2)
+    assert bins is not None and sorted(p[0] for b in bins for p in b) == [0, 1, 2]
+    assert time.monotonic() - start < 30.0
+    assert pack_into(items[:2], 10, 10, 1, guillotine, time.monotonic() + 0.3, workers=2) is None
+    assert not [t for t in threading.enumerate() if t.name.startswith("fixed-bins")]
 
 
 def _kernel_pack(

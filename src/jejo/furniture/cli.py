@@ -7,7 +7,7 @@ from typing import Any
 
 import typer
 
-from jejo.cli_support import cli_errors, emit
+from jejo.cli_support import available_cores, cli_errors, emit
 from jejo.core.errors import Problem, ValidationError
 
 app = typer.Typer(no_args_is_help=True, help="Panel cutting optimisation (guillotine / nesting).")
@@ -37,6 +37,9 @@ def solve_cmd(
     no_rotate: bool = typer.Option(False, "--no-rotate", help="Items keep their orientation."),
     time_limit: float = typer.Option(10.0, "--time-limit", help="Seconds (may be fractional)."),
     seed: int = typer.Option(0, "--seed", help="Random seed."),
+    workers: int = typer.Option(
+        0, "--workers", help="2bp: threads for the search (0: one per available core)."
+    ),
     solution_out: Path | None = typer.Option(
         None, "--solution-out", help="roadef2018: solution CSV to write."
     ),
@@ -46,6 +49,8 @@ def solve_cmd(
     with cli_errors():
         if time_limit < 0:
             raise ValidationError("bad option", [Problem("must be >= 0", field="--time-limit")])
+        if workers < 0:
+            raise ValidationError("bad option", [Problem("must be >= 0", field="--workers")])
         if fmt == "2bp":
             from jejo.furniture.cutting.parsers import read_2bp
             from jejo.furniture.cutting.solver import SolveOptions, solve
@@ -58,7 +63,11 @@ def solve_cmd(
                 raise ValidationError("bad option", [Problem("2 or 3", field="--stages")])
             inst = read_2bp(file, instance, rotate=not no_rotate)
             opts = SolveOptions(
-                guillotine=guillotine or stages is not None, stages=stages, time_limit=time_limit, seed=seed
+                guillotine=guillotine or stages is not None,
+                stages=stages,
+                time_limit=time_limit,
+                seed=seed,
+                workers=workers or available_cores(),
             )
             try:
                 sol = solve(inst, opts)

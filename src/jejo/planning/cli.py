@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from jejo.cli_support import cli_errors, emit
+from jejo.cli_support import available_cores, cli_errors, emit
 from jejo.core.errors import Problem, ValidationError
 
 app = typer.Typer(no_args_is_help=True, help="Finite-capacity scheduling and job-shop benchmarks.")
@@ -81,7 +81,7 @@ def jssp(
     time_limit: float = typer.Option(
         10.0, "--time-limit", help="Seconds for the whole solve (may be fractional)."
     ),
-    workers: int = typer.Option(0, "--workers", help="CP-SAT worker threads (0: all CPU cores, at most 8)."),
+    workers: int = typer.Option(0, "--workers", help="CP-SAT worker threads (0: one per core, at most 8)."),
     fmt: str = typer.Option("jssp", "--format", help="Instance format: jssp or fjsp."),
     seed: int = typer.Option(0, "--seed", help="Random seed of the heuristics and the neighbourhood search."),
     as_json: bool = typer.Option(False, "--json", help="Print one JSON object on stdout."),
@@ -99,7 +99,7 @@ def jssp(
         _import_cp_sat()
         from jejo.planning.cpsat import solve
 
-        n_workers = workers if workers > 0 else min(8, os.cpu_count() or 1)
+        n_workers = workers if workers > 0 else available_cores()
         # the limit counts from the process start (imports included); under heavy load keep a minimum
         # solving time so that a short limit still gets past the dispatching rules
         deadline = max(started + time_limit + 0.5, time.monotonic() + min(0.5, time_limit / 2))

@@ -19,8 +19,10 @@ from __future__ import annotations
 
 import itertools
 import random
+import threading
 import time
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 
 import numpy as np
 
@@ -70,15 +72,55 @@ def _combos(guillotine: bool) -> list[tuple[bool, int, int]]:
 
 
 def pack_into(
-    items: Sequence[PItem], W: int, H: int, k: int, guillotine: bool, deadline: float, seed: int = 0
+    items: Sequence[PItem],
+    W: int,
+    H: int,
+    k: int,
+    guillotine: bool,
+    deadline: float,
+    seed: int = 0,
+    workers: int = 1,
 ) -> list[list[PPlace]] | None:
     """Every item in ``k`` sheets of W × H (guillotine patterns when asked), or None if the search
-    finds no way before ``deadline``."""
+    finds no way before ``deadline``. With several ``workers``, as many independent walks run in
+    threads (the compiled kernel runs without the interpreter lock), each with its own seed and its
+    share of the first starts; the first to pack everything stops the others."""
     if k <= 0 or not items:
         return None
     if sum(w * h for _, w, h, _ in items) > k * W * H:
         return None
-    rng = random.Random(seed)
+    if workers <= 1:
+        return _walk(items, W, H, k, guillotine, deadline, seed, 0, 1, threading.Event())
+    stop = threading.Event()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fixed-bins") as ex:
+        futures = [
+            ex.submit(_walk, items, W, H, k, guillotine, deadline, seed, w, workers, stop)
+            for w in range(workers)
+        ]
+        found = None
+        for fut in as_completed(futures):
+            bins = fut.result()
+            if bins is not None and found is None:
+                found = bins
+                stop.set()
+    return found
+
+
+def _walk(
+    items: Sequence[PItem],
+    W: int,
+    H: int,
+    k: int,
+    guillotine: bool,
+    deadline: float,
+    seed: int,
+    walker: int,
+    walkers: int,
+    stop: threading.Event,
+) -> list[list[PPlace]] | None:
+    """One walk of the search (walker ``walker`` of ``walkers``): the deterministic starts it owns,
+    then random restarts, until everything is packed, ``stop`` is set or the deadline passes."""
+    rng = random.Random(seed + 1_000_003 * walker)
     ids = [it[0] for it in items]
     ws = np.array([it[1] for it in items], np.int64)
     hs = np.array([it[2] for it in items], np.int64)
@@ -96,6 +138,7 @@ def pack_into(
         # two sheets (no re-packing): the splitting rules first, they find the tight two-sheet
         # packings of class 4 within seconds, where the best-fit rules do not
         first = sorted(first, key=lambda f: f[0] in fits)
+    first = first[walker::walkers]  # the walkers share the deterministic starts
     # each chunk of sequence moves is followed by a chunk of bin re-packing
     lns_rules = np.array([kernel.SKYLINE, *range(len(FREE_RULES))], np.int64)
     if guillotine:
@@ -103,7 +146,11 @@ def pack_into(
     lns_out = np.empty_like(out)
     iters = lns_iters = 200  # moves per chunk, tuned to CHUNK_S after the first chunk
     r = 0
-    while time.monotonic() < deadline:
+
+    def going() -> bool:
+        return time.monotonic() < deadline and not stop.is_set()
+
+    while going():
         if r < len(first):
             (guil, split, rule), s = first[r]
             order = starts[s].copy()
@@ -113,7 +160,7 @@ def pack_into(
         r += 1
         best = lns_left = None
         stalled = 0
-        while time.monotonic() < deadline and stalled < STALL:
+        while going() and stalled < STALL:
             t = time.monotonic()
             left = kernel.improve(
                 W, H, ws, hs, rots, order, k, guil, split, rule, iters, rng.randrange(1 << 30), out
@@ -121,7 +168,7 @@ def pack_into(
             iters = _tuned(iters, time.monotonic() - t)
             if left == 0:
                 return _bins(out, ids, k)
-            if k >= 3 and time.monotonic() < deadline:  # two sheets re-packed is a restart
+            if k >= 3 and going():  # two sheets re-packed is a restart
                 if lns_left is None or left < lns_left:  # re-pack from the better packing
                     lns_out[:] = out
                 t = time.monotonic()

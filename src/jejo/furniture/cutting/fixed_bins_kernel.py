@@ -32,7 +32,7 @@ SHELF_LOW = 4  # rule code: three-stage shelves, a new shelf as low as the part 
 SHELF_HIGH = 5  # rule code: three-stage shelves, a new shelf as high as the part allows (guillotine)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _score(rule: int, fw: int, fh: int, w: int, h: int, fx: int, fy: int) -> tuple[int, int]:
     if rule == 0:
         a, b = fw - w, fh - h
@@ -43,7 +43,7 @@ def _score(rule: int, fw: int, fh: int, w: int, h: int, fx: int, fy: int) -> tup
     return (fy + h, fx)
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _find(
     free: np.ndarray, nf: int, w: int, h: int, rot: bool, rule: int
 ) -> tuple[int, int, int, int, int, int]:
@@ -62,7 +62,7 @@ def _find(
     return slot, best1, best2, pw, ph, turned
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _place_maxrects(
     free: np.ndarray, nf: int, px: int, py: int, pw: int, ph: int, min_side: int, tmp: np.ndarray
 ) -> int:
@@ -112,7 +112,7 @@ def _place_maxrects(
     return n
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _place_guillotine(free: np.ndarray, nf: int, slot: int, pw: int, ph: int, split: int) -> int:
     """Take the item out of free rectangle ``slot`` with one cut across the rest; new count."""
     fx, fy, fw, fh = free[slot, 0], free[slot, 1], free[slot, 2], free[slot, 3]
@@ -144,7 +144,7 @@ def _place_guillotine(free: np.ndarray, nf: int, slot: int, pw: int, ph: int, sp
     return nf
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _fitness(w: int, h: int, gw: int, hl: int, hr: int) -> int:
     """How well a w × h item fits a skyline gap of width ``gw`` between walls ``hl`` (left) and ``hr``
     (right) high: exact width counts most, then a top level with a neighbour."""
@@ -158,7 +158,7 @@ def _fitness(w: int, h: int, gw: int, hl: int, hr: int) -> int:
     return f
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def pack_skyline(
     W: int,
     H: int,
@@ -260,7 +260,7 @@ def pack_skyline(
     return left
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def pack_shelf(
     W: int,
     H: int,
@@ -382,7 +382,7 @@ def pack_shelf(
     return left
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def _cuttable(out: np.ndarray, members: np.ndarray) -> bool:
     """Whether the parts ``members`` of one bin (rows of ``out``) separate by recursive edge-to-edge
     cuts. Any cut that crosses no part keeps both sides cuttable if the whole is, so the first cut
@@ -425,7 +425,7 @@ def _cuttable(out: np.ndarray, members: np.ndarray) -> bool:
     return True
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def drop_uncuttable(ws: np.ndarray, hs: np.ndarray, k: int, out: np.ndarray) -> int:
     """Take the parts out of every bin of ``out`` that edge-to-edge cuts cannot separate (they count
     as left unpacked); returns their area. Only the first ``len(ws)`` rows of ``out`` are read."""
@@ -452,7 +452,7 @@ def drop_uncuttable(ws: np.ndarray, hs: np.ndarray, k: int, out: np.ndarray) -> 
     return dropped
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def pack(
     W: int,
     H: int,
@@ -511,7 +511,7 @@ def pack(
     return left
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def improve(
     W: int,
     H: int,
@@ -591,7 +591,7 @@ def improve(
     return best
 
 
-@njit(cache=True)
+@njit(cache=True, nogil=True)
 def repack_bins(
     W: int,
     H: int,

@@ -9,7 +9,7 @@
    every pattern valid.
 4. With one sheet size: one sheet fewer than the best, by a local search over the part sequence
    packed into a fixed number of sheets (``fixed_bins``, compiled); first right after the
-   constructive builds, then in every round.
+   constructive builds, then in every round; with ``workers`` > 1 several walks run in threads.
 
 The search stops at the time limit or as soon as the number of sheets equals a lower bound.
 Several stock sizes (each with cost, count and a priority: remnants first) are supported.
@@ -56,7 +56,9 @@ class Stock:
 
 @dataclass(frozen=True, slots=True)
 class SolveOptions:
-    """Search options. ``stages`` limits guillotine patterns to 2 or 3 stages (shelf layouts)."""
+    """Search options. ``stages`` limits guillotine patterns to 2 or 3 stages (shelf layouts).
+    ``workers``: threads for the one-sheet-fewer step (independent walks; the rest of the search is
+    single-threaded); 1 keeps the whole search on one core."""
 
     guillotine: bool = False
     stages: int | None = None
@@ -425,6 +427,7 @@ class Search:
                 self.opt.guillotine,
                 end,
                 self.opt.seed + seed,
+                self.opt.workers,
             )
             if bins is None:
                 return
