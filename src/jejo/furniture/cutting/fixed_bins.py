@@ -98,11 +98,13 @@ def pack_into(
             for w in range(workers)
         ]
         found = None
-        for fut in as_completed(futures):
-            bins = fut.result()
-            if bins is not None and found is None:
-                found = bins
-                stop.set()
+        try:
+            for fut in as_completed(futures):
+                found = fut.result()
+                if found is not None:
+                    break
+        finally:
+            stop.set()  # the others stop too: one packed everything, or one failed
     return found
 
 
