@@ -12,7 +12,8 @@ a chunk of re-packing: two or three of the k sheets are emptied and packed again
 left-over parts (the skyline or a MaxRects rule; for a panel saw checked, and the shelves too), kept
 when the left-over area does not grow (the sheets not chosen keep their layout). It ends when nothing
 is left over (a packing with k sheets) or at the deadline. The inner loops are compiled
-(``fixed_bins_kernel``, numba).
+(``fixed_bins_kernel``, numba, without the interpreter lock), so several independent walks can run
+in threads, the first to pack everything stopping the others.
 """
 
 from __future__ import annotations
