@@ -16,7 +16,7 @@ from tests.furniture.test_cutting_solver import instances
 
 from jejo.furniture.cutting import Instance, Item, Placement, Solution, SolveOptions, solve
 from jejo.furniture.cutting import fixed_bins_kernel as kernel
-from jejo.furniture.cutting.fixed_bins import pack_into
+from jejo.furniture.cutting.fixed_bins import _Search, pack_into
 from jejo.furniture.cutting.heuristics import by_key
 from jejo.furniture.cutting.parsers import read_2bp
 from jejo.furniture.cutting.verify import check_solution, is_guillotine
@@ -49,9 +49,10 @@ def test_every_answer_is_a_valid_packing_in_at_most_k_sheets(
 
 @pytest.mark.parametrize("guillotine", [False, True])
 def test_walkers_in_threads_stop_together(guillotine: bool) -> None:
-    """Two walks in threads: when one packs everything the other stops and the call returns long
-    before its deadline; when nothing can work (two 6 × 6 parts on one 10 × 10 sheet, though their area
-    fits) both stop at the deadline and the answer is None. No walk outlives the call."""
+    """Two walks in threads: when one packs everything the call returns long before its deadline
+    with a valid packing; when nothing can work (two 6 × 6 parts on one 10 × 10 sheet, though their
+    area fits) both stop at the deadline and the answer is None; a walk whose request is stopped ends
+    at once, however far its deadline. No walk outlives the call."""
     items = [(0, 6, 6, True), (1, 6, 6, True), (2, 3, 3, True)]
     start = time.monotonic()
     bins = pack_into(items, 10, 10, 2, guillotine, start + 30.0, workers=2)
@@ -59,6 +60,11 @@ def test_walkers_in_threads_stop_together(guillotine: bool) -> None:
     assert time.monotonic() - start < 30.0
     assert pack_into(items[:2], 10, 10, 1, guillotine, time.monotonic() + 0.3, workers=2) is None
     assert not [t for t in threading.enumerate() if t.name.startswith("fixed-bins")]
+    stopped = _Search.of(items[:2], 10, 10, 1, guillotine, time.monotonic() + 30.0)
+    stopped.stop.set()
+    start = time.monotonic()
+    assert stopped.walk(0, 1, 2) is None
+    assert time.monotonic() - start < 30.0
 
 
 def _kernel_pack(

@@ -24,6 +24,7 @@ import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -90,14 +91,11 @@ def pack_into(
         return None
     if sum(w * h for _, w, h, _ in items) > k * W * H:
         return None
+    search = _Search.of(items, W, H, k, guillotine, deadline)
     if workers <= 1:
-        return _walk(items, W, H, k, guillotine, deadline, seed, 0, 1, threading.Event())
-    stop = threading.Event()
+        return search.walk(seed, 0, 1)
     with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="fixed-bins") as ex:
-        futures = [
-            ex.submit(_walk, items, W, H, k, guillotine, deadline, seed, w, workers, stop)
-            for w in range(workers)
-        ]
+        futures = [ex.submit(search.walk, seed, w, workers) for w in range(workers)]
         found = None
         try:
             for fut in as_completed(futures):
@@ -105,87 +103,124 @@ def pack_into(
                 if found is not None:
                     break
         finally:
-            stop.set()  # the others stop too: one packed everything, or one failed
+            search.stop.set()  # the others stop too: one packed everything, or one failed
     return found
 
 
-def _walk(
-    items: Sequence[PItem],
-    W: int,
-    H: int,
-    k: int,
-    guillotine: bool,
-    deadline: float,
-    seed: int,
-    walker: int,
-    walkers: int,
-    stop: threading.Event,
-) -> list[list[PPlace]] | None:
-    """One walk of the search (walker ``walker`` of ``walkers``): the deterministic starts it owns,
-    then random restarts, until everything is packed, ``stop`` is set or the deadline passes."""
-    rng = random.Random(seed + 1_000_003 * walker)
-    ids = [it[0] for it in items]
-    ws = np.array([it[1] for it in items], np.int64)
-    hs = np.array([it[2] for it in items], np.int64)
-    rots = np.array([1 if it[3] else 0 for it in items], np.int64)
-    out = np.empty((len(items), 6), np.int64)
-    local = [(j, w, h, r) for j, (_, w, h, r) in enumerate(items)]
-    starts = [np.array([it[0] for it in by_key(local, key)], np.int64) for key in SORT_KEYS]
-    combos = _combos(guillotine)
-    fits = [c for c in combos if c[2] in BEST_FIT]
-    others = combos[len(fits) :]
-    # the best-fit rules once from the first order, every other rule from every order, then random
-    # restarts with those rules
-    first = [*((c, 0) for c in fits), *itertools.product(others, range(len(starts)))]
-    if guillotine and k == 2:
-        # two sheets (no re-packing): the splitting rules first, they find the tight two-sheet
-        # packings of class 4 within seconds, where the best-fit rules do not
-        first = sorted(first, key=lambda f: f[0] in fits)
-    first = first[walker::walkers]  # the walkers share the deterministic starts
-    # each chunk of sequence moves is followed by a chunk of bin re-packing
-    lns_rules = np.array([kernel.SKYLINE, *range(len(FREE_RULES))], np.int64)
-    if guillotine:
-        lns_rules = np.array([*lns_rules, kernel.SHELF_LOW, kernel.SHELF_HIGH], np.int64)
-    lns_out = np.empty_like(out)
-    iters = lns_iters = 200  # moves per chunk, tuned to CHUNK_S after the first chunk
-    r = 0
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """What every walk of one request shares (read only, except ``stop``)."""
 
-    def going() -> bool:
-        return time.monotonic() < deadline and not stop.is_set()
+    W: int
+    H: int
+    k: int
+    guillotine: bool
+    deadline: float
+    ids: list[int]
+    ws: np.ndarray
+    hs: np.ndarray
+    rots: np.ndarray
+    starts: list[np.ndarray]  # the items in each of the sort orders
+    first: list[tuple[tuple[bool, int, int], int]]  # deterministic starts: (rule codes, sort order)
+    others: list[tuple[bool, int, int]]  # the rules of the random restarts
+    lns_rules: np.ndarray  # the rules of the sheet re-packing
+    stop: threading.Event
 
-    while going():
-        if r < len(first):
-            (guil, split, rule), s = first[r]
-            order = starts[s].copy()
-        else:
-            guil, split, rule = rng.choice(others)
-            order = np.array(rng.sample(range(len(items)), len(items)), np.int64)
-        r += 1
-        best = lns_left = None
-        stalled = 0
-        while going() and stalled < STALL:
-            t = time.monotonic()
-            left = kernel.improve(
-                W, H, ws, hs, rots, order, k, guil, split, rule, iters, rng.randrange(1 << 30), out
-            )
-            iters = _tuned(iters, time.monotonic() - t)
-            if left == 0:
-                return _bins(out, ids, k)
-            if k >= 3 and going():  # two sheets re-packed is a restart
-                if lns_left is None or left < lns_left:  # re-pack from the better packing
-                    lns_out[:] = out
+    @classmethod
+    def of(cls, items: Sequence[PItem], W: int, H: int, k: int, guillotine: bool, deadline: float) -> _Search:
+        local = [(j, w, h, r) for j, (_, w, h, r) in enumerate(items)]
+        starts = [np.array([it[0] for it in by_key(local, key)], np.int64) for key in SORT_KEYS]
+        combos = _combos(guillotine)
+        fits = [c for c in combos if c[2] in BEST_FIT]
+        others = combos[len(fits) :]
+        # the best-fit rules once from the first order, every other rule from every order, then
+        # random restarts with those rules
+        first = [*((c, 0) for c in fits), *itertools.product(others, range(len(starts)))]
+        if guillotine and k == 2:
+            # two sheets (no re-packing): the splitting rules first, they find the tight two-sheet
+            # packings of class 4 within seconds, where the best-fit rules do not
+            first = sorted(first, key=lambda f: f[0] in fits)
+        # each chunk of sequence moves is followed by a chunk of bin re-packing
+        lns_rules = np.array([kernel.SKYLINE, *range(len(FREE_RULES))], np.int64)
+        if guillotine:
+            lns_rules = np.array([*lns_rules, kernel.SHELF_LOW, kernel.SHELF_HIGH], np.int64)
+        return cls(
+            W,
+            H,
+            k,
+            guillotine,
+            deadline,
+            [it[0] for it in items],
+            np.array([it[1] for it in items], np.int64),
+            np.array([it[2] for it in items], np.int64),
+            np.array([1 if it[3] else 0 for it in items], np.int64),
+            starts,
+            first,
+            others,
+            lns_rules,
+            threading.Event(),
+        )
+
+    def walk(self, seed: int, walker: int, walkers: int) -> list[list[PPlace]] | None:
+        """One walk (number ``walker`` of ``walkers``): the deterministic starts it owns, then random
+        restarts, until everything is packed, ``stop`` is set or the deadline passes."""
+        W, H, k, guillotine, deadline = self.W, self.H, self.k, self.guillotine, self.deadline
+        ws, hs, rots, ids, starts, others = self.ws, self.hs, self.rots, self.ids, self.starts, self.others
+        lns_rules, stop = self.lns_rules, self.stop
+        rng = random.Random(seed + 1_000_003 * walker)
+        first = self.first[walker::walkers]  # the walkers share the deterministic starts
+        out = np.empty((len(ids), 6), np.int64)
+        lns_out = np.empty_like(out)
+        iters = lns_iters = 200  # moves per chunk, tuned to CHUNK_S after the first chunk
+        r = 0
+
+        def going() -> bool:
+            return time.monotonic() < deadline and not stop.is_set()
+
+        while going():
+            if r < len(first):
+                (guil, split, rule), s = first[r]
+                order = starts[s].copy()
+            else:
+                guil, split, rule = rng.choice(others)
+                order = np.array(rng.sample(range(len(ids)), len(ids)), np.int64)
+            r += 1
+            best = lns_left = None
+            stalled = 0
+            while going() and stalled < STALL:
                 t = time.monotonic()
-                lns_seed = rng.randrange(1 << 30)
-                lns_left = kernel.repack_bins(
-                    W, H, ws, hs, rots, k, guillotine, kernel.CHECKED, lns_rules, lns_iters, lns_seed, lns_out
+                left = kernel.improve(
+                    W, H, ws, hs, rots, order, k, guil, split, rule, iters, rng.randrange(1 << 30), out
                 )
-                lns_iters = _tuned(lns_iters, time.monotonic() - t)
-                if lns_left == 0:
-                    return _bins(lns_out, ids, k)
-                left = min(left, lns_left)
-            stalled = stalled + 1 if best is not None and left >= best else 0
-            best = left if best is None else min(best, left)
-    return None
+                iters = _tuned(iters, time.monotonic() - t)
+                if left == 0:
+                    return _bins(out, ids, k)
+                if k >= 3 and going():  # two sheets re-packed is a restart
+                    if lns_left is None or left < lns_left:  # re-pack from the better packing
+                        lns_out[:] = out
+                    t = time.monotonic()
+                    lns_seed = rng.randrange(1 << 30)
+                    lns_left = kernel.repack_bins(
+                        W,
+                        H,
+                        ws,
+                        hs,
+                        rots,
+                        k,
+                        guillotine,
+                        kernel.CHECKED,
+                        lns_rules,
+                        lns_iters,
+                        lns_seed,
+                        lns_out,
+                    )
+                    lns_iters = _tuned(lns_iters, time.monotonic() - t)
+                    if lns_left == 0:
+                        return _bins(lns_out, ids, k)
+                    left = min(left, lns_left)
+                stalled = stalled + 1 if best is not None and left >= best else 0
+                best = left if best is None else min(best, left)
+        return None
 
 
 def _tuned(iters: int, spent: float) -> int:
