@@ -224,6 +224,10 @@ NAB_GRID: dict[str, tuple[Any, ...]] = {
 }
 
 
+# stretch lengths (rows) of the exploratory pattern novelty printed beside its 24-row default
+NOVELTY_LENGTHS = (2, 4, 12)
+
+
 def bench_nab(data: Path) -> dict[str, Any]:
     windows = json.loads((data / "nab" / "combined_windows.json").read_text())
     res: dict[str, Any] = {}
@@ -286,6 +290,12 @@ def bench_nab(data: Path) -> dict[str, Any]:
         out["novelty"]["z_neighbourhood"] = {
             str(zz): score(_onsets(nov_z, probation, zz, 100)) for zz in NAB_GRID["z"]
         }
+        # shorter stretches come close to "a level never seen before" (2 rows: the value and its step)
+        lengths: dict[str, Any] = {}
+        for length in NOVELTY_LENGTHS:
+            d = _nab_detector(values, probation, "novelty", windows=(length,))
+            lengths[str(length)] = {"score": score(d), "false_detections": false(d)}
+        out["novelty"]["lengths"] = lengths
         res[name] = out
 
         j, nv = out["jejo"], out["novelty"]
@@ -300,6 +310,10 @@ def bench_nab(data: Path) -> dict[str, Any]:
             f"    exploratory pattern novelty (24-row stretches, same likelihood and alarm rule): "
             f"{nv['score']:.1f} ({nv['detections']} detections, {nv['false_detections']} false); "
             "z " + " / ".join(f"{k}: {v:.1f}" for k, v in nv["z_neighbourhood"].items())
+        )
+        print(
+            "    exploratory pattern novelty by stretch length (rows; z 3.5): "
+            + ", ".join(f"{k}: {v['score']:.1f} ({v['false_detections']} false)" for k, v in lengths.items())
         )
         print("    published per-file: " + ", ".join(f"{n} {v}" for n, v in PUBLISHED["nab"][name]))
         zs = "/".join(str(zz) for zz in NAB_GRID["z"])
