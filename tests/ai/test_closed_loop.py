@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import pytest
 from sqlalchemy import select
 from tests.conftest import Tenant, build_plant
 
@@ -301,3 +302,37 @@ def test_the_demo_schedule_trains_a_first_model_and_scores(tenant: Tenant, runti
         assert (out["models"], out["windows"], out["new_findings"], out["errors"]) == (1, 0, 0, [])
         res = CliRunner().invoke(app, ["score", "--company", "NO-SUCH-CO", "--json"], env=env)
         assert res.exit_code != 0 and "NO-SUCH-CO" in res.output
+
+
+def _bench() -> Any:
+    import importlib.util
+    import sys
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[2] / "bench" / "closed_loop.py"
+    spec = importlib.util.spec_from_file_location("closed_loop_bench", path)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_with_and_without_ai_on_the_same_seeds(runtime: Runtime) -> None:
+    """bench/closed_loop.py on two seeds, four simulated days: without AI the bearing fails; with AI every
+    drift is found hours ahead, the maintenance stop is planned and done, and the bearing never fails."""
+    from tests.conftest import unique
+
+    loop = _bench()
+    for seed in (2, 6):
+        drift = loop.draw_drift(seed)
+        base = loop.run_without_ai(seed, drift, 4)
+        ai = loop.run_with_ai(runtime, seed, drift, 4, company=unique("LP"))
+        assert base.bearing_failures >= 1 and base.bearing_down_h > 1.0
+        assert ai.bearing_failures == 0 and ai.bearing_down_h == 0.0 and ai.missed == 0
+        assert ai.lead_h and all(1.0 <= x <= drift.hours for x in ai.lead_h), ai.lead_h
+        assert ai.false_alarms == 0 and ai.planned_h > 0
+        stops = ai.maintenance
+        assert stops and all(m["started_h"] is not None and m["started_h"] >= m["due_h"] for m in stops)
+        assert base.availability is not None and ai.availability is not None and base.oee is not None

@@ -247,3 +247,58 @@ def test_nothing_to_plan_and_unknown_plan(runtime: Runtime, tenant: Tenant) -> N
         with pytest.raises(ValidationError) as err:
             ps.create_plan(s, tenant.company_id, "planner", time_limit=0)
         assert err.value.problems[0].field == "time_limit"
+
+
+def test_maintenance_from_a_finding_goes_into_a_gap_of_the_plan(runtime: Runtime, tenant: Tenant) -> None:
+    """A drifting machine's maintenance order is planned into the first gap of its planned operations
+    (not across the operation running now), and the next re-plan keeps that window free."""
+    from jejo.ai import findings as fd
+    from jejo.core.timeutil import as_utc
+    from jejo.maintenance import service as ms
+    from jejo.playbooks import service as pbs
+
+    make_plant(tenant)
+    cid = tenant.company_id
+    now = datetime.now(UTC).replace(microsecond=0)
+    half = timedelta(minutes=30)
+    with runtime.transaction() as s:
+        plan = ps.create_plan(s, cid, "planner", time_limit=2.0, now=now)
+        saw = [
+            (as_utc(o.start), as_utc(o.end))
+            for o in ps.get_version(plan).operations
+            if o.equipment_code == "PC-SAW-01" and o.end > o.start
+        ]
+        assert saw and min(a for a, _ in saw) <= now + timedelta(minutes=1)  # WO-P1 runs on it now
+        pbs.save_playbook(
+            s,
+            cid,
+            pbs.parse_playbook(
+                {
+                    "code": "PB-SAW",
+                    "name": "톱 진동 → 보전",
+                    "trigger": {"kind": "anomaly", "equipment": "PC-*"},
+                    "action": "maintenance_order",
+                    "params": {"description": "베어링 점검", "plan_within_hours": 48, "duration_minutes": 30},
+                }
+            ),
+            "admin",
+        )
+        finding, _ = fd.raise_finding(
+            s, cid, kind="anomaly", equipment="PC-SAW-01", window_start=now, window_end=now, score=2.0
+        )
+        acts = pbs.run_for_findings(s, cid, [finding], now=now)
+        assert [a.status for a in acts] == ["done"] and "생산계획의 빈 시간" in (acts[0].detail or "")
+        order = ms.get_order(s, cid, acts[0].target or "")
+        assert order.planned_start is not None and order.planned_end is not None
+        start, end = as_utc(order.planned_start), as_utc(order.planned_end)
+        assert end - start == half and now <= start <= now + timedelta(hours=48)
+        assert all(not (start < b and a < end) for a, b in saw)  # in a gap of the saw's operations
+        before = start - timedelta(minutes=1)  # and the first one: a minute earlier would not fit
+        assert start == now or any(before < b and a < before + half for a, b in saw)
+        assert start >= min(b for a, b in saw if a <= now + timedelta(minutes=1))  # after the running one
+
+        v2 = ps.replan(s, cid, plan.code, "planner", now=now + timedelta(minutes=1), time_limit=2.0)
+        assert ps.check_version(v2) == []
+        for o in v2.operations:
+            if o.equipment_code == "PC-SAW-01" and o.end > o.start:
+                assert not (start < as_utc(o.end) and as_utc(o.start) < end), (o.work_order_code, o.seq)

@@ -124,3 +124,79 @@ def test_demo_yaml_is_valid() -> None:
         "MC-02",
         "MC-03",
     }
+
+
+def _mc01(seed: int = 5, **bearing: float) -> SimConfig:
+    cfg = config(seed)
+    assert cfg.parts_cell is not None
+    mc = cfg.parts_cell.machines[0].model_copy(
+        update={"bearing": Bearing(life_scale_h=30, drift_h=6, **bearing)}
+    )
+    return cfg.model_copy(
+        update={"parts_cell": cfg.parts_cell.model_copy(update={"machines": [mc]}), "furniture_line": None}
+    )
+
+
+def test_planned_maintenance_replaces_the_bearing_before_it_fails() -> None:
+    plant = Plant(_mc01())
+    mc = plant.machines["MC-01"]
+    plant.run_until(1)  # the bearing is fitted when the model starts
+    first = mc.bearings[0]
+    assert first.fail_s - first.drift_s == 6 * 3600
+    plant.run_until(first.fail_s + 600)
+    assert first.ended_by == "failure" and first.ended_s is not None and first.ended_s >= first.fail_s
+
+    # the same seed, a planned stop asked for three hours into the drift
+    plant = Plant(_mc01())
+    mc = plant.machines["MC-01"]
+    states: list[tuple[float, object]] = []
+    alarms: list[object] = []
+    plant.listeners.append(lambda u: alarms.append(u[3]) if u[:2] == ("MC-01", "alarm") else None)
+    plant.listeners.append(
+        lambda u: states.append((plant.env.now, u[3])) if u[:2] == ("MC-01", "state") else None
+    )
+    due = first.drift_s + 3 * 3600
+    plant.run_until(due - 60)
+    stop = mc.plan_maintenance(due, 45)
+    plant.run_until(first.fail_s + 3600)
+    assert stop.started_s is not None and stop.ended_s is not None and not stop.skipped
+    assert due <= stop.started_s < due + 3600  # at the first new work after it is due
+    assert stop.ended_s - stop.started_s >= 45 * 60
+    assert (stop.started_s, "planned_stop") in states
+    assert [b.ended_by for b in mc.bearings] == ["maintenance", ""]  # replaced, not failed
+    assert mc.bearings[1].fitted_s == stop.started_s and mc.bearings[1].fail_s > first.fail_s
+    assert "BEARING" not in alarms
+    assert mc.bearing_progress() == 0.0  # the new bearing does not drift yet
+
+    # asked for too late: the bearing fails first, is replaced in the repair, and the stop is skipped
+    plant = Plant(_mc01())
+    mc = plant.machines["MC-01"]
+    plant.run_until(first.fail_s - 600)
+    late = mc.plan_maintenance(first.fail_s + 3 * 3600, 30)
+    plant.run_until(first.fail_s + 8 * 3600)
+    assert late.started_s is None and "replaced after a failure" in late.skipped
+    assert mc.bearings[0].ended_by == "failure"
+
+
+def test_bearing_severity_and_noise_scale_the_drift() -> None:
+    def vibration_before_failure(**bearing: float) -> tuple[float, float]:
+        plant = Plant(_mc01(**bearing))
+        mc = plant.machines["MC-01"]
+        plant.run_until(1)
+        fail = mc.bearings[0].fail_s
+        vib: list[tuple[float, float]] = []
+        plant.listeners.append(
+            lambda u: vib.append((plant.env.now, float(u[3]))) if u[:2] == ("MC-01", "vibration") else None
+        )
+        plant.run_until(fail - 60)
+        calm = [v for t, v in vib if t < fail - 7 * 3600]
+        late = [v for t, v in vib if t > fail - 1800]
+        spread = max(calm) - min(calm)
+        return max(late), spread
+
+    strong, _ = vibration_before_failure(severity=1.0)
+    weak, _ = vibration_before_failure(severity=0.4)
+    assert strong > 1.5 * weak
+    _, quiet = vibration_before_failure(noise=0.2)
+    _, noisy = vibration_before_failure(noise=3.0)
+    assert noisy > quiet

@@ -232,7 +232,7 @@ def score_due(
         from jejo.playbooks.service import run_for_findings
 
         seen: dict[int, AiFinding] = {f.id: f for f in [*run.new_findings, *run.updated_findings]}
-        run.actions = run_for_findings(session, company_id, list(seen.values()))
+        run.actions = run_for_findings(session, company_id, list(seen.values()), now=as_utc(until))
     return run
 
 

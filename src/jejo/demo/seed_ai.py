@@ -1,6 +1,6 @@
-"""The demo company's playbooks: a spindle / saw bearing anomaly opens a maintenance order, a
-predicted defect puts the lot on hold. Machine-health models are trained on the factory's own history
-once it is there (see :mod:`jejo.ai.schedule`)."""
+"""The demo company's playbooks: a spindle / saw bearing anomaly opens a maintenance order planned
+into the machine's next gap, a predicted defect puts the lot on hold. Machine-health models are
+trained on the factory's own history once it is there (see :mod:`jejo.ai.schedule`)."""
 
 from __future__ import annotations
 
@@ -18,6 +18,8 @@ PLAYBOOKS = [
             "kind": "request",
             "description": "베어링 점검 (AI 이상 감지)",
             "checklist": ["베어링 진동·온도 측정", "윤활 상태 확인", "필요 시 베어링 교체"],
+            "plan_within_hours": 4,  # into the machine's first gap in the plan within 4 h
+            "duration_minutes": 45,
         },
         "cooldown_minutes": 480,
     },

@@ -613,6 +613,29 @@ def latest_plan(session: Session, company_id: int) -> ProductionPlan | None:
     )
 
 
+def machine_busy(
+    session: Session, company_id: int, equipment: str, start: datetime, end: datetime
+) -> list[tuple[datetime, datetime]]:
+    """What already takes the machine's time in [start, end): the operations placed on it by the current
+    version of the newest plan, and planned maintenance — the busy intervals a new stop is planned around."""
+    from jejo.maintenance import service as ms
+
+    start, end = as_utc(start), as_utc(end)
+    busy = [
+        (as_utc(u["start"]), as_utc(u["end"]))
+        for u in ms.unavailable(session, company_id, start, end)
+        if u["equipment"] == equipment
+    ]
+    plan = latest_plan(session, company_id)
+    if plan is not None and plan.current_version:
+        busy += [
+            (as_utc(op.start), as_utc(op.end))
+            for op in get_version(plan).operations
+            if op.equipment_code == equipment and as_utc(op.end) > start and as_utc(op.start) < end
+        ]
+    return sorted(busy)
+
+
 def list_plans(session: Session, company_id: int) -> list[ProductionPlan]:
     return list(
         session.scalars(

@@ -5,8 +5,10 @@ one action:
 
 * ``maintenance_order`` — open a maintenance order on the finding's machine (maintenance services);
   with ``plan_within_hours`` it is also planned (``planned_start`` / ``planned_end``, the time the
-  scheduler treats as unavailable) — for a RUL finding no later than that many hours before the
-  predicted end of life;
+  scheduler treats as unavailable) into a gap of the machine's plan: for an anomaly the first gap that
+  starts within that many hours, for a RUL finding the last one that starts no later than that many
+  hours before the predicted end of life (without a gap: at once, or at that latest start, and the
+  next re-plan moves the operations around it);
 * ``hold_lot`` — put the finding's lot on quality hold (quality services);
 * ``notify`` — record a notice for the web inbox.
 
@@ -30,7 +32,7 @@ from sqlalchemy.orm import Session
 from jejo.ai.tables import AiFinding, Playbook, PlaybookAction
 from jejo.core.db import savepoint
 from jejo.core.errors import JejoError, NotFound, Problem, ValidationError
-from jejo.core.timeutil import as_utc, utcnow
+from jejo.core.timeutil import as_utc, to_local, utcnow
 from jejo.playbooks.schemas import PlaybookIn, Trigger
 
 log = logging.getLogger(__name__)
@@ -148,18 +150,42 @@ def _in_cooldown(session: Session, company_id: int, pb: Playbook, subject: str) 
     )
 
 
-def _plan_start(finding: AiFinding | None, within_hours: float) -> datetime:
-    """When to plan the work: now, but no later than ``within_hours`` before the predicted end of life
-    (a RUL finding's score is the remaining life in hours)."""
-    now = utcnow()
-    if finding is not None and finding.kind == "rul":
-        latest = now + timedelta(hours=max(0.0, finding.score - within_hours))
-        return min(now + timedelta(hours=within_hours), latest)
-    return now
+def _plan_window(
+    session: Session,
+    company_id: int,
+    equipment: str,
+    finding: AiFinding | None,
+    within_hours: float,
+    duration: timedelta,
+    now: datetime,
+) -> tuple[datetime, bool]:
+    """When to plan the work, and whether that is a gap in the machine's plan (its planned operations
+    and other planned maintenance). An anomaly: the first gap that starts within ``within_hours`` — the
+    machine is drifting now. A RUL finding (its score is the remaining life in hours): the last gap that
+    starts within ``within_hours`` and ``within_hours`` before the predicted end of life — the part's life
+    is used, the deadline kept. Without a gap: now, or that latest start."""
+    from jejo.planning.gaps import first_gap, last_gap
+    from jejo.planning.service import machine_busy
+
+    latest = now + timedelta(hours=within_hours)
+    rul = finding is not None and finding.kind == "rul"
+    if finding is not None and rul:
+        latest = min(latest, now + timedelta(hours=max(0.0, finding.score - within_hours)))
+    busy = machine_busy(session, company_id, equipment, now, latest + duration)
+    start = (last_gap if rul else first_gap)(busy, now, latest, duration)
+    if start is not None:
+        return start, True
+    return (latest if rul else now), False
 
 
 def _perform(
-    session: Session, company_id: int, pb: Playbook, subject: str, reason: str, finding: AiFinding | None
+    session: Session,
+    company_id: int,
+    pb: Playbook,
+    subject: str,
+    reason: str,
+    finding: AiFinding | None,
+    now: datetime,
 ) -> tuple[str | None, str]:
     """Do the action; returns (target, detail)."""
     params = pb.params or {}
@@ -177,10 +203,14 @@ def _perform(
         order = open_order(session, company_id, body, f"{ACTOR}:{pb.code}")
         within = params.get("plan_within_hours")
         if within is not None:  # schedule it: the scheduler treats the planned window as unavailable
-            start = _plan_start(finding, float(within))
-            order.planned_start = start
-            order.planned_end = start + timedelta(minutes=float(params.get("duration_minutes", 120)))
-            return order.code, f"보전 작업지시 {order.code} 발행, {float(within):g}시간 안에 계획"
+            duration = timedelta(minutes=float(params.get("duration_minutes", 120)))
+            start, in_gap = _plan_window(session, company_id, subject, finding, float(within), duration, now)
+            order.planned_start, order.planned_end = start, start + duration
+            where = "생산계획의 빈 시간" if in_gap else "빈 시간 없음 — 재계획 때 작업을 옮김"
+            return order.code, (
+                f"보전 작업지시 {order.code} 발행, {to_local(start):%m-%d %H:%M}부터 "
+                f"{duration.total_seconds() / 60:g}분 계획 ({where})"
+            )
         return order.code, f"보전 작업지시 {order.code} 발행"
     if pb.action == "hold_lot":
         from jejo.quality.service import hold_lot
@@ -203,6 +233,7 @@ def _act(
     reason: str,
     finding: AiFinding | None = None,
     event_id: str | None = None,
+    now: datetime | None = None,
 ) -> PlaybookAction | None:
     if session.scalar(
         select(PlaybookAction.id).where(
@@ -228,7 +259,9 @@ def _act(
     else:
         try:
             with savepoint(session):
-                row.target, row.detail = _perform(session, company_id, pb, subject, reason, finding)
+                row.target, row.detail = _perform(
+                    session, company_id, pb, subject, reason, finding, now or utcnow()
+                )
             row.status = "done"
         except (JejoError, PydanticError) as exc:
             row.status, row.detail = "failed", str(exc)[:500]
@@ -238,8 +271,11 @@ def _act(
     return row
 
 
-def run_for_findings(session: Session, company_id: int, findings: list[AiFinding]) -> list[PlaybookAction]:
-    """Apply every enabled finding playbook to each finding (once per pair; cooldown per subject)."""
+def run_for_findings(
+    session: Session, company_id: int, findings: list[AiFinding], *, now: datetime | None = None
+) -> list[PlaybookAction]:
+    """Apply every enabled finding playbook to each finding (once per pair; cooldown per subject).
+    ``now`` is the time the findings were scored up to (default: the clock); work is planned from it."""
     done: list[PlaybookAction] = []
     books = [pb for pb in list_playbooks(session, company_id) if pb.enabled]
     for f in findings:
@@ -263,6 +299,7 @@ def run_for_findings(session: Session, company_id: int, findings: list[AiFinding
                 key=f"pb:{pb.code}:finding:{f.code}",
                 reason=reason,
                 finding=f,
+                now=now,
             )
             if act is not None:
                 done.append(act)

@@ -34,12 +34,17 @@ class Failures(_M):
 
 
 class Bearing(_M):
-    """A bearing that wears out: vibration and temperature drift for ``drift_h`` hours before it fails."""
+    """A bearing that wears out: vibration and temperature drift for ``drift_h`` hours before it fails.
+
+    ``severity`` scales how far they drift (1.0: vibration ×6 and +18 °C at the failure), ``noise`` the
+    spread of both signals (1.0: 0.08 mm/s and 0.15 °C per sample)."""
 
     life_shape: float = Field(default=3.0, gt=0)
     life_scale_h: float = Field(default=60.0, gt=0)
     drift_h: float = Field(default=6.0, gt=0)
     repair_median_min: float = Field(default=90.0, gt=0)
+    severity: float = Field(default=1.0, gt=0)
+    noise: float = Field(default=1.0, ge=0)
 
 
 class Quality(_M):

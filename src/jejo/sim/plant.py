@@ -2,13 +2,14 @@
 
 Two lines: a CNC parts cell (cycle times with spread, micro-stops, Weibull breakdowns with lognormal
 repairs, setups on product change, a quality characteristic that drifts after setup and with tool wear,
-and a bearing whose vibration and temperature drift for hours before it fails) and a furniture line
+and a bearing whose vibration and temperature drift for hours before it fails, unless a planned
+maintenance stop asked for in time replaces it) and a furniture line
 (panel saw → edge bander → CNC boring → assembly → packing) working through cabinet orders part by part,
 with operators scanning each part at each station.
 
 The model only changes machine *values*; every change is recorded with its simulated timestamp and
-handed to whoever listens (the protocol endpoints). Its trajectory depends on the seed alone, not on
-how fast it is run.
+handed to whoever listens (the protocol endpoints). Its trajectory depends on the seed (and the
+maintenance stops asked for) alone, not on how fast it is run.
 """
 
 from __future__ import annotations
@@ -62,6 +63,31 @@ class Scan:
     station: str
 
 
+@dataclass(slots=True)
+class BearingLife:
+    """One bearing fitted to a machine (simulated seconds): when it would fail if nothing is done, when
+    its drift begins, and how it ended (``failure`` or ``maintenance``; "" while fitted)."""
+
+    fitted_s: float
+    fail_s: float
+    drift_s: float
+    ended_s: float | None = None
+    ended_by: str = ""
+
+
+@dataclass(slots=True)
+class MaintenanceStop:
+    """A planned maintenance stop asked for at ``requested_s``: done before the first new work at or after
+    ``due_s`` (the bearing, if any, is replaced), or ``skipped`` with the reason."""
+
+    requested_s: float
+    due_s: float
+    minutes: float
+    started_s: float | None = None
+    ended_s: float | None = None
+    skipped: str = ""
+
+
 class SimMachine:
     """One machine (or manual station): its values, its breakdowns and its bearing."""
 
@@ -87,6 +113,8 @@ class SimMachine:
         self.broken = False
         self.repaired = self.env.event()
         self.bearing_fail_at: float | None = None
+        self.bearings: list[BearingLife] = []  # every bearing fitted, in order
+        self.maintenance: list[MaintenanceStop] = []
         self.failures = 0
 
     # -- values
@@ -132,6 +160,8 @@ class SimMachine:
     def breakdown(self, cause: str) -> Generator[simpy.Event, Any, None]:
         self.broken = True
         self.failures += 1
+        if cause == "BEARING":
+            self._end_bearing("failure")
         self.set(state="down", alarm=cause)
         if cause == "BEARING" and self.cfg.bearing:
             median = self.cfg.bearing.repair_median_min
@@ -166,6 +196,35 @@ class SimMachine:
         if b is not None:
             life_h = max(b.drift_h * 1.5, self.rng.weibullvariate(b.life_scale_h, b.life_shape))
             self.bearing_fail_at = self.env.now + 3600 * life_h
+            self.bearings.append(
+                BearingLife(self.env.now, self.bearing_fail_at, self.bearing_fail_at - 3600 * b.drift_h)
+            )
+
+    def _end_bearing(self, how: str) -> None:
+        if self.bearings and not self.bearings[-1].ended_by:
+            self.bearings[-1].ended_s, self.bearings[-1].ended_by = self.env.now, how
+
+    # -- planned maintenance
+    def plan_maintenance(self, due_s: float, minutes: float) -> MaintenanceStop:
+        """Ask for a planned stop of ``minutes`` at ``due_s`` (simulated seconds) or at the first new work
+        after it — the machine finishes the part in hand first."""
+        stop = MaintenanceStop(self.env.now, due_s, minutes)
+        self.maintenance.append(stop)
+        return stop
+
+    def maintenance_due(self) -> Generator[simpy.Event, Any, None]:
+        """Do the planned maintenance stops that are due: a planned stop; the bearing is replaced."""
+        for stop in self.maintenance:
+            if stop.started_s is not None or stop.skipped or stop.due_s > self.env.now:
+                continue
+            if self.bearings and self.bearings[-1].fitted_s > stop.requested_s:
+                stop.skipped = "the bearing was replaced after a failure in the meantime"
+                continue
+            stop.started_s = self.env.now
+            self._end_bearing("maintenance")
+            self._new_bearing()
+            yield from self.hold(60 * stop.minutes, "planned_stop")
+            stop.ended_s = self.env.now
 
     def bearing_process(self) -> Generator[simpy.Event, Any, None]:
         self._new_bearing()
@@ -189,16 +248,18 @@ class SimMachine:
 
     def sample_signals(self, dt: float) -> None:
         p = self.bearing_progress()
+        b = self.cfg.bearing
+        severity, noise = (b.severity, b.noise) if b is not None else (1.0, 1.0)
         running = self.values["state"] == "running"
-        target = self.cfg.temperature_c + (8.0 if running else 0.0) + 18.0 * p**1.5
+        target = self.cfg.temperature_c + (8.0 if running else 0.0) + 18.0 * severity * p**1.5
         alpha = 1 - math.exp(-dt / 900.0)
         temp = (
             self.values["temperature"]
             + alpha * (target - self.values["temperature"])
-            + self.rng.gauss(0, 0.15)
+            + self.rng.gauss(0, 0.15 * noise)
         )
-        vib = (self.cfg.vibration_mm_s * (1.0 if running else 0.3)) * (1 + 5 * p * p) + abs(
-            self.rng.gauss(0, 0.08)
+        vib = (self.cfg.vibration_mm_s * (1.0 if running else 0.3)) * (1 + 5 * severity * p * p) + abs(
+            self.rng.gauss(0, 0.08 * noise)
         )
         self.set(temperature=round(temp, 3), vibration=round(vib, 3))
 
@@ -271,7 +332,9 @@ class Plant:
         return (nxt - now).total_seconds() if nxt is not None else 0.0
 
     def on_shift(self, m: SimMachine) -> Generator[simpy.Event, Any, None]:
-        """Before new work: outside the shifts the machine stands (planned stop) until the next one."""
+        """Before new work: planned maintenance that is due, then, outside the shifts, the machine stands
+        (planned stop) until the next one."""
+        yield from m.maintenance_due()
         while (wait := self.off_shift_s()) > 0:
             yield from m.hold(wait, "planned_stop")
 
