@@ -374,3 +374,168 @@ def test_a_short_remaining_life_schedules_maintenance(tenant: Tenant, runtime: R
         assert order.planned_end - order.planned_start == timedelta(minutes=120)
         busy = ms.unavailable(s, cid, now, now + timedelta(days=2))
         assert [u["equipment"] for u in busy] == ["EB-01"]
+
+
+def _login(t: Tenant, runtime: Runtime, username: str, roles: list[str]) -> dict[str, str]:
+    from jejo.masterdata import users
+
+    with runtime.transaction() as s:
+        users.create_user(s, t.company_id, username, "s3cret-pass", roles, username)
+    r = t.client.post(
+        "/api/v1/auth/login", json={"company": t.code, "username": username, "password": "s3cret-pass"}
+    )
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def test_actions_wait_for_the_named_role_and_can_be_reverted(tenant: Tenant, runtime: Runtime) -> None:
+    from jejo.maintenance import service as ms
+
+    t = tenant
+    build_plant(t)
+    cid = t.company_id
+    pb = {
+        "code": "PB-ASK",
+        "name": "진동 → 보전 (승인 필요)",
+        "trigger": {"kind": "anomaly", "equipment": "*"},
+        "action": "maintenance_order",
+        "params": {"description": "베어링 점검", "plan_within_hours": 4, "duration_minutes": 30},
+        "cooldown_minutes": 0,
+        "approve_role": "maintenance",
+    }
+    assert t.ok(t.put("/ai/playbooks", pb))["approve_role"] == "maintenance"
+    r = t.put("/ai/playbooks", {**pb, "approve_role": "operator"})
+    assert r.status_code == 422 and "approve_role" in r.text
+    r = t.put("/ai/playbooks", {**pb, "params": {"plan_within_hours": 0}})
+    assert r.status_code == 422 and "plan_within_hours must be a number above 0" in r.text
+
+    now = datetime.now(UTC)
+
+    def finding(equipment: str, hours_ago: float = 0.0) -> Any:
+        at = now - timedelta(hours=hours_ago)
+        with runtime.transaction() as s:
+            f, _ = fd.raise_finding(
+                s, cid, kind="anomaly", equipment=equipment, window_start=at, window_end=at, score=2.0
+            )
+            return [pbs.action_out(a) for a in pbs.run_for_findings(s, cid, [f])]
+
+    first = finding("PC-SAW-01")
+    assert [(a["status"], a["target"]) for a in first] == [("pending", None)]
+    assert "승인 대기 (maintenance)" in first[0]["detail"]
+    assert t.ok(t.get("/maintenance/orders")) == []  # nothing done yet
+    again = finding("PC-SAW-01", hours_ago=6)  # another finding on the machine while one waits
+    assert again[0]["status"] == "skipped" and f"#{first[0]['id']}" in again[0]["detail"]
+
+    supervisor = _login(t, runtime, "sup", ["supervisor"])
+    fixer = _login(t, runtime, "fixer", ["maintenance"])
+    aid = first[0]["id"]
+    r = t.client.post(f"/api/v1/ai/playbook-actions/{aid}/approve", headers=supervisor)
+    assert r.status_code == 403 and "maintenance role" in r.text
+    r = t.client.post(f"/api/v1/ai/playbook-actions/{aid}/approve", headers=fixer)
+    assert r.status_code == 200, r.text
+    done = r.json()
+    assert done["status"] == "done" and done["decided_by"] == "fixer" and "승인 fixer" in done["detail"]
+    with runtime.transaction() as s:
+        order = ms.get_order(s, cid, done["target"])
+        assert order.status == "open" and order.planned_start is not None
+        assert order.equipment.code == "PC-SAW-01"
+    r = t.client.post(f"/api/v1/ai/playbook-actions/{aid}/approve", headers=fixer)
+    assert r.status_code == 409 and "only a pending one" in r.text
+
+    # reverted: the order is cancelled and frees its planned window; not twice; not by an operator
+    operator = _login(t, runtime, "op", ["operator"])
+    r = t.client.post(f"/api/v1/ai/playbook-actions/{aid}/revert", json={}, headers=operator)
+    assert r.status_code == 403 and "maintenance" in r.text
+    reverted = t.ok(t.post(f"/ai/playbook-actions/{aid}/revert", {"note": "오탐"}))
+    assert (
+        reverted["status"] == "reverted"
+        and reverted["reverted_by"] == "admin"
+        and "오탐" in reverted["detail"]
+    )
+    with runtime.transaction() as s:
+        assert ms.get_order(s, cid, done["target"]).status == "cancelled"
+        assert ms.unavailable(s, cid, now - timedelta(hours=1), now + timedelta(days=1)) == []
+    assert t.post(f"/ai/playbook-actions/{aid}/revert", {}).status_code == 409
+
+    # rejected: nothing is done
+    other = finding("EB-01")[0]
+    rejected = t.ok(t.post(f"/ai/playbook-actions/{other['id']}/reject", {"note": "다음 주 정기 보전 때"}))
+    assert rejected["status"] == "rejected" and "다음 주 정기 보전 때" in rejected["detail"]
+    assert (
+        rejected["target"] is None
+        and t.post(f"/ai/playbook-actions/{other['id']}/approve").status_code == 409
+    )
+
+    # an order somebody has started is not cancelled by a revert
+    third = finding("ASM-01")[0]
+    started = t.ok(t.client.post(f"/api/v1/ai/playbook-actions/{third['id']}/approve", headers=fixer))
+    with runtime.transaction() as s:
+        ms.start_order(s, cid, started["target"])
+    r = t.post(f"/ai/playbook-actions/{third['id']}/revert", {})
+    assert r.status_code == 409 and "in_progress" in r.text
+    assert t.post("/ai/playbook-actions/999999/approve").status_code == 404
+
+
+def test_notify_posts_to_a_webhook_and_records_a_failed_delivery(tenant: Tenant, runtime: Runtime) -> None:
+    import json
+    import threading
+    from http.server import BaseHTTPRequestHandler, HTTPServer
+
+    received: list[dict[str, Any]] = []
+
+    class Hook(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append(json.loads(body))
+            self.send_response(500 if self.path == "/broken" else 204)
+            self.end_headers()
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Hook)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    t = tenant
+    build_plant(t)
+    cid = t.company_id
+    r = t.put(
+        "/ai/playbooks",
+        {"code": "PB-HOOK", "name": "n", "action": "notify", "params": {"channel": "webhook"}},
+    )
+    assert r.status_code == 422 and "params.url" in r.text
+    try:
+        for code, path in (("PB-HOOK", "/hook"), ("PB-BROKEN", "/broken")):
+            t.ok(
+                t.put(
+                    "/ai/playbooks",
+                    {
+                        "code": code,
+                        "name": "보전팀 메신저",
+                        "trigger": {"kind": "anomaly", "equipment": "EB-*"},
+                        "action": "notify",
+                        "params": {"channel": "webhook", "url": base + path, "message": "엣지밴더 이상"},
+                    },
+                )
+            )
+        now = datetime.now(UTC)
+        with runtime.transaction() as s:
+            f, _ = fd.raise_finding(
+                s,
+                cid,
+                kind="anomaly",
+                equipment="EB-01",
+                window_start=now,
+                window_end=now,
+                score=1.7,
+                summary="EB-01: 진동 평균 5.1 (평소 1.9)",
+            )
+            acts = {a.playbook.code: pbs.action_out(a) for a in pbs.run_for_findings(s, cid, [f])}
+            code = f.code
+        assert acts["PB-HOOK"]["status"] == "done" and "웹훅" in acts["PB-HOOK"]["detail"]
+        assert acts["PB-BROKEN"]["status"] == "failed" and "/broken" in acts["PB-BROKEN"]["detail"]
+        hook = next(b for b in received if b["playbook"] == "PB-HOOK")
+        assert hook["subject"] == "EB-01" and hook["message"] == "엣지밴더 이상"
+        assert hook["finding"]["code"] == code and hook["finding"]["summary"].startswith("EB-01")
+    finally:
+        server.shutdown()

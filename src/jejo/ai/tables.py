@@ -98,6 +98,7 @@ class Playbook(TenantMixin, Base):
     action: Mapped[str] = mapped_column(String(32))  # maintenance_order | hold_lot | notify
     params: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     cooldown_minutes: Mapped[int] = mapped_column(Integer, default=240)
+    approve_role: Mapped[str | None] = mapped_column(String(32))  # None: acts at once
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_by: Mapped[str] = mapped_column(String(128), default="")
 
@@ -116,10 +117,17 @@ class PlaybookAction(TenantMixin, Base):
     event_id: Mapped[str | None] = mapped_column(String(40))
     subject: Mapped[str] = mapped_column(String(64))  # the machine or lot acted on
     action: Mapped[str] = mapped_column(String(32))
-    status: Mapped[str] = mapped_column(String(12))  # done | skipped | failed
+    # pending (waiting for the playbook's approve_role) → done | failed | rejected; done → reverted;
+    # skipped: nothing was done (cooldown, no subject)
+    status: Mapped[str] = mapped_column(String(12))
     target: Mapped[str | None] = mapped_column(String(64))  # e.g. the maintenance order's code
     detail: Mapped[str] = mapped_column(String(500), default="")
+    reason: Mapped[str | None] = mapped_column(String(500))  # what caused it, in words
     idempotency_key: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    decided_by: Mapped[str | None] = mapped_column(String(128))  # who approved or rejected it
+    decided_at: Mapped[datetime | None] = mapped_column()
+    reverted_by: Mapped[str | None] = mapped_column(String(128))
+    reverted_at: Mapped[datetime | None] = mapped_column()
     playbook: Mapped[Playbook] = relationship()
     finding: Mapped[AiFinding | None] = relationship()

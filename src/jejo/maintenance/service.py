@@ -279,6 +279,16 @@ def start_order(session: Session, company_id: int, code: str) -> MaintenanceOrde
     return o
 
 
+def cancel_order(session: Session, company_id: int, code: str) -> MaintenanceOrder:
+    """Withdraw an order nobody has started (e.g. a playbook's action reverted): its planned window is
+    freed for the scheduler."""
+    o = get_order(session, company_id, code)
+    if o.status != "open":
+        raise Conflict(f"maintenance order {code} is {o.status}; only an open order can be cancelled")
+    o.status = "cancelled"
+    return o
+
+
 def complete_order(
     session: Session, company_id: int, code: str, body: CompleteIn, actor: str
 ) -> MaintenanceOrder:

@@ -40,8 +40,8 @@ class MaintenancePlan(TenantMixin, Base):
 
 
 class MaintenanceOrder(TenantMixin, Base):
-    """보전 작업지시: open → in_progress → done. ``planned_start``/``planned_end`` are the time the
-    scheduler must treat as unavailable on the machine."""
+    """보전 작업지시: open → in_progress → done, or open → cancelled. ``planned_start``/``planned_end``
+    are the time the scheduler must treat as unavailable on the machine."""
 
     __tablename__ = "maintenance_orders"
     __table_args__ = _uq("maintenance_orders")

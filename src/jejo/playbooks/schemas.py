@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$"
 ACTIONS = ("maintenance_order", "hold_lot", "notify")
+#: roles that may be named to approve a playbook's actions (the plant's roles, not the center's)
+ApproveRole = Literal["supervisor", "manager", "quality", "maintenance", "admin"]
+ROLES_APPROVING: tuple[str, ...] = get_args(ApproveRole)
 
 
 class _In(BaseModel):
@@ -40,7 +43,29 @@ class PlaybookIn(_In):
         default_factory=dict,
         description=(
             "maintenance_order: kind, description, checklist, plan_within_hours, duration_minutes; "
-            "hold_lot: reason; notify: message"
+            "hold_lot: reason; notify: message, channel (web | webhook), url (webhook)"
         ),
     )
     cooldown_minutes: int = Field(default=240, ge=0, le=60 * 24 * 30)
+    approve_role: ApproveRole | None = Field(
+        default=None, description="the role that must approve each action first; none: it acts at once"
+    )
+
+    @model_validator(mode="after")
+    def _params_fit_the_action(self) -> PlaybookIn:
+        p = self.params
+        if self.action == "maintenance_order":
+            for key in ("plan_within_hours", "duration_minutes"):
+                v = p.get(key)
+                if v is not None and (isinstance(v, bool) or not isinstance(v, (int, float)) or v <= 0):
+                    raise ValueError(f"params.{key} must be a number above 0, got {v!r}")
+            if p.get("kind", "request") not in ("request", "preventive", "breakdown"):
+                raise ValueError("params.kind must be request, preventive or breakdown")
+        if self.action == "notify":
+            channel = p.get("channel", "web")
+            if channel not in ("web", "webhook"):
+                raise ValueError(f"params.channel must be web or webhook, got {channel!r}")
+            url = str(p.get("url") or "")
+            if channel == "webhook" and not url.startswith(("http://", "https://")):
+                raise ValueError("params.url must be an http(s) address for a webhook")
+        return self

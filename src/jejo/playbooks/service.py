@@ -10,12 +10,17 @@ one action:
   hours before the predicted end of life (without a gap: at once, or at that latest start, and the
   next re-plan moves the operations around it);
 * ``hold_lot`` — put the finding's lot on quality hold (quality services);
-* ``notify`` — record a notice for the web inbox.
+* ``notify`` — record a notice for the web inbox, or also post it to a webhook (``channel: webhook``,
+  ``url``) as JSON.
 
-Every action is recorded with the finding (or event) that caused it. Each (playbook, finding / event)
-pair acts at most once (an idempotency key), and after an action on a machine or lot the playbook
-waits ``cooldown_minutes`` before acting on the same subject again (later matches are recorded as
-skipped, so the history shows why nothing happened).
+A playbook with an ``approve_role`` does not act at once: its action waits (``pending``) until a person
+with that role (or an admin) approves it — then it is done — or rejects it. A done maintenance order or
+lot hold can be reverted (the order is cancelled if nobody started it, the lot released). Every action is
+recorded with the finding (or event) that caused it, and who approved, rejected or reverted it. Each
+(playbook, finding / event) pair acts at most once (an idempotency key), and after an action on a
+machine or lot the playbook waits ``cooldown_minutes`` before acting on the same subject again (later
+matches are recorded as skipped, so the history shows why nothing happened; so is a match while an
+action on the same subject waits for approval).
 """
 
 from __future__ import annotations
@@ -31,7 +36,7 @@ from sqlalchemy.orm import Session
 
 from jejo.ai.tables import AiFinding, Playbook, PlaybookAction
 from jejo.core.db import savepoint
-from jejo.core.errors import JejoError, NotFound, Problem, ValidationError
+from jejo.core.errors import Conflict, Forbidden, JejoError, NotFound, Problem, ValidationError
 from jejo.core.timeutil import as_utc, to_local, utcnow
 from jejo.playbooks.schemas import PlaybookIn, Trigger
 
@@ -57,6 +62,7 @@ def save_playbook(session: Session, company_id: int, body: PlaybookIn, actor: st
     pb.action = body.action
     pb.params = body.params
     pb.cooldown_minutes = body.cooldown_minutes
+    pb.approve_role = body.approve_role
     pb.updated_by = actor
     session.flush()
     return pb
@@ -150,6 +156,17 @@ def _in_cooldown(session: Session, company_id: int, pb: Playbook, subject: str) 
     )
 
 
+def _waiting(session: Session, company_id: int, pb: Playbook, subject: str) -> PlaybookAction | None:
+    return session.scalar(
+        select(PlaybookAction).where(
+            PlaybookAction.company_id == company_id,
+            PlaybookAction.playbook_id == pb.id,
+            PlaybookAction.subject == subject,
+            PlaybookAction.status == "pending",
+        )
+    )
+
+
 def _plan_window(
     session: Session,
     company_id: int,
@@ -220,7 +237,32 @@ def _perform(
         )
         return subject, f"로트 {subject} 보류"
     message = str(params.get("message") or pb.name)
+    if params.get("channel") == "webhook":
+        _post_webhook(str(params["url"]), pb, subject, message, reason, finding)
+        return None, f"알림(웹훅): {message} — {reason}"[:500]
     return None, f"알림: {message} — {reason}"[:500]
+
+
+def _post_webhook(
+    url: str, pb: Playbook, subject: str, message: str, reason: str, finding: AiFinding | None
+) -> None:
+    """POST the notice as JSON; a refused or failed delivery fails the action (recorded, retried by
+    nobody — the action shows it)."""
+    import httpx
+
+    body = {
+        "playbook": pb.code,
+        "subject": subject,
+        "message": message,
+        "reason": reason,
+        "finding": None
+        if finding is None
+        else {"code": finding.code, "kind": finding.kind, "score": finding.score, "summary": finding.summary},
+    }
+    try:
+        httpx.post(url, json=body, timeout=5.0).raise_for_status()
+    except httpx.HTTPError as exc:
+        raise Conflict(f"webhook {url} not delivered: {exc}") from exc
 
 
 def _act(
@@ -251,11 +293,16 @@ def _act(
         idempotency_key=key,
         created_at=utcnow(),
     )
+    row.reason = reason[:500]
     if not subject:
         row.status, row.detail = "skipped", "대상(설비/로트)이 없음"
     elif (prev := _in_cooldown(session, company_id, pb, subject)) is not None:
         row.status = "skipped"
         row.detail = f"재실행 대기 중 ({pb.cooldown_minutes}분, 직전 조치 {prev.target or prev.id})"
+    elif pb.approve_role and (waiting := _waiting(session, company_id, pb, subject)) is not None:
+        row.status, row.detail = "skipped", f"같은 대상의 조치 #{waiting.id}가 승인을 기다리는 중"
+    elif pb.approve_role:
+        row.status, row.detail = "pending", f"승인 대기 ({pb.approve_role})"
     else:
         try:
             with savepoint(session):
@@ -341,6 +388,96 @@ def run_for_events(session: Session, company_id: int, events: list[Any]) -> list
     return done
 
 
+# ---- approval and reverting ------------------------------------------------------------------------
+
+
+def get_action(session: Session, company_id: int, action_id: int) -> PlaybookAction:
+    a = session.get(PlaybookAction, action_id)
+    if a is None or a.company_id != company_id:
+        raise NotFound(f"playbook action {action_id} not found")
+    return a
+
+
+def _may_decide(a: PlaybookAction, roles: list[str] | tuple[str, ...]) -> None:
+    if a.status != "pending":
+        raise Conflict(
+            f"playbook action {a.id} is {a.status}; only a pending one can be approved or rejected"
+        )
+    role = a.playbook.approve_role
+    if role and role not in roles and "admin" not in roles:
+        raise Forbidden(f"playbook action {a.id} waits for the {role} role to approve it")
+
+
+def approve_action(
+    session: Session, company_id: int, action_id: int, actor: str, roles: list[str] | tuple[str, ...]
+) -> PlaybookAction:
+    """Approve a pending action and do it now (planned from now); it ends done or failed."""
+    a = get_action(session, company_id, action_id)
+    _may_decide(a, roles)
+    a.decided_by, a.decided_at = actor, utcnow()
+    try:
+        with savepoint(session):
+            a.target, detail = _perform(
+                session, company_id, a.playbook, a.subject, a.reason or a.playbook.name, a.finding, utcnow()
+            )
+        a.status, a.detail = "done", f"{detail} (승인 {actor})"[:500]
+    except (JejoError, PydanticError) as exc:
+        a.status, a.detail = "failed", str(exc)[:500]
+        log.warning("approved playbook action %s failed: %s", a.id, exc)
+    session.flush()
+    return a
+
+
+def reject_action(
+    session: Session,
+    company_id: int,
+    action_id: int,
+    actor: str,
+    roles: list[str] | tuple[str, ...],
+    note: str | None = None,
+) -> PlaybookAction:
+    """Reject a pending action: nothing is done; the note says why."""
+    a = get_action(session, company_id, action_id)
+    _may_decide(a, roles)
+    a.status, a.decided_by, a.decided_at = "rejected", actor, utcnow()
+    a.detail = f"반려 ({actor}){': ' + note if note else ''}"[:500]
+    session.flush()
+    return a
+
+
+def revert_action(
+    session: Session,
+    company_id: int,
+    action_id: int,
+    actor: str,
+    note: str | None = None,
+    *,
+    roles: list[str] | tuple[str, ...] | None = None,
+) -> PlaybookAction:
+    """Undo a done action: cancel its maintenance order (if nobody started it), release its lot hold, or
+    withdraw its notice (a webhook already delivered stays delivered). With ``roles`` (a caller without
+    the right to change work orders) only the playbook's approving role or an admin may."""
+    a = get_action(session, company_id, action_id)
+    role = a.playbook.approve_role
+    if roles is not None and "admin" not in roles and (role is None or role not in roles):
+        raise Forbidden(f"reverting playbook action {a.id} needs {role or 'a supervisor'}'s rights")
+    if a.status != "done":
+        raise Conflict(f"playbook action {a.id} is {a.status}; only a done one can be reverted")
+    why = f"조치 되돌림 ({actor}){': ' + note if note else ''}"
+    if a.action == "maintenance_order" and a.target:
+        from jejo.maintenance.service import cancel_order
+
+        cancel_order(session, company_id, a.target)
+    elif a.action == "hold_lot" and a.target:
+        from jejo.quality.service import release_lot
+
+        release_lot(session, company_id, a.target, why[:200], actor)
+    a.status, a.reverted_by, a.reverted_at = "reverted", actor, utcnow()
+    a.detail = f"{a.detail} — {why}"[:500]
+    session.flush()
+    return a
+
+
 def playbook_out(pb: Playbook) -> dict[str, Any]:
     return {
         "code": pb.code,
@@ -350,6 +487,7 @@ def playbook_out(pb: Playbook) -> dict[str, Any]:
         "action": pb.action,
         "params": pb.params,
         "cooldown_minutes": pb.cooldown_minutes,
+        "approve_role": pb.approve_role,
         "updated_by": pb.updated_by,
     }
 
@@ -365,4 +503,11 @@ def action_out(a: PlaybookAction) -> dict[str, Any]:
         "target": a.target,
         "detail": a.detail,
         "at": a.created_at,
+        "id": a.id,
+        "approve_role": a.playbook.approve_role,
+        "decided_by": a.decided_by,
+        "decided_at": a.decided_at,
+        "reverted_by": a.reverted_by,
+        "reverted_at": a.reverted_at,
+        "can_revert": a.status == "done" and a.action in ("maintenance_order", "hold_lot", "notify"),
     }

@@ -157,3 +157,33 @@ def save_playbook(body: PlaybookIn, caller: Caller, session: DB) -> dict[str, An
 @router.get("/ai/playbook-actions")
 def list_actions(caller: Caller, session: DB, playbook: str | None = None) -> list[dict[str, Any]]:
     return [pbs.action_out(a) for a in pbs.list_actions(session, caller.company_id, playbook)]
+
+
+class DecisionIn(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    note: str | None = Field(default=None, max_length=300)
+
+
+@router.post("/ai/playbook-actions/{action_id}/approve")
+def approve_action(action_id: IntPath, caller: Caller, session: DB) -> dict[str, Any]:
+    """Approve an action that waits for the caller's role (or an admin); it is done at once."""
+    action = pbs.approve_action(session, caller.company_id, action_id, caller.name, caller.roles)
+    return pbs.action_out(action)
+
+
+@router.post("/ai/playbook-actions/{action_id}/reject")
+def reject_action(action_id: IntPath, body: DecisionIn, caller: Caller, session: DB) -> dict[str, Any]:
+    """Reject an action that waits for the caller's role (or an admin): nothing is done."""
+    return pbs.action_out(
+        pbs.reject_action(session, caller.company_id, action_id, caller.name, caller.roles, body.note)
+    )
+
+
+@router.post("/ai/playbook-actions/{action_id}/revert")
+def revert_action(action_id: IntPath, body: DecisionIn, caller: Caller, session: DB) -> dict[str, Any]:
+    """Undo a done action: its maintenance order cancelled, its lot released, its notice withdrawn. Needs
+    the right to change work orders, or the playbook's approving role."""
+    roles = None if caller.can("workorders:write") else caller.roles
+    return pbs.action_out(
+        pbs.revert_action(session, caller.company_id, action_id, caller.name, body.note, roles=roles)
+    )
