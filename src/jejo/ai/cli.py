@@ -199,12 +199,8 @@ def score(
     with cli_errors():
         import threading
 
-        from sqlalchemy import select
-
         from jejo.ai import schedule
-        from jejo.core.errors import NotFound
         from jejo.core.runtime import Runtime
-        from jejo.core.tenancy import Company
 
         rt = Runtime()
         if every > 0:
@@ -212,10 +208,7 @@ def score(
             return
         folder = rt.settings.ensure_data_dir()
         with rt.transaction() as s:
-            cid = s.scalar(select(Company.id).where(Company.code == company))
-            if cid is None:
-                raise NotFound(f"company {company!r} does not exist")
-            run = schedule.tick(s, cid, folder)
+            run = schedule.tick(s, _company_id(s, company), folder)
             info = {
                 "models": run.models if run else 0,
                 "windows": run.windows if run else 0,
@@ -225,3 +218,82 @@ def score(
                 "errors": run.errors if run else [],
             }
         emit(info, as_json, _summary)
+
+
+def _company_id(session: Any, code: str) -> int:
+    from sqlalchemy import select
+
+    from jejo.core.errors import NotFound
+    from jejo.core.tenancy import Company
+
+    cid = session.scalar(select(Company.id).where(Company.code == code))
+    if cid is None:
+        raise NotFound(f"company {code!r} does not exist")
+    return int(cid)
+
+
+def _when(value: str, option: str) -> Any:
+    from datetime import datetime
+
+    from jejo.core.errors import Problem, ValidationError
+    from jejo.core.timeutil import as_utc
+
+    try:
+        return as_utc(datetime.fromisoformat(value))
+    except ValueError:
+        raise ValidationError(
+            f"{option} is not a date and time", [Problem(field=option, reason=f"{value!r} is not ISO 8601")]
+        ) from None
+
+
+@app.command("challenge")
+def challenge(
+    company: str = typer.Option(..., "--company", help="Company code."),
+    name: str = typer.Option(..., "--name", help="Model name, e.g. health-MC-01."),
+    start: str = typer.Option(..., "--start", help="Fresh data from (ISO 8601; no zone = UTC)."),
+    end: str = typer.Option(..., "--end", help="Fresh data up to (ISO 8601)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """Champion (active version) against the newest candidate on fresh telemetry, judged by the findings
+    people confirmed; the result is kept on the candidate."""
+    with cli_errors():
+        from jejo.ai import lifecycle
+        from jejo.core.runtime import Runtime
+
+        rt = Runtime()
+        a, b = _when(start, "--start"), _when(end, "--end")
+        with rt.transaction() as s:
+            out = lifecycle.challenge(s, _company_id(s, company), rt.settings.ensure_data_dir(), name, a, b)
+        emit(
+            out,
+            as_json,
+            lambda o: (
+                f"recommend={o['recommend']}, windows={o['windows']}, confirmed={o['confirmed_windows']}, "
+                + ", ".join(
+                    f"{r} v{o[r]['version']}: caught={o[r]['caught']} unwanted={o[r]['unwanted_alarms']}"
+                    for r in ("champion", "challenger")
+                )
+            ),
+        )
+
+
+@app.command("drift")
+def drift(
+    company: str = typer.Option(..., "--company", help="Company code."),
+    name: str = typer.Option(..., "--name", help="Model name, e.g. health-MC-01."),
+    start: str = typer.Option(..., "--start", help="Recent data from (ISO 8601; no zone = UTC)."),
+    end: str = typer.Option(..., "--end", help="Recent data up to (ISO 8601)."),
+    version: int = typer.Option(0, "--version", help="Model version (0 = the active one)."),
+    as_json: bool = JSON_OPT,
+) -> None:
+    """How far each feature of the recent telemetry moved from the model's training data (PSI: < 0.1
+    stable, 0.1-0.25 moved, > 0.25 drifted — retrain)."""
+    with cli_errors():
+        from jejo.ai import lifecycle
+        from jejo.core.runtime import Runtime
+
+        rt = Runtime()
+        a, b = _when(start, "--start"), _when(end, "--end")
+        with rt.transaction() as s:
+            out = lifecycle.drift(s, _company_id(s, company), name, a, b, version or None)
+        emit(out, as_json, lambda o: f"status={o['status']}, worst={o['worst']}, psi={o['psi']}")

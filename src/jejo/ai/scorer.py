@@ -56,7 +56,7 @@ def read_signals(
             missing.append(tag)
             continue
         pts = store.raw_range(session, company_id, tag, start, end, limit=5_000_000)
-        idx = pd.DatetimeIndex([as_utc(p.ts) for p in pts])
+        idx = pd.DatetimeIndex([as_utc(p.ts) for p in pts], tz="UTC")  # tz-aware even when empty
         vals = [float(p.value) if isinstance(p.value, (int, float)) else np.nan for p in pts]
         out[sig] = pd.Series(vals, index=idx, dtype=float)
     if missing:

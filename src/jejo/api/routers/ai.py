@@ -187,3 +187,26 @@ def revert_action(action_id: IntPath, body: DecisionIn, caller: Caller, session:
     return pbs.action_out(
         pbs.revert_action(session, caller.company_id, action_id, caller.name, body.note, roles=roles)
     )
+
+
+class PeriodIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    start: datetime
+    end: datetime
+    version: int | None = Field(default=None, ge=1, description="drift: this version (default: active)")
+
+
+@router.post("/ai/models/{name}/challenge", dependencies=ADMIN)
+def challenge(name: str, body: PeriodIn, request: Request, caller: Caller, session: DB) -> dict[str, Any]:
+    """Champion (active) against the newest candidate on fresh telemetry, judged by people's verdicts."""
+    from jejo.ai import lifecycle
+
+    return lifecycle.challenge(session, caller.company_id, _folder(request), name, body.start, body.end)
+
+
+@router.post("/ai/models/{name}/drift", dependencies=WRITE)
+def drift(name: str, body: PeriodIn, caller: Caller, session: DB) -> dict[str, Any]:
+    """How far each feature of [start, end) moved from the model's training windows (PSI)."""
+    from jejo.ai import lifecycle
+
+    return lifecycle.drift(session, caller.company_id, name, body.start, body.end, body.version)
