@@ -302,3 +302,63 @@ def test_maintenance_from_a_finding_goes_into_a_gap_of_the_plan(runtime: Runtime
         for o in v2.operations:
             if o.equipment_code == "PC-SAW-01" and o.end > o.start:
                 assert not (start < as_utc(o.end) and as_utc(o.start) < end), (o.work_order_code, o.seq)
+
+
+def test_a_finding_replans_around_its_machine_and_the_replan_can_be_reverted(
+    runtime: Runtime, tenant: Tenant
+) -> None:
+    from jejo.ai import findings as fd
+    from jejo.core.timeutil import as_utc
+    from jejo.playbooks import service as pbs
+
+    make_plant(tenant, start_first=False)
+    cid = tenant.company_id
+    now = datetime.now(UTC).replace(microsecond=0)
+    out = timedelta(minutes=180)
+    with runtime.transaction() as s:
+        pbs.save_playbook(
+            s,
+            cid,
+            pbs.parse_playbook(
+                {
+                    "code": "PB-REPLAN",
+                    "name": "톱 이상 → 재계획",
+                    "trigger": {"kind": "anomaly", "equipment": "PC-SAW-01"},
+                    "action": "replan",
+                    "params": {"out_minutes": 180},
+                    "cooldown_minutes": 0,
+                }
+            ),
+            "admin",
+        )
+        f0, _ = fd.raise_finding(
+            s, cid, kind="anomaly", equipment="PC-SAW-01", window_start=now, window_end=now, score=2.0
+        )
+        failed = pbs.run_for_findings(s, cid, [f0], now=now)  # nothing to re-plan yet: recorded as failed
+        assert [a.status for a in failed] == ["failed"] and "no production plan" in failed[0].detail
+        plan = ps.create_plan(s, cid, "planner", time_limit=2.0, now=now)
+        v1 = ps.get_version(plan)
+        assert any(o.equipment_code == "PC-SAW-01" and as_utc(o.start) < now + out for o in v1.operations)
+        f, _ = fd.raise_finding(
+            s,
+            cid,
+            kind="anomaly",
+            equipment="PC-SAW-01",
+            window_start=now - timedelta(hours=5),
+            window_end=now - timedelta(hours=5),
+            score=2.0,
+        )
+        acts = pbs.run_for_findings(s, cid, [f], now=now)
+        assert [a.status for a in acts] == ["done"], acts[0].detail
+        assert acts[0].target == plan.code and "180분 비움" in acts[0].detail
+        v2 = ps.get_version(plan)
+        assert v2.version == 2 and v2.reason == "replan" and ps.check_version(v2) == []
+        assert any(o["equipment"] == "PC-SAW-01" and o["kind"] == "maintenance" for o in v2.inputs["outages"])
+        for o in v2.operations:  # the saw is left free for three hours
+            if o.equipment_code == "PC-SAW-01" and o.end > o.start:
+                assert as_utc(o.start) >= now + out or as_utc(o.end) <= now, (o.work_order_code, o.seq)
+
+        reverted = pbs.revert_action(s, cid, acts[0].id, "planner", "진동 센서 오류였음")
+        assert reverted.status == "reverted" and "v3" in reverted.detail
+        v3 = ps.get_version(plan)
+        assert v3.version == 3 and not any(o["kind"] == "maintenance" for o in v3.inputs["outages"])

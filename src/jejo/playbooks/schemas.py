@@ -7,7 +7,7 @@ from typing import Any, Literal, get_args
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 CODE = r"^[A-Za-z0-9][A-Za-z0-9._\-/]{0,63}$"
-ACTIONS = ("maintenance_order", "hold_lot", "notify")
+ACTIONS = ("maintenance_order", "hold_lot", "notify", "replan")
 #: roles that may be named to approve a playbook's actions (the plant's roles, not the center's)
 ApproveRole = Literal["supervisor", "manager", "quality", "maintenance", "admin"]
 ROLES_APPROVING: tuple[str, ...] = get_args(ApproveRole)
@@ -38,12 +38,13 @@ class PlaybookIn(_In):
     name: str = Field(min_length=1, max_length=200)
     enabled: bool = True
     trigger: Trigger = Trigger()
-    action: Literal["maintenance_order", "hold_lot", "notify"]
+    action: Literal["maintenance_order", "hold_lot", "notify", "replan"]
     params: dict[str, Any] = Field(
         default_factory=dict,
         description=(
             "maintenance_order: kind, description, checklist, plan_within_hours, duration_minutes; "
-            "hold_lot: reason; notify: message, channel (web | webhook), url (webhook)"
+            "hold_lot: reason; notify: message, channel (web | webhook), url (webhook); "
+            "replan: out_minutes (keep the machine free that long from now)"
         ),
     )
     cooldown_minutes: int = Field(default=240, ge=0, le=60 * 24 * 30)
@@ -61,6 +62,12 @@ class PlaybookIn(_In):
                     raise ValueError(f"params.{key} must be a number above 0, got {v!r}")
             if p.get("kind", "request") not in ("request", "preventive", "breakdown"):
                 raise ValueError("params.kind must be request, preventive or breakdown")
+        if self.action == "replan":
+            v = p.get("out_minutes")
+            if v is not None and (
+                isinstance(v, bool) or not isinstance(v, (int, float)) or not 0 < v <= 10080
+            ):
+                raise ValueError(f"params.out_minutes must be a number of minutes from 1 to 10080, got {v!r}")
         if self.action == "notify":
             channel = p.get("channel", "web")
             if channel not in ("web", "webhook"):

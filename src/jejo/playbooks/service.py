@@ -9,6 +9,8 @@ one action:
   starts within that many hours, for a RUL finding the last one that starts no later than that many
   hours before the predicted end of life (without a gap: at once, or at that latest start, and the
   next re-plan moves the operations around it);
+* ``replan`` — re-plan the newest production plan around the finding's machine (with ``out_minutes``
+  the machine is kept free that long from now; planned maintenance on it is always kept free);
 * ``hold_lot`` — put the finding's lot on quality hold (quality services);
 * ``notify`` — record a notice for the web inbox, or also post it to a webhook (``channel: webhook``,
   ``url``) as JSON.
@@ -229,6 +231,37 @@ def _perform(
                 f"{duration.total_seconds() / 60:g}분 계획 ({where})"
             )
         return order.code, f"보전 작업지시 {order.code} 발행"
+    if pb.action == "replan":
+        from jejo.planning import service as ps
+
+        plan = ps.latest_plan(session, company_id)
+        if plan is None:
+            raise NotFound("there is no production plan to re-plan")
+        minutes = params.get("out_minutes")
+        outages = (
+            [
+                ps.Outage(
+                    subject,
+                    now,
+                    now + timedelta(minutes=float(minutes)),
+                    "maintenance",
+                    f"playbook:{pb.code}",
+                )
+            ]
+            if minutes
+            else None
+        )
+        version = ps.replan(
+            session,
+            company_id,
+            plan.code,
+            f"{ACTOR}:{pb.code}",
+            detail={"equipment": subject, "cause": reason[:200]},
+            outages=outages,
+            now=now,
+        )
+        kept = f", {subject} {float(minutes):g}분 비움" if minutes else ""
+        return plan.code, f"생산계획 {plan.code} v{version.version} 재계획{kept} (이전 버전은 이력에 남음)"
     if pb.action == "hold_lot":
         from jejo.quality.service import hold_lot
 
@@ -454,8 +487,9 @@ def revert_action(
     *,
     roles: list[str] | tuple[str, ...] | None = None,
 ) -> PlaybookAction:
-    """Undo a done action: cancel its maintenance order (if nobody started it), release its lot hold, or
-    withdraw its notice (a webhook already delivered stays delivered). With ``roles`` (a caller without
+    """Undo a done action: cancel its maintenance order (if nobody started it), release its lot hold,
+    re-plan again without the machine kept free, or withdraw its notice (a webhook already delivered
+    stays delivered). With ``roles`` (a caller without
     the right to change work orders) only the playbook's approving role or an admin may."""
     a = get_action(session, company_id, action_id)
     role = a.playbook.approve_role
@@ -472,6 +506,11 @@ def revert_action(
         from jejo.quality.service import release_lot
 
         release_lot(session, company_id, a.target, why[:200], actor)
+    elif a.action == "replan" and a.target:  # re-plan again without the machine kept free
+        from jejo.planning import service as ps
+
+        version = ps.replan(session, company_id, a.target, actor, detail={"reverts": a.id}, now=utcnow())
+        why += f"; 생산계획 {a.target} v{version.version}"
     a.status, a.reverted_by, a.reverted_at = "reverted", actor, utcnow()
     a.detail = f"{a.detail} — {why}"[:500]
     session.flush()
@@ -509,5 +548,5 @@ def action_out(a: PlaybookAction) -> dict[str, Any]:
         "decided_at": a.decided_at,
         "reverted_by": a.reverted_by,
         "reverted_at": a.reverted_at,
-        "can_revert": a.status == "done" and a.action in ("maintenance_order", "hold_lot", "notify"),
+        "can_revert": a.status == "done",
     }
