@@ -35,8 +35,19 @@ PUBLIC = {
 API_READ_POSTS = {("POST", "/api/v1/kpi/spc"), ("POST", "/api/v1/furniture/cutlist/preview")}
 #: API writes that authenticate with a credential of their own instead of a user or token scope
 OWN_CREDENTIAL = {("POST", "/api/v1/center/federation/push")}  # a firm instance's federation link
+#: API writes decided by the caller's role inside the service: a playbook names the role that approves
+#: its actions (tests/ai/test_registry_findings_playbooks.py checks who is refused)
+ROLE_CHECKED = {
+    ("POST", "/api/v1/ai/playbook-actions/{action_id}/approve"),
+    ("POST", "/api/v1/ai/playbook-actions/{action_id}/reject"),
+    ("POST", "/api/v1/ai/playbook-actions/{action_id}/revert"),
+}
 #: page routes that change something, and the scope each needs (checked inside the page handler)
 PAGE_WRITES = {
+    ("POST", "/ai/playbooks/new"): "masterdata:write",
+    ("POST", "/ai/playbooks/{code:path}/edit"): "masterdata:write",
+    # or the role the playbook names to approve (tests/ai/test_ai_pages.py)
+    ("POST", "/ai/actions/{action_id}/{verb}"): "workorders:write",
     ("POST", "/work-orders/{code}/actions/{command}"): "workorders:write",
     ("POST", "/furniture/orders"): "workorders:write",
     ("POST", "/furniture/orders/{code}/plan"): "workorders:write",
@@ -112,7 +123,7 @@ def test_the_route_list_is_complete(app: Any) -> None:
     undeclared = [
         (m, p)
         for m, p, scopes in api
-        if m != "GET" and not scopes and (m, p) not in PUBLIC | API_READ_POSTS | OWN_CREDENTIAL
+        if m != "GET" and not scopes and (m, p) not in PUBLIC | API_READ_POSTS | OWN_CREDENTIAL | ROLE_CHECKED
     ]
     assert not undeclared, f"API writes without require(scope): {undeclared}"
     # every page write is classified

@@ -185,6 +185,23 @@ def planning_home(request: Request, viewer: CurrentViewer, session: DB) -> HTMLR
     )
 
 
+@router.get("/planning/forecast")
+def forecast_page(
+    request: Request,
+    viewer: CurrentViewer,
+    session: DB,
+    weeks: int = Query(8, ge=1, le=26),
+    history: int = Query(26, ge=8, le=260),
+) -> HTMLResponse:
+    """Demand forecast per item from the firm's sales orders and the load it puts on each work center."""
+    from jejo.planning.demand import forecast_load
+
+    out = forecast_load(session, viewer.company_id, history_weeks=history, horizon_weeks=weeks)
+    return render(
+        request, "planning/forecast.html", viewer.tr, viewer=viewer, f=out, weeks=weeks, history=history
+    )
+
+
 @router.get("/planning/{code}")
 def planning_page(
     request: Request, code: str, viewer: CurrentViewer, session: DB, version: int | None = Query(None, ge=1)
