@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 import numpy as np
 import pytest
 from tests.conftest import Tenant, build_plant
+from tests.web.helpers import web_login
 from typer.testing import CliRunner
 
 from jejo.ai import findings as fd
@@ -106,6 +107,13 @@ def test_champion_challenger_and_drift(tenant: Tenant, runtime: Runtime) -> None
     r = t.post(f"/ai/models/{v1.name}/drift", {"start": WARM.isoformat(), "end": (WARM + day).isoformat()})
     assert t.ok(r)["status"] == "drifted"
     assert t.post("/ai/models/nope/drift", period).status_code == 404
+
+    # the registry page shows both under the models' metrics
+    web_login(t.client, t)
+    page = t.client.get("/ai/models").text
+    assert "입력 드리프트 — 재학습 필요" in page and "temperature_mean" in page
+    assert f"최근 데이터로 v{v1.version}와 비교: 이 후보로 전환 권장" in page
+    assert "{&#39;" not in page and "{'" not in page  # no raw dicts among the metrics
 
 
 def test_cli_challenge_and_drift(tenant: Tenant, runtime: Runtime, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -7,7 +7,7 @@ Run with ``uv run pytest -m browser tests/planning``.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,3 +101,29 @@ def test_demo_plan_gantt_breakdown_and_pin(runtime: Runtime, page: Any) -> None:
     expect(page.locator("#pin-operation")).to_have_value(target["op"])
     expect(page.locator("#pin-equipment")).to_have_value(target["eq"])
     assert page.locator("#pin-start").input_value()
+
+
+def test_forecast_page_in_the_browser(runtime: Runtime, app: Any, page: Any, tmp_path: Path) -> None:
+    """The demand forecast and load page: weeks over capacity stand out; the form changes the horizon."""
+    from zoneinfo import ZoneInfo
+
+    from fastapi.testclient import TestClient
+    from playwright.sync_api import expect
+    from tests.conftest import Tenant, build_plant
+    from tests.planning.test_demand import _orders
+
+    with TestClient(app) as c:
+        t = Tenant(runtime, c)
+        build_plant(t)
+    today = datetime.now(ZoneInfo("Asia/Seoul")).date()
+    _orders(t, runtime, today - timedelta(days=today.weekday()))
+    page.context.clear_cookies()
+    page.goto("/login?next=/planning/forecast")
+    log_in(page, t.code, "admin", t.password)
+    expect(page.locator("h1")).to_have_text("수요 예측·부하")
+    expect(page.locator("#load tbody tr")).to_have_count(3)  # WC-SAW, WC-EDGE, WC-ASM
+    expect(page.locator("#items tbody tr", has_text="CAB-600")).to_contain_text("auto-ets")
+    page.get_by_label("예측 주수").fill("4")
+    page.get_by_role("button", name="보기").click()
+    expect(page.locator("#load thead th")).to_have_count(2 + 4)
+    page.screenshot(path=str(tmp_path / "forecast.png"), full_page=True)

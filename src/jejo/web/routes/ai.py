@@ -52,6 +52,12 @@ LABELS: dict[str, str] = {
     "done": N_("Done"),
     "skipped": N_("Skipped"),
     "failed": N_("Action failed"),
+    # drift of a model's inputs, champion / challenger
+    "drift_stable": N_("Inputs stable"),
+    "drift_moved": N_("Inputs moved"),
+    "drift_drifted": N_("Inputs drifted — retrain"),
+    "champion": N_("keep the active version"),
+    "challenger": N_("promote this candidate"),
     "pending": N_("Awaiting approval"),
     "rejected": N_("Rejected"),
     "reverted": N_("Reverted"),
@@ -135,7 +141,8 @@ async def feedback_action(
 
 def _models_ctx(session: Any, viewer: CurrentViewer) -> dict[str, Any]:
     rows = [registry.model_out(m) for m in registry.list_models(session, viewer.company_id)]
-    metric_keys = sorted({k for r in rows for k in r["metrics"]})
+    # figures only; the champion / challenger and drift results have their own lines
+    metric_keys = sorted({k for r in rows for k, v in r["metrics"].items() if not isinstance(v, dict)})
     return {"rows": rows, "metric_keys": metric_keys, "L": _labels(viewer)}
 
 
