@@ -210,12 +210,12 @@ def score(
         with rt.transaction() as s:
             run = schedule.tick(s, _company_id(s, company), folder)
             info = {
-                "models": run.models if run else 0,
-                "windows": run.windows if run else 0,
-                "new_findings": len(run.new_findings) if run else 0,
-                "updated_findings": len(run.updated_findings) if run else 0,
-                "actions": [f"{a.action}:{a.status}:{a.target or '-'}" for a in run.actions] if run else [],
-                "errors": run.errors if run else [],
+                "models": run.models,
+                "windows": run.windows,
+                "new_findings": len(run.new_findings),
+                "updated_findings": len(run.updated_findings),
+                "actions": [f"{a.action}:{a.status}:{a.target or '-'}" for a in run.actions],
+                "errors": run.errors,
             }
         emit(info, as_json, _summary)
 

@@ -21,7 +21,7 @@ from jejo.core.errors import Conflict, NotFound, Problem, ValidationError
 from jejo.core.ids import new_event_id
 from jejo.core.timeutil import as_utc, utcnow
 
-KINDS = ("anomaly", "quality", "rul")
+KINDS = ("anomaly", "quality", "rul", "spc")
 STATUSES = ("open", "acknowledged", "dismissed")
 LABELS = {"acknowledged": "confirmed", "dismissed": "false_alarm"}
 

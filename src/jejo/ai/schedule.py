@@ -23,7 +23,7 @@ from jejo.ai.scorer import DEFAULT_SIGNALS, ScoreRun, score_due, train_machine_m
 from jejo.ai.tables import AiModel
 from jejo.core.db import savepoint
 from jejo.core.errors import JejoError
-from jejo.core.timeutil import as_utc
+from jejo.core.timeutil import as_utc, utcnow
 from jejo.telemetry.tables import TsLast, TsSample, TsTag
 
 log = logging.getLogger(__name__)
@@ -118,11 +118,12 @@ def newest_sample(session: Session, company_id: int) -> datetime | None:
     return as_utc(ts) if ts else None
 
 
-def tick(session: Session, company_id: int, folder: Path, bootstrap: tuple[str, ...] = ()) -> ScoreRun | None:
+def tick(session: Session, company_id: int, folder: Path, bootstrap: tuple[str, ...] = ()) -> ScoreRun:
     for equipment in bootstrap:
         bootstrap_model(session, company_id, folder, equipment)
-    until = newest_sample(session, company_id)
-    return score_due(session, company_id, folder, until) if until else None
+    # up to the newest sample (the demo's clock runs ahead); a plant without telemetry: now (its SPC)
+    until = newest_sample(session, company_id) or utcnow()
+    return score_due(session, company_id, folder, until)
 
 
 def run(

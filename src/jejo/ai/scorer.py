@@ -37,6 +37,7 @@ log = logging.getLogger(__name__)
 
 DEFAULT_SIGNALS = ("vibration", "temperature")
 LOOKBACK = timedelta(hours=6)
+SPC_LOOKBACK = timedelta(hours=24)
 
 
 def read_signals(
@@ -218,7 +219,8 @@ def score_model(
 def score_due(
     session: Session, company_id: int, folder: Path, until: datetime, *, act: bool = True
 ) -> ScoreRun:
-    """Score every active machine model up to ``until``; then run the playbooks on what was found."""
+    """Score every active machine model up to ``until`` and watch the quality measurements' SPC rules
+    (:mod:`jejo.ai.spc_watch`); then run the playbooks on what was found."""
     run = ScoreRun()
     for row in registry.active_models(session, company_id, kind=MachineAnomalyModel.kind):
         run.models += 1
@@ -228,6 +230,16 @@ def score_due(
         except ValidationError as exc:
             run.errors.append(f"{row.name} v{row.version}: {exc}")
             log.warning("scoring %s v%s failed: %s", row.name, row.version, exc)
+    # SPC rule violations in the quality measurements of the last day (merged into known findings)
+    from jejo.ai import spc_watch
+
+    try:
+        with savepoint(session):
+            for finding, created in spc_watch.watch(session, company_id, as_utc(until) - SPC_LOOKBACK, until):
+                (run.new_findings if created else run.updated_findings).append(finding)
+    except ValidationError as exc:
+        run.errors.append(f"SPC: {exc}")
+        log.warning("SPC watch failed: %s", exc)
     if act:
         from jejo.playbooks.service import run_for_findings
 

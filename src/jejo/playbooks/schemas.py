@@ -21,7 +21,7 @@ class Trigger(_In):
     """What a playbook reacts to. Every condition given must hold."""
 
     source: Literal["finding", "event"] = "finding"
-    kind: Literal["anomaly", "quality", "rul"] | None = Field(
+    kind: Literal["anomaly", "quality", "rul", "spc"] | None = Field(
         default=None, description="finding kind (findings only)"
     )
     equipment: str = Field(default="*", max_length=64, description="machine code or pattern, e.g. MC-*")

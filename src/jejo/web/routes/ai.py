@@ -40,6 +40,7 @@ LABELS: dict[str, str] = {
     "anomaly": N_("Anomaly"),
     "quality": N_("Quality"),
     "rul": N_("Remaining life"),
+    "spc": N_("SPC rule"),
     # model status
     "candidate": N_("Candidate"),
     "active": N_("In service"),
