@@ -185,6 +185,20 @@ def test_playbook_editor_creates_edits_and_shows_field_errors(
     replan["params.out_minutes"] = "90"
     assert client.post("/ai/playbooks/new", data=replan, headers=HX).status_code == 204
     assert stored(runtime, t, "PB-WEB-REPLAN")["params"] == {"out_minutes": 90}
+    # a notice by e-mail: one address a line; a bad address comes back at its field
+    mail = {**FORM, "code": "PB-WEB-MAIL", "action": "notify", "params.channel": "email"}
+    r = client.post("/ai/playbooks/new", data={**mail, "params.to": "bojeon"}, headers=HX)
+    assert r.status_code == 422 and 'id="err-f-params-to">메일 주소를 한 줄에 하나씩' in r.text
+    assert "bojeon</textarea>" in r.text
+    mail["params.to"] = "bojeon@example.kr\njang@example.kr"
+    assert client.post("/ai/playbooks/new", data=mail, headers=HX).status_code == 204
+    assert stored(runtime, t, "PB-WEB-MAIL")["params"] == {
+        "channel": "email",
+        "to": ["bojeon@example.kr", "jang@example.kr"],
+    }
+    assert (
+        "bojeon@example.kr\njang@example.kr</textarea>" in client.get("/ai/playbooks/PB-WEB-MAIL/edit").text
+    )
     # an event playbook; the same code again is refused
     event = {**FORM, "code": "PB-WEB-EVENT", "trigger.source": "event", "trigger.event_type": "lot.held"}
     assert client.post("/ai/playbooks/new", data=event, headers=HX).status_code == 204

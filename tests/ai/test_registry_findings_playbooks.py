@@ -539,3 +539,85 @@ def test_notify_posts_to_a_webhook_and_records_a_failed_delivery(tenant: Tenant,
         assert hook["finding"]["code"] == code and hook["finding"]["summary"].startswith("EB-01")
     finally:
         server.shutdown()
+
+
+def test_notify_mails_through_a_real_smtp_server(
+    tenant: Tenant, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from email import message_from_bytes
+    from email.policy import default
+
+    from aiosmtpd.controller import Controller
+
+    from jejo.core.net import free_port
+
+    got: list[Any] = []
+
+    class Inbox:
+        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+            got.append((envelope.rcpt_tos, message_from_bytes(envelope.content, policy=default)))
+            return "250 OK"
+
+    port = free_port()
+    smtp = Controller(Inbox(), hostname="127.0.0.1", port=port)
+    smtp.start()
+    t = tenant
+    build_plant(t)
+    cid = t.company_id
+    r = t.put(
+        "/ai/playbooks",
+        {"code": "PB-MAIL", "name": "n", "action": "notify", "params": {"channel": "email", "to": ["nope"]}},
+    )
+    assert r.status_code == 422 and "params.to" in r.text
+    t.ok(
+        t.put(
+            "/ai/playbooks",
+            {
+                "code": "PB-MAIL",
+                "name": "보전팀 메일",
+                "trigger": {"kind": "anomaly", "equipment": "EB-*"},
+                "action": "notify",
+                "params": {
+                    "channel": "email",
+                    "to": ["bojeon@example.kr", "jang@example.kr"],
+                    "message": "엣지밴더 이상",
+                },
+                "cooldown_minutes": 0,
+            },
+        )
+    )
+    now = datetime.now(UTC)
+
+    def notify(hours_ago: float) -> dict[str, Any]:
+        at = now - timedelta(hours=hours_ago)
+        with runtime.transaction() as s:
+            f, _ = fd.raise_finding(
+                s,
+                cid,
+                kind="anomaly",
+                equipment="EB-01",
+                window_start=at,
+                window_end=at,
+                score=1.7,
+                summary="EB-01: 진동 평균 5.1 (평소 1.9)",
+            )
+            return pbs.action_out(pbs.run_for_findings(s, cid, [f])[0])
+
+    try:
+        monkeypatch.delenv("JEJO_SMTP_HOST", raising=False)
+        unset = notify(10)
+        assert unset["status"] == "failed" and "JEJO_SMTP_HOST" in unset["detail"]
+        monkeypatch.setenv("JEJO_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("JEJO_SMTP_PORT", str(port))
+        monkeypatch.setenv("JEJO_SMTP_STARTTLS", "false")
+        monkeypatch.setenv("JEJO_SMTP_FROM", "jejo@pocheon-gagu.kr")
+        sent = notify(5)
+        assert sent["status"] == "done" and "bojeon@example.kr" in sent["detail"]
+        [(rcpt, msg)] = got
+        assert rcpt == ["bojeon@example.kr", "jang@example.kr"]
+        assert msg["From"] == "jejo@pocheon-gagu.kr" and msg["Subject"] == "[jejo] 엣지밴더 이상 — EB-01"
+        assert "진동 평균 5.1" in msg.get_content() and "PB-MAIL" in msg.get_content()
+    finally:
+        smtp.stop()
+    down = notify(0)  # the server is gone: the action fails and says where it tried
+    assert down["status"] == "failed" and "not sent" in down["detail"]

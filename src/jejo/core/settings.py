@@ -12,7 +12,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field, field_validator
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from jejo.core.errors import Problem, ValidationError
@@ -102,6 +102,12 @@ class Settings(BaseSettings):
         description="Mark session cookies Secure even on plain HTTP (set it behind a TLS reverse proxy)",
     )
     port: int = Field(default=8000, ge=1, le=65535)
+    smtp_host: str | None = Field(default=None, description="Mail server for playbook notices by e-mail")
+    smtp_port: int = Field(default=587, ge=1, le=65535)
+    smtp_from: str = Field(default="jejo@localhost", description="Sender address of notices")
+    smtp_user: str | None = Field(default=None, description="Login at the mail server, if it asks for one")
+    smtp_password: SecretStr | None = Field(default=None)
+    smtp_starttls: bool = Field(default=True, description="Upgrade the connection with STARTTLS")
 
     @field_validator("default_locale")
     @classmethod

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
@@ -43,7 +44,7 @@ class PlaybookIn(_In):
         default_factory=dict,
         description=(
             "maintenance_order: kind, description, checklist, plan_within_hours, duration_minutes; "
-            "hold_lot: reason; notify: message, channel (web | webhook), url (webhook); "
+            "hold_lot: reason; notify: message, channel (web | webhook | email), url (webhook), to (email); "
             "replan: out_minutes (keep the machine free that long from now)"
         ),
     )
@@ -70,9 +71,16 @@ class PlaybookIn(_In):
                 raise ValueError(f"params.out_minutes must be a number of minutes from 1 to 10080, got {v!r}")
         if self.action == "notify":
             channel = p.get("channel", "web")
-            if channel not in ("web", "webhook"):
-                raise ValueError(f"params.channel must be web or webhook, got {channel!r}")
+            if channel not in ("web", "webhook", "email"):
+                raise ValueError(f"params.channel must be web, webhook or email, got {channel!r}")
             url = str(p.get("url") or "")
             if channel == "webhook" and not url.startswith(("http://", "https://")):
                 raise ValueError("params.url must be an http(s) address for a webhook")
+            to = p.get("to")
+            if channel == "email" and (
+                not isinstance(to, list)
+                or not to
+                or not all(isinstance(a, str) and re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", a) for a in to)
+            ):
+                raise ValueError("params.to must list the e-mail addresses to send to")
         return self

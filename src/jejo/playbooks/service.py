@@ -13,7 +13,7 @@ one action:
   the machine is kept free that long from now; planned maintenance on it is always kept free);
 * ``hold_lot`` — put the finding's lot on quality hold (quality services);
 * ``notify`` — record a notice for the web inbox, or also post it to a webhook (``channel: webhook``,
-  ``url``) as JSON.
+  ``url``) as JSON, or mail it (``channel: email``, ``to``: addresses; the server from ``JEJO_SMTP_*``).
 
 A playbook with an ``approve_role`` does not act at once: its action waits (``pending``) until a person
 with that role (or an admin) approves it — then it is done — or rejects it. A done maintenance order or
@@ -273,7 +273,38 @@ def _perform(
     if params.get("channel") == "webhook":
         _post_webhook(str(params["url"]), pb, subject, message, reason, finding)
         return None, f"알림(웹훅): {message} — {reason}"[:500]
+    if params.get("channel") == "email":
+        to = [str(a) for a in params.get("to", [])]
+        _send_mail(
+            to, f"[jejo] {message} — {subject}", f"{message}\n\n{reason}\n\n플레이북 {pb.code} ({pb.name})"
+        )
+        return None, f"알림(메일 {', '.join(to)}): {message} — {reason}"[:500]
     return None, f"알림: {message} — {reason}"[:500]
+
+
+def _send_mail(to: list[str], subject: str, text: str) -> None:
+    """Send a plain-text notice through the configured mail server (``JEJO_SMTP_*``); a missing server
+    or a refused message fails the action."""
+    import smtplib
+    from email.message import EmailMessage
+
+    from jejo.core.settings import Settings
+
+    cfg = Settings()
+    if not cfg.smtp_host:
+        raise Conflict("no mail server is configured (JEJO_SMTP_HOST); the notice was not sent")
+    msg = EmailMessage()
+    msg["From"], msg["To"], msg["Subject"] = cfg.smtp_from, ", ".join(to), subject
+    msg.set_content(text)
+    try:
+        with smtplib.SMTP(cfg.smtp_host, cfg.smtp_port, timeout=10) as smtp:
+            if cfg.smtp_starttls:
+                smtp.starttls()
+            if cfg.smtp_user:
+                smtp.login(cfg.smtp_user, cfg.smtp_password.get_secret_value() if cfg.smtp_password else "")
+            smtp.send_message(msg)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise Conflict(f"mail to {', '.join(to)} not sent: {exc}") from exc
 
 
 def _post_webhook(

@@ -199,7 +199,7 @@ TRIGGER_FIELDS = ("source", "kind", "equipment", "signal", "min_score", "max_sco
 PARAM_FIELDS: dict[str, tuple[str, ...]] = {
     "maintenance_order": ("kind", "description", "checklist", "plan_within_hours", "duration_minutes"),
     "hold_lot": ("reason",),
-    "notify": ("message", "channel", "url"),
+    "notify": ("message", "channel", "url", "to"),
     "replan": ("out_minutes",),
 }
 NUMBER_PARAMS = ("plan_within_hours", "duration_minutes", "out_minutes")
@@ -238,8 +238,9 @@ FIELD_HINTS: dict[str, str] = {
     "params.plan_within_hours": N_("Enter a number above 0."),
     "params.duration_minutes": N_("Enter a number above 0."),
     "params.kind": N_("Choose request, preventive or breakdown."),
-    "params.channel": N_("Choose the web inbox or a webhook."),
+    "params.channel": N_("Choose the web inbox, a webhook or e-mail."),
     "params.url": N_("A webhook needs an address that starts with http:// or https://."),
+    "params.to": N_("Enter the e-mail addresses, one per line."),
     "params.out_minutes": N_("Enter minutes from 1 to 10080 (7 days)."),
 }
 
@@ -268,6 +269,7 @@ def _form_of(p: dict[str, Any]) -> dict[str, Any]:
     v["params.kind"] = v["params.kind"] or "request"
     v["params.channel"] = v["params.channel"] or "web"
     v["params.checklist"] = "\n".join(map(str, params.get("checklist") or []))
+    v["params.to"] = "\n".join(map(str, params.get("to") or []))
     return v
 
 
@@ -296,6 +298,9 @@ def _params(v: dict[str, Any]) -> dict[str, Any]:
             items = [line.strip() for line in raw.splitlines() if line.strip()]
             if items:
                 out[key] = items
+        elif key == "to":
+            if v["params.channel"] == "email":  # one address a line (or separated by commas)
+                out[key] = [a.strip() for a in raw.replace(",", "\n").splitlines() if a.strip()]
         elif key == "url" and v["params.channel"] != "webhook":
             continue
         elif raw:
