@@ -21,11 +21,13 @@ from jejo.core.runtime import Runtime
 from jejo.telemetry.bus import Batch
 from jejo.telemetry.ingest import IngestWorker
 from jejo.telemetry.model import Sample, Tag
+from jejo.telemetry.tables import Downtime
 
 T0 = datetime(2026, 3, 2, tzinfo=UTC)
 MACHINE = "EB-01"
 FAULT = (T0 + timedelta(days=2, hours=10), T0 + timedelta(days=2, hours=12))  # day 3: the bearing rattles
 WARM = T0 + timedelta(days=3)  # day 4: a warm spell, the machine runs 3 °C hotter
+BREAKDOWN = T0 + timedelta(days=2, hours=18)  # day 3, 18:00: it stops; it shook for two hours before
 
 
 def test_psi_reads_stable_moved_and_drifted() -> None:
@@ -50,6 +52,7 @@ def _telemetry(runtime: Runtime, company: str) -> None:
         at = T0 + timedelta(minutes=i)
         ms = int(at.timestamp() * 1000)
         vib = 1.8 + rng.normal(0, 0.05) + (1.6 if FAULT[0] <= at < FAULT[1] else 0.0)
+        vib += 1.2 if BREAKDOWN - timedelta(hours=2) <= at < BREAKDOWN else 0.0
         temp = 43 + rng.normal(0, 0.3) + (3.0 if at >= WARM else 0.0)
         samples += [Sample(f"{MACHINE}.vibration", ms, vib), Sample(f"{MACHINE}.temperature", ms, temp)]
     worker.write(Batch(company, samples))
@@ -76,11 +79,23 @@ def test_champion_challenger_and_drift(tenant: Tenant, runtime: Runtime) -> None
             s, cid, kind="anomaly", equipment=MACHINE, window_start=FAULT[0], window_end=FAULT[1], score=3.0
         )
         fd.acknowledge(s, cid, f.code, "김보전", "베어링 교체함")
+        # and the breakdown at 18:00 is in the downtime records
+        s.add(
+            Downtime(
+                company_id=cid,
+                equipment_code=MACHINE,
+                state="down",
+                started_at=BREAKDOWN,
+                ended_at=BREAKDOWN + timedelta(hours=1),
+            )
+        )
+        s.flush()
         out = lifecycle.challenge(s, cid, folder, v1.name, T0 + 2 * day, T0 + 3 * day)
         assert out["windows"] == 144 and out["confirmed_windows"] >= 12
+        assert out["breakdown_run_up_windows"] == 12  # 16:00-17:50, windows that end by the stop
         champ, chall = out["champion"], out["challenger"]
         assert (champ["version"], chall["version"]) == (v1.version, v2.version)
-        assert chall["caught"] == champ["caught"] >= 11  # both see the rattle
+        assert chall["caught"] == champ["caught"] >= 22  # both see the rattle and the run-up
         assert chall["unwanted_alarms"] < champ["unwanted_alarms"]
         assert out["recommend"] == "challenger"
         assert (

@@ -1,11 +1,12 @@
 """Champion / challenger and drift for machine-health models, measured on fresh data from the store.
 
 * :func:`challenge` — the active version of a model (the champion) and its newest candidate (the
-  challenger) score the same fresh windows. People's verdicts are the labels: windows inside findings they
-  confirmed on the machine should alarm, every other window should not. Each version gets the windows it
-  alarmed on, the confirmed windows it caught and its unwanted alarms; the challenger is recommended when
-  it catches at least as many confirmed windows with fewer unwanted alarms, or more with no more. The
-  result is kept on the challenger (``metrics["challenge"]``) for the person who promotes it.
+  challenger) score the same fresh windows. The labels come from people and from the downtime records:
+  windows inside findings people confirmed on the machine, and the two hours before each breakdown
+  recorded on it (state ``down``), should alarm; every other window should not. Each version gets its
+  alarm rate, the wanted windows it caught and its unwanted alarms; the challenger is recommended when it
+  catches at least as many with fewer unwanted alarms, or more with no more. The result is kept on the
+  challenger (``metrics["challenge"]``) for the person who promotes it.
 * :func:`drift` — how far each feature of the recent windows has moved from the model's training windows
   (population stability index over the training quantiles, :func:`jejo.ai.metrics.psi`). The largest,
   less what sampling alone gives for windows this few (``sampling_psi``), reads: below 0.1 stable,
@@ -34,6 +35,7 @@ from jejo.core.errors import NotFound, Problem, ValidationError
 from jejo.core.timeutil import as_utc, utcnow
 
 PSI_MOVED, PSI_DRIFTED = 0.1, 0.25
+RUN_UP = timedelta(hours=2)  # before a recorded breakdown: windows a model should already alarm in
 
 
 def _windows(session: Session, company_id: int, row: AiModel, start: datetime, end: datetime) -> pd.DataFrame:
@@ -76,6 +78,33 @@ def _confirmed(
     return inside
 
 
+def _before_breakdowns(
+    session: Session, company_id: int, equipment: str, index: pd.DatetimeIndex, window_s: int
+) -> Any:
+    """Which windows lie in the run-up to a breakdown of the machine in the downtime records (the
+    ``RUN_UP`` before a stretch in state ``down``): where a model should already warn."""
+    from jejo.telemetry.tables import Downtime
+
+    inside = np.zeros(len(index), dtype=bool)
+    if not len(index):
+        return inside
+    first = index[0].to_pydatetime()
+    last = index[-1].to_pydatetime() + timedelta(seconds=window_s)
+    for (started,) in session.execute(
+        select(Downtime.started_at).where(
+            Downtime.company_id == company_id,
+            Downtime.equipment_code == equipment,
+            Downtime.state == "down",
+            Downtime.started_at > first,
+            Downtime.started_at <= last + RUN_UP,
+        )
+    ):
+        b = as_utc(started)
+        end = pd.Timestamp(b - timedelta(seconds=window_s))  # windows that end before the stop
+        inside |= (index >= pd.Timestamp(b - RUN_UP)) & (index <= end)
+    return inside
+
+
 def _versions(session: Session, company_id: int, name: str) -> tuple[AiModel, AiModel]:
     rows = registry.list_models(session, company_id, name)
     champion = next((r for r in rows if r.status == "active"), None)
@@ -92,13 +121,15 @@ def challenge(
     champion, challenger = _versions(session, company_id, name)
     df = _windows(session, company_id, challenger, start, end)
     window_s = int((challenger.scope or {}).get("window_s", 600))
-    wanted = _confirmed(
-        session, company_id, challenger.equipment_code or "", pd.DatetimeIndex(df.index), window_s
-    )
+    index, equipment = pd.DatetimeIndex(df.index), challenger.equipment_code or ""
+    confirmed = _confirmed(session, company_id, equipment, index, window_s)
+    run_up = _before_breakdowns(session, company_id, equipment, index, window_s)
+    wanted = confirmed | run_up
     out: dict[str, Any] = {
         "period": [as_utc(start).isoformat(), as_utc(end).isoformat()],
         "windows": len(df),
-        "confirmed_windows": int(wanted.sum()),
+        "confirmed_windows": int(confirmed.sum()),
+        "breakdown_run_up_windows": int((run_up & ~confirmed).sum()),
     }
     for role, row in (("champion", champion), ("challenger", challenger)):
         flags = registry.load(row, folder).score_samples(df) > 1.0
