@@ -476,6 +476,22 @@ def test_actions_wait_for_the_named_role_and_can_be_reverted(tenant: Tenant, run
     assert t.post("/ai/playbook-actions/999999/approve").status_code == 404
 
 
+def _edge_finding_actions(runtime: Runtime, cid: int, at: datetime) -> tuple[str, dict[str, dict[str, Any]]]:
+    """A vibration finding on the edge bander at ``at`` and what the playbooks did with it (by code)."""
+    with runtime.transaction() as s:
+        f, _ = fd.raise_finding(
+            s,
+            cid,
+            kind="anomaly",
+            equipment="EB-01",
+            window_start=at,
+            window_end=at,
+            score=1.7,
+            summary="EB-01: 진동 평균 5.1 (평소 1.9)",
+        )
+        return f.code, {a.playbook.code: pbs.action_out(a) for a in pbs.run_for_findings(s, cid, [f])}
+
+
 def test_notify_posts_to_a_webhook_and_records_a_failed_delivery(tenant: Tenant, runtime: Runtime) -> None:
     import json
     import threading
@@ -518,20 +534,7 @@ def test_notify_posts_to_a_webhook_and_records_a_failed_delivery(tenant: Tenant,
                     },
                 )
             )
-        now = datetime.now(UTC)
-        with runtime.transaction() as s:
-            f, _ = fd.raise_finding(
-                s,
-                cid,
-                kind="anomaly",
-                equipment="EB-01",
-                window_start=now,
-                window_end=now,
-                score=1.7,
-                summary="EB-01: 진동 평균 5.1 (평소 1.9)",
-            )
-            acts = {a.playbook.code: pbs.action_out(a) for a in pbs.run_for_findings(s, cid, [f])}
-            code = f.code
+        code, acts = _edge_finding_actions(runtime, cid, datetime.now(UTC))
         assert acts["PB-HOOK"]["status"] == "done" and "웹훅" in acts["PB-HOOK"]["detail"]
         assert acts["PB-BROKEN"]["status"] == "failed" and "/broken" in acts["PB-BROKEN"]["detail"]
         hook = next(b for b in received if b["playbook"] == "PB-HOOK")
@@ -589,19 +592,7 @@ def test_notify_mails_through_a_real_smtp_server(
     now = datetime.now(UTC)
 
     def notify(hours_ago: float) -> dict[str, Any]:
-        at = now - timedelta(hours=hours_ago)
-        with runtime.transaction() as s:
-            f, _ = fd.raise_finding(
-                s,
-                cid,
-                kind="anomaly",
-                equipment="EB-01",
-                window_start=at,
-                window_end=at,
-                score=1.7,
-                summary="EB-01: 진동 평균 5.1 (평소 1.9)",
-            )
-            return pbs.action_out(pbs.run_for_findings(s, cid, [f])[0])
+        return _edge_finding_actions(runtime, cid, now - timedelta(hours=hours_ago))[1]["PB-MAIL"]
 
     try:
         monkeypatch.delenv("JEJO_SMTP_HOST", raising=False)

@@ -29,7 +29,7 @@ from jejo.ai import findings as fd
 from jejo.ai import registry
 from jejo.ai.machine import MachineAnomalyModel
 from jejo.ai.metrics import psi, psi_noise
-from jejo.ai.scorer import DEFAULT_SIGNALS, machine_windows
+from jejo.ai.scorer import machine_windows, scope_of
 from jejo.ai.tables import AiModel
 from jejo.core.errors import NotFound, Problem, ValidationError
 from jejo.core.timeutil import as_utc, utcnow
@@ -47,16 +47,8 @@ def _windows(session: Session, company_id: int, row: AiModel, start: datetime, e
     start, end = as_utc(start), as_utc(end)
     if end <= start:
         raise ValidationError("the period is empty", [Problem(field="end", reason="not after start")])
-    scope = row.scope or {}
-    df = machine_windows(
-        session,
-        company_id,
-        row.equipment_code,
-        list(scope.get("signals", DEFAULT_SIGNALS)),
-        start,
-        end,
-        int(scope.get("window_s", 600)),
-    )
+    scope = scope_of(row)
+    df = machine_windows(session, company_id, row.equipment_code, scope.signals, start, end, scope.window_s)
     if df.empty:
         raise ValidationError(
             f"no telemetry of {row.equipment_code} from {start:%Y-%m-%d %H:%M} to {end:%Y-%m-%d %H:%M} UTC",
@@ -120,7 +112,7 @@ def challenge(
     """Score the champion and the newest challenger of ``name`` on [start, end); see the module text."""
     champion, challenger = _versions(session, company_id, name)
     df = _windows(session, company_id, challenger, start, end)
-    window_s = int((challenger.scope or {}).get("window_s", 600))
+    window_s = scope_of(challenger).window_s
     index, equipment = pd.DatetimeIndex(df.index), challenger.equipment_code or ""
     confirmed = _confirmed(session, company_id, equipment, index, window_s)
     run_up = _before_breakdowns(session, company_id, equipment, index, window_s)

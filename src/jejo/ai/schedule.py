@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from jejo.ai import registry
-from jejo.ai.scorer import DEFAULT_SIGNALS, ScoreRun, score_due, train_machine_model
+from jejo.ai.scorer import DEFAULT_SIGNALS, ScoreRun, scope_of, score_due, train_machine_model
 from jejo.ai.tables import AiModel
 from jejo.core.db import savepoint
 from jejo.core.errors import JejoError
@@ -106,7 +106,7 @@ def newest_sample(session: Session, company_id: int) -> datetime | None:
         f"{m.equipment_code}.{s}"
         for m in registry.active_models(session, company_id)
         if m.equipment_code
-        for s in (m.scope or {}).get("signals", DEFAULT_SIGNALS)
+        for s in scope_of(m).signals
     ]
     if not tags:
         return None

@@ -165,14 +165,29 @@ class ScoreRun:
     errors: list[str] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class Scope:
+    """How a machine-health model reads the telemetry: its signals, window length and the windows in a
+    row that make a finding (kept on the registry row as ``scope``)."""
+
+    signals: list[str]
+    window_s: int
+    min_windows: int
+
+
+def scope_of(row: AiModel) -> Scope:
+    s = row.scope or {}
+    return Scope(
+        list(s.get("signals", DEFAULT_SIGNALS)), int(s.get("window_s", 600)), int(s.get("min_windows", 3))
+    )
+
+
 def score_model(
     session: Session, company_id: int, folder: Path, row: AiModel, until: datetime, run: ScoreRun
 ) -> None:
     """Score the windows of one active machine model completed since its cursor (up to ``until``)."""
-    scope = row.scope or {}
-    window_s = int(scope.get("window_s", 600))
-    min_windows = int(scope.get("min_windows", 3))
-    signals = list(scope.get("signals", DEFAULT_SIGNALS))
+    scope = scope_of(row)
+    window_s, min_windows, signals = scope.window_s, scope.min_windows, scope.signals
     equipment = row.equipment_code
     if not equipment:
         raise ValidationError(
@@ -255,18 +270,11 @@ def finding_series(
     row = finding.model
     if row is None or not finding.equipment_code:
         return {"times": [], "signals": {}, "score": [], "threshold": 1.0}
-    scope = row.scope or {}
-    window_s = int(scope.get("window_s", 600))
+    scope = scope_of(row)
     start = as_utc(finding.window_start) - pad
     end = as_utc(finding.window_end) + pad
     df = machine_windows(
-        session,
-        company_id,
-        finding.equipment_code,
-        list(scope.get("signals", DEFAULT_SIGNALS)),
-        start,
-        end,
-        window_s,
+        session, company_id, finding.equipment_code, scope.signals, start, end, scope.window_s
     )
     if df.empty:
         return {"times": [], "signals": {}, "score": [], "threshold": 1.0}
