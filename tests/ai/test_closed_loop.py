@@ -235,6 +235,7 @@ def test_the_demo_schedule_trains_a_first_model_and_scores(tenant: Tenant, runti
         assert [p.code for p in pbs.list_playbooks(s, t.company_id)] == [
             "PB-DEFECT-HOLD",
             "PB-RUL-LOW",
+            "PB-SPC-NOTIFY",
             "PB-SPINDLE-VIB",
         ]
     # like the demo: history written at one sample a minute (30 h), then the live machine every 5 s

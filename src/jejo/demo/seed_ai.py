@@ -1,6 +1,7 @@
 """The demo company's playbooks: a spindle / saw bearing anomaly opens a maintenance order planned
-into the machine's next gap, a predicted defect puts the lot on hold. Machine-health models are
-trained on the factory's own history once it is there (see :mod:`jejo.ai.schedule`)."""
+into the machine's next gap, a predicted defect puts the lot on hold, a measurement beyond its control
+limits notifies quality. Machine-health models are trained on the factory's own history once it is
+there (see :mod:`jejo.ai.schedule`)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,14 @@ PLAYBOOKS = [
         "trigger": {"kind": "quality", "min_score": 0.8},
         "action": "hold_lot",
         "params": {"reason": "AI 불량 예측 위험"},
+        "cooldown_minutes": 60,
+    },
+    {
+        "code": "PB-SPC-NOTIFY",
+        "name": "관리도 이탈 → 품질 담당 알림",
+        "trigger": {"kind": "spc", "min_score": 2.0},
+        "action": "notify",
+        "params": {"message": "관리도 한계를 벗어난 측정값 — 로트 확인 필요"},
         "cooldown_minutes": 60,
     },
     {
