@@ -54,3 +54,33 @@ def test_licence_report_names_a_licence_for_runtime_packages(tmp_path: Path) -> 
     assert "## Runtime" in text and "| fastapi |" in text
     unknown = [line for line in text.splitlines() if line.startswith("| ") and "unknown" in line]
     assert len(unknown) <= 3, unknown
+
+
+def test_every_module_the_package_imports_is_a_runtime_dependency() -> None:
+    """A third-party import in src/jejo (at the top of a module or inside a function) must come from a
+    package the runtime install gets (``uv sync --no-dev``): a test tool that happens to be installed in
+    development hides a missing one until the demo starts on a fresh machine."""
+    import ast
+    from importlib.metadata import packages_distributions
+
+    lic = _script()
+    runtime = {lic._norm(p.name) for p in lic.read_lock() if p.runtime}
+    dists = packages_distributions()
+    stdlib = set(sys.stdlib_module_names)
+    missing: dict[str, set[str]] = {}
+    for path in sorted((REPO / "src" / "jejo").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.Import):
+                names = [a.name for a in node.names]
+            elif isinstance(node, ast.ImportFrom) and node.level == 0 and node.module:
+                names = [node.module]
+            else:
+                continue
+            for name in names:
+                top = name.split(".")[0]
+                if top in stdlib or top in ("jejo", "__future__"):
+                    continue
+                owners = {lic._norm(d) for d in dists.get(top, [])}
+                if not owners & runtime:
+                    missing.setdefault(top, set()).add(str(path.relative_to(REPO)))
+    assert not missing, f"imported but not a runtime dependency: {missing}"
