@@ -21,6 +21,7 @@ from jejo.ai import findings as fd
 from jejo.ai.tables import AiFinding
 from jejo.core.timeutil import as_utc
 from jejo.kpi.service import spc_compute
+from jejo.quality import service as qs
 from jejo.quality.tables import Inspection, InspectionMeasurement
 
 HISTORY = 200  # measurements charted per characteristic
@@ -45,21 +46,8 @@ def watch(
     ).all()
     out: list[tuple[AiFinding, bool]] = []
     for item, characteristic in sorted(pairs):
-        found = session.execute(
-            select(InspectionMeasurement.value, Inspection.inspected_at, Inspection.lot_code)
-            .join(Inspection, Inspection.id == InspectionMeasurement.inspection_id)
-            .where(
-                Inspection.company_id == company_id,
-                Inspection.item_code == item,
-                InspectionMeasurement.characteristic == characteristic,
-                InspectionMeasurement.value.is_not(None),
-                Inspection.inspected_at.is_not(None),
-                Inspection.inspected_at <= until,
-            )
-            .order_by(Inspection.inspected_at.desc(), InspectionMeasurement.sample_no.desc())
-            .limit(HISTORY)
-        ).all()[::-1]  # oldest first
-        rows = [(float(v), as_utc(at), lot) for v, at, lot in found if v is not None and at is not None]
+        found = qs.measurements(session, company_id, item, characteristic, limit=HISTORY, until=until)
+        rows = [(float(v), as_utc(at), lot) for v, _, lot, at in found if v is not None and at is not None]
         if len(rows) < 3:
             continue
         values = [v for v, _, _ in rows]

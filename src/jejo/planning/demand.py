@@ -24,7 +24,8 @@ from sqlalchemy.orm import Session
 from jejo.ai.forecast import Forecaster
 from jejo.core.errors import JejoError, Problem, ValidationError
 from jejo.core.timeutil import as_utc, utcnow
-from jejo.masterdata.tables import Equipment, Item, Routing, WorkCenter
+from jejo.masterdata.service import active_routing
+from jejo.masterdata.tables import Equipment, Item, WorkCenter
 from jejo.planning.service import site_timezone, working_time
 from jejo.sales.tables import SalesOrder, SalesOrderLine
 
@@ -50,11 +51,14 @@ def _monday(d: date) -> date:
 
 def weekly_demand(
     session: Session, company_id: int, first_week: date, weeks: int
-) -> dict[str, tuple[str, np.ndarray]]:
-    """Item code → (name, quantity requested per week) for ``weeks`` weeks from Monday ``first_week``."""
+) -> dict[str, tuple[int, str, np.ndarray]]:
+    """Item code → (item id, name, quantity requested per week) for ``weeks`` weeks from Monday
+    ``first_week``."""
     end = first_week + timedelta(weeks=weeks)
     rows = session.execute(
-        select(Item.code, Item.name, SalesOrderLine.requested_date, func.sum(SalesOrderLine.quantity))
+        select(
+            Item.code, Item.id, Item.name, SalesOrderLine.requested_date, func.sum(SalesOrderLine.quantity)
+        )
         .join(SalesOrder, SalesOrder.id == SalesOrderLine.order_id)
         .join(Item, Item.id == SalesOrderLine.item_id)
         .where(
@@ -63,11 +67,11 @@ def weekly_demand(
             SalesOrderLine.requested_date >= first_week,
             SalesOrderLine.requested_date < end,
         )
-        .group_by(Item.code, Item.name, SalesOrderLine.requested_date)
+        .group_by(Item.code, Item.id, Item.name, SalesOrderLine.requested_date)
     ).all()
-    out: dict[str, tuple[str, np.ndarray]] = {}
-    for code, name, day, qty in rows:
-        _, series = out.setdefault(code, (name, np.zeros(weeks)))
+    out: dict[str, tuple[int, str, np.ndarray]] = {}
+    for code, item_id, name, day, qty in rows:
+        _, _, series = out.setdefault(code, (item_id, name, np.zeros(weeks)))
         series[(_monday(day) - first_week).days // 7] += float(qty)
     return out
 
@@ -114,7 +118,9 @@ def forecast_load(
     this_week = _monday(now.astimezone(tz).date())
     first = this_week - timedelta(weeks=history_weeks)
     demand = weekly_demand(session, company_id, first, history_weeks)
-    items = [_forecast(code, name, series, horizon_weeks) for code, (name, series) in sorted(demand.items())]
+    items = [
+        _forecast(code, name, series, horizon_weeks) for code, (_, name, series) in sorted(demand.items())
+    ]
     weeks = [this_week + timedelta(weeks=k) for k in range(1, horizon_weeks + 1)]  # from next Monday
 
     # capacity: working minutes per week (the scheduler's calendar) × machines of each work center
@@ -139,11 +145,7 @@ def forecast_load(
     for f in items:
         if f.method is None:
             continue
-        routing = session.scalar(
-            select(Routing)
-            .join(Item, Item.id == Routing.item_id)
-            .where(Routing.company_id == company_id, Item.code == f.item, Routing.active.is_(True))
-        )
+        routing = active_routing(session, company_id, demand[f.item][0])
         if routing is None:
             f.note = (f.note + " " if f.note else "") + "공정(라우팅) 없음 — 부하에 넣지 않음"
             continue

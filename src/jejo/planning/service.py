@@ -618,13 +618,9 @@ def machine_busy(
 ) -> list[tuple[datetime, datetime]]:
     """What already takes the machine's time in [start, end): the operations placed on it by the current
     version of the newest plan, and planned maintenance — the busy intervals a new stop is planned around."""
-    from jejo.maintenance import service as ms
-
     start, end = as_utc(start), as_utc(end)
     busy = [
-        (as_utc(u["start"]), as_utc(u["end"]))
-        for u in ms.unavailable(session, company_id, start, end)
-        if u["equipment"] == equipment
+        (o.start, o.end) for o in planned_outages(session, company_id, start, end) if o.equipment == equipment
     ]
     plan = latest_plan(session, company_id)
     if plan is not None and plan.current_version:

@@ -16,8 +16,9 @@ one action:
   ``url``) as JSON, or mail it (``channel: email``, ``to``: addresses; the server from ``JEJO_SMTP_*``).
 
 A playbook with an ``approve_role`` does not act at once: its action waits (``pending``) until a person
-with that role (or an admin) approves it — then it is done — or rejects it. A done maintenance order or
-lot hold can be reverted (the order is cancelled if nobody started it, the lot released). Every action is
+with that role (or an admin) approves it — then it is done — or rejects it. A done action can be
+reverted (the order cancelled if nobody started it, the lot released, the plan re-planned without the
+machine kept free, the notice withdrawn). Every action is
 recorded with the finding (or event) that caused it, and who approved, rejected or reverted it. Each
 (playbook, finding / event) pair acts at most once (an idempotency key), and after an action on a
 machine or lot the playbook waits ``cooldown_minutes`` before acting on the same subject again (later
@@ -188,7 +189,7 @@ def _plan_window(
 
     latest = now + timedelta(hours=within_hours)
     rul = finding is not None and finding.kind == "rul"
-    if finding is not None and rul:
+    if rul and finding is not None:  # (the second test only for the type checker)
         latest = min(latest, now + timedelta(hours=max(0.0, finding.score - within_hours)))
     busy = machine_busy(session, company_id, equipment, now, latest + duration)
     start = (last_gap if rul else first_gap)(busy, now, latest, duration)
@@ -368,18 +369,32 @@ def _act(
     elif pb.approve_role:
         row.status, row.detail = "pending", f"승인 대기 ({pb.approve_role})"
     else:
-        try:
-            with savepoint(session):
-                row.target, row.detail = _perform(
-                    session, company_id, pb, subject, reason, finding, now or utcnow()
-                )
-            row.status = "done"
-        except (JejoError, PydanticError) as exc:
-            row.status, row.detail = "failed", str(exc)[:500]
-            log.warning("playbook %s failed on %s: %s", pb.code, subject, exc)
+        _carry_out(session, company_id, pb, row, finding, now or utcnow())
     session.add(row)
     session.flush()
     return row
+
+
+def _carry_out(
+    session: Session,
+    company_id: int,
+    pb: Playbook,
+    row: PlaybookAction,
+    finding: AiFinding | None,
+    now: datetime,
+    note: str = "",
+) -> None:
+    """Do the action of ``row`` in a savepoint: done with its target and detail (plus ``note``), or
+    failed with the reason — nothing of a failed action stays."""
+    try:
+        with savepoint(session):
+            row.target, detail = _perform(
+                session, company_id, pb, row.subject, row.reason or pb.name, finding, now
+            )
+        row.status, row.detail = "done", f"{detail}{note}"[:500]
+    except (JejoError, PydanticError) as exc:
+        row.status, row.detail = "failed", str(exc)[:500]
+        log.warning("playbook %s failed on %s: %s", pb.code, row.subject, exc)
 
 
 def run_for_findings(
@@ -479,15 +494,7 @@ def approve_action(
     a = get_action(session, company_id, action_id)
     _may_decide(a, roles)
     a.decided_by, a.decided_at = actor, utcnow()
-    try:
-        with savepoint(session):
-            a.target, detail = _perform(
-                session, company_id, a.playbook, a.subject, a.reason or a.playbook.name, a.finding, utcnow()
-            )
-        a.status, a.detail = "done", f"{detail} (승인 {actor})"[:500]
-    except (JejoError, PydanticError) as exc:
-        a.status, a.detail = "failed", str(exc)[:500]
-        log.warning("approved playbook action %s failed: %s", a.id, exc)
+    _carry_out(session, company_id, a.playbook, a, a.finding, utcnow(), f" (승인 {actor})")
     session.flush()
     return a
 
@@ -519,9 +526,9 @@ def revert_action(
     roles: list[str] | tuple[str, ...] | None = None,
 ) -> PlaybookAction:
     """Undo a done action: cancel its maintenance order (if nobody started it), release its lot hold,
-    re-plan again without the machine kept free, or withdraw its notice (a webhook already delivered
-    stays delivered). With ``roles`` (a caller without
-    the right to change work orders) only the playbook's approving role or an admin may."""
+    re-plan again without the machine kept free, or withdraw its notice (a webhook or mail already sent
+    stays sent). With ``roles`` (a caller without the right to change work orders) only the playbook's
+    approving role or an admin may."""
     a = get_action(session, company_id, action_id)
     role = a.playbook.approve_role
     if roles is not None and "admin" not in roles and (role is None or role not in roles):

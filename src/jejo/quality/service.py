@@ -513,11 +513,18 @@ def disposition(
 # ---- SPC -----------------------------------------------------------------------------------------
 
 
-def spc_series(
-    session: Session, company_id: int, item: str, characteristic: str, limit: int = 200
-) -> dict[str, Any]:
-    """Measurements of one characteristic of an item, oldest first, with I-MR control limits."""
-    rows = session.execute(
+def measurements(
+    session: Session,
+    company_id: int,
+    item: str,
+    characteristic: str,
+    *,
+    limit: int = 200,
+    until: datetime | None = None,
+) -> list[Any]:
+    """The newest ``limit`` measured values of one characteristic of an item (inspected up to ``until``),
+    oldest first: rows of (value, inspection code, lot, inspected at)."""
+    stmt = (
         select(InspectionMeasurement.value, Inspection.code, Inspection.lot_code, Inspection.inspected_at)
         .join(Inspection, Inspection.id == InspectionMeasurement.inspection_id)
         .where(
@@ -526,9 +533,22 @@ def spc_series(
             InspectionMeasurement.characteristic == characteristic,
             InspectionMeasurement.value.is_not(None),
         )
-        .order_by(Inspection.inspected_at, InspectionMeasurement.sample_no, InspectionMeasurement.id)
-        .limit(limit)
-    ).all()
+    )
+    if until is not None:
+        stmt = stmt.where(Inspection.inspected_at <= until)
+    order = (
+        Inspection.inspected_at.desc(),
+        InspectionMeasurement.sample_no.desc(),
+        InspectionMeasurement.id.desc(),
+    )
+    return list(session.execute(stmt.order_by(*order).limit(limit)).all())[::-1]
+
+
+def spc_series(
+    session: Session, company_id: int, item: str, characteristic: str, limit: int = 200
+) -> dict[str, Any]:
+    """The newest measurements of one characteristic of an item, oldest first, with I-MR control limits."""
+    rows = measurements(session, company_id, item, characteristic, limit=limit)
     values = [float(v) for v, *_ in rows if v is not None]
     lim = spc.imr(values)
     return {
